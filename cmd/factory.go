@@ -1,0 +1,158 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dockctl/dockctl/clierr"
+	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/explain"
+	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/report"
+)
+
+// Engine is every engine call the commands make: the union of the narrow
+// interfaces the packages declare, plus version information.
+type Engine interface {
+	inspect.Client
+	inspect.EngineClient
+	Close() error
+}
+
+// IOStreams are the command's standard streams and what they are attached to.
+type IOStreams struct {
+	In       io.Reader
+	Out      io.Writer
+	ErrOut   io.Writer
+	InIsTTY  bool
+	OutIsTTY bool
+	ErrIsTTY bool
+}
+
+// Factory hands commands what they share: streams, environment, clock, the
+// global flags and a lazily dialled engine.
+type Factory struct {
+	IO        IOStreams
+	Env       engine.Env
+	Now       func() time.Time
+	Conn      engine.Options
+	LangFlag  string
+	NoExplain bool
+
+	// Dial connects to an endpoint; tests replace it with a fake engine.
+	Dial func(ep engine.Endpoint, env engine.Env) (Engine, error)
+
+	once     sync.Once
+	eng      Engine
+	endpoint engine.Endpoint
+	dialErr  error
+}
+
+// NewFactory builds a Factory on real streams.
+func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
+	return &Factory{
+		IO: IOStreams{
+			In: in, Out: out, ErrOut: errOut,
+			InIsTTY: isTerminal(in), OutIsTTY: isTerminal(out), ErrIsTTY: isTerminal(errOut),
+		},
+		Env: env,
+		Now: time.Now,
+		Dial: func(ep engine.Endpoint, env engine.Env) (Engine, error) {
+			return engine.New(ep, env)
+		},
+	}
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// validateGlobal checks the global flags before any command runs, so bad
+// input never reaches the engine.
+func (f *Factory) validateGlobal() error {
+	if f.Conn.Timeout <= 0 {
+		return clierr.Usage("--timeout", f.Conn.Timeout.String(), "must be positive")
+	}
+	if _, err := f.Lang(); err != nil {
+		return err
+	}
+	// Resolve early: a bad --host or --context is a usage error, and it
+	// costs no engine round trip.
+	_, err := engine.Resolve(f.Conn, f.Env)
+	return err
+}
+
+// Engine returns the engine client, creating it on first use. Creating it
+// does not dial; the first request does.
+func (f *Factory) Engine() (Engine, engine.Endpoint, error) {
+	f.once.Do(func() {
+		f.endpoint, f.dialErr = engine.Resolve(f.Conn, f.Env)
+		if f.dialErr != nil {
+			return
+		}
+		f.eng, f.dialErr = f.Dial(f.endpoint, f.Env)
+	})
+	return f.eng, f.endpoint, f.dialErr
+}
+
+// Context bounds ctx by --timeout.
+func (f *Factory) Context(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, f.Conn.Timeout)
+}
+
+// describeError renders err for the one line dockctl prints on failure:
+// engine errors get their status and the explanation of that status.
+func (f *Factory) describeError(err error) string {
+	err = engine.Classify(err, f.endpoint.Host)
+	var ae *engine.APIError
+	if errors.As(err, &ae) && !f.NoExplain {
+		if note := statusNote(f, ae.Status); note != "" {
+			return fmt.Sprintf("%v — %s", err, note)
+		}
+	}
+	return err.Error()
+}
+
+// statusNote explains an HTTP status; replaced when explanations are wired.
+var statusNote = func(f *Factory, status int) string { return "" }
+
+// Lang returns the explanation language from --lang or the locale.
+func (f *Factory) Lang() (string, error) {
+	switch f.LangFlag {
+	case "en", "zh", "both":
+		return f.LangFlag, nil
+	case "":
+	default:
+		return "", clierr.Usage("--lang", f.LangFlag, "must be en, zh or both")
+	}
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := f.Env(k); v != "" {
+			if strings.HasPrefix(strings.ToLower(v), "zh") {
+				return "zh", nil
+			}
+			return "en", nil
+		}
+	}
+	return "en", nil
+}
+
+// explained returns the docker commands behind a dockctl operation, or
+// nothing under --no-explain.
+func (f *Factory) explained(op string) (report.Explained, error) {
+	lang, err := f.Lang()
+	if err != nil || f.NoExplain {
+		return report.Explained{Lang: lang}, err
+	}
+	return report.Explained{Entries: explain.ForOperation(op), Lang: lang}, nil
+}

@@ -1,0 +1,107 @@
+// Package cmd wires dockctl's commands with cobra. It holds no logic of its
+// own: each command turns flags into an XOptions value, asks the Factory for
+// an engine, and hands data from inspect to prune to report.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/clierr"
+	"github.com/dockctl/dockctl/engine"
+)
+
+const exitCodesHelp = `Exit codes:
+  0    success
+  1    error (engine unreachable, engine error)
+  2    bad usage (unknown flag, bad value); nothing was changed
+  3    partial failure (some removals failed)
+  4    a --fail-if-… threshold was exceeded (the output was still written)
+  130  interrupted (Ctrl-C); what was done is reported`
+
+// Main runs dockctl with the process's arguments and streams and returns its
+// exit code. It is the only place that decides exit codes.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := NewFactory(os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes one command line against f and returns the exit code. Tests
+// call it in-process.
+func Run(ctx context.Context, f *Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return clierr.ExitOK
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		err = &clierr.UsageError{Reason: err.Error()}
+	}
+	if ctx.Err() != nil && !errors.Is(err, clierr.ErrInterrupted) {
+		err = fmt.Errorf("%w: %v", clierr.ErrInterrupted, err)
+	}
+	fmt.Fprintln(f.IO.ErrOut, "dockctl: "+oneLine(f.describeError(err)))
+	return clierr.Code(err)
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "dockctl",
+		Short: "Inspect a Docker engine's disk use and clean it up with exact dry runs",
+		Long: `dockctl lists images, containers, volumes, networks and build cache,
+reports disk use with reclaimable figures that are true, and prunes with
+guards and exact dry runs.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return f.validateGlobal()
+		},
+	}
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return flagError(err)
+	})
+	pf := root.PersistentFlags()
+	pf.StringVarP(&f.Conn.Host, "host", "H", "", "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts")
+	pf.StringVar(&f.Conn.Context, "context", "", "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT")
+	pf.DurationVar(&f.Conn.Timeout, "timeout", engine.DefaultTimeout, "give up on the engine after this long")
+	pf.StringVar(&f.LangFlag, "lang", "", "language of explanations: en, zh or both (default from LC_ALL/LANG)")
+	pf.BoolVar(&f.NoExplain, "no-explain", false, "hide the docker command and explanation behind each step")
+
+	root.AddCommand(
+		NewInspectCmd(f),
+		NewVersionCmd(f),
+	)
+	for _, extra := range extraCommands {
+		root.AddCommand(extra(f))
+	}
+	return root
+}
+
+// extraCommands lets command files register themselves without editing the
+// list above (explain, report, prune live in their own files).
+var extraCommands []func(*Factory) *cobra.Command
+
+// flagError turns cobra/pflag's parse errors into usage errors so they exit 2.
+func flagError(err error) error {
+	return &clierr.UsageError{Reason: err.Error()}
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.ReplaceAll(s, "\n", "; ")
+}

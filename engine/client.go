@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/containerd/errdefs/pkg/errhttp"
+	"github.com/docker/docker/client"
+	"github.com/docker/go-connections/tlsconfig"
+)
+
+// New builds a client for ep. It does not dial: the first request does, and
+// negotiates the API version then, so engines from API 1.41 (Docker 20.10)
+// to current ones work. DOCKER_API_VERSION pins the version as in the CLI.
+func New(ep Endpoint, env Env) (*client.Client, error) {
+	opts := []client.Opt{}
+	if ep.CACert != "" || ep.Cert != "" || ep.SkipTLSVerify {
+		tc, err := tlsConfig(ep)
+		if err != nil {
+			return nil, fmt.Errorf("loading TLS material for %s: %w", ep.Host, err)
+		}
+		opts = append(opts, client.WithHTTPClient(&http.Client{
+			Transport:     &http.Transport{TLSClientConfig: tc},
+			CheckRedirect: client.CheckRedirect,
+		}))
+	}
+	opts = append(opts, client.WithHost(ep.Host))
+	if v := env("DOCKER_API_VERSION"); v != "" {
+		opts = append(opts, client.WithVersion(v))
+	} else {
+		opts = append(opts, client.WithAPIVersionNegotiation())
+	}
+	c, err := client.NewClientWithOpts(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("configuring engine client for %s: %w", ep.Host, err)
+	}
+	return c, nil
+}
+
+func tlsConfig(ep Endpoint) (*tls.Config, error) {
+	return tlsconfig.Client(tlsconfig.Options{
+		CAFile:             ep.CACert,
+		CertFile:           ep.Cert,
+		KeyFile:            ep.Key,
+		InsecureSkipVerify: ep.SkipTLSVerify,
+		ExclusiveRootPools: true,
+	})
+}
+
+// UnreachableError says the engine could not be reached at all.
+type UnreachableError struct {
+	Host string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	hint := "is the Docker daemon running? check --host, --context or DOCKER_HOST"
+	if strings.HasPrefix(e.Host, "unix://") {
+		hint = "is the Docker daemon running, and may you read its socket? check --host, --context or DOCKER_HOST"
+	}
+	var op *net.OpError
+	if errors.As(e.Err, &op) {
+		return fmt.Sprintf("cannot reach the Docker engine at %s: %s (%v)", e.Host, hint, op)
+	}
+	return fmt.Sprintf("cannot reach the Docker engine at %s: %s", e.Host, hint)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// APIError is an error answer from the engine: an HTTP status and the
+// engine's own message.
+type APIError struct {
+	Status  int
+	Message string
+	Err     error
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("engine answered %d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
+}
+
+func (e *APIError) Unwrap() error { return e.Err }
+
+// Classify turns a client error into UnreachableError or APIError where it
+// is one; other errors (context deadline, decoding) pass through.
+func Classify(err error, host string) error {
+	if err == nil {
+		return nil
+	}
+	var ue *UnreachableError
+	var ae *APIError
+	if errors.As(err, &ue) || errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("the engine at %s did not answer in time (raise --timeout): %w", host, err)
+	}
+	if client.IsErrConnectionFailed(err) || isDialError(err) {
+		return &UnreachableError{Host: host, Err: err}
+	}
+	if code := httpStatus(err); code != 0 {
+		return &APIError{Status: code, Message: engineMessage(err), Err: err}
+	}
+	return err
+}
+
+// httpStatus recovers the HTTP status of an engine answer from the error
+// class the client gave it. errhttp maps any unknown error to 500, so a
+// 500 is only believed when the error really is of the internal class.
+func httpStatus(err error) int {
+	if client.IsErrConnectionFailed(err) {
+		return 0
+	}
+	code := errhttp.ToHTTP(err)
+	if code < 400 || (code == http.StatusInternalServerError && !cerrdefs.IsInternal(err)) {
+		return 0
+	}
+	return code
+}
+
+// StatusOf returns the HTTP status of an engine error, or 0.
+func StatusOf(err error) int {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status
+	}
+	return httpStatus(err)
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+func engineMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), "Error response from daemon: ")
+}

@@ -1,0 +1,342 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+)
+
+// Client is the part of the engine API that inspect reads. It only reads.
+type Client interface {
+	DiskUsage(ctx context.Context, opts types.DiskUsageOptions) (types.DiskUsage, error)
+	ContainerList(ctx context.Context, opts container.ListOptions) ([]container.Summary, error)
+	VolumeList(ctx context.Context, opts volume.ListOptions) (volume.ListResponse, error)
+	NetworkList(ctx context.Context, opts network.ListOptions) ([]network.Summary, error)
+}
+
+var _ Client = (*client.Client)(nil)
+
+// needsDiskUsage says which kinds come from /system/df. Networks do not:
+// they need only the (cheap) container list.
+func needsDiskUsage(k Kind) bool { return k != KindNetworks }
+
+// Collect reads the kinds asked for from the engine into an Inventory. It
+// makes at most one /system/df call whatever the kinds, since that call is
+// the expensive one (it sizes every container and volume).
+func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time) (*Inventory, error) {
+	inv := &Inventory{Time: now}
+	want := map[Kind]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	var du *types.DiskUsage
+	for _, k := range kinds {
+		if needsDiskUsage(k) {
+			d, err := c.DiskUsage(ctx, types.DiskUsageOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("reading disk usage: %w", err)
+			}
+			du = &d
+			break
+		}
+	}
+	var containers []container.Summary
+	switch {
+	case du != nil:
+		for _, s := range du.Containers {
+			if s != nil {
+				containers = append(containers, *s)
+			}
+		}
+	case want[KindNetworks]:
+		var err error
+		containers, err = c.ContainerList(ctx, container.ListOptions{All: true})
+		if err != nil {
+			return nil, fmt.Errorf("listing containers: %w", err)
+		}
+	}
+
+	if want[KindContainers] {
+		for _, s := range containers {
+			inv.Containers = append(inv.Containers, containerFrom(s))
+		}
+		sortContainers(inv.Containers)
+	}
+	if want[KindImages] {
+		inv.LayersSize = du.LayersSize
+		for _, s := range du.Images {
+			if s != nil {
+				inv.Images = append(inv.Images, imageFrom(*s))
+			}
+		}
+		sortImages(inv.Images)
+	}
+	if want[KindVolumes] {
+		// /system/df lists local volumes only; `docker volume ls` lists every
+		// driver's. List to get the same set, and take sizes from df.
+		vl, err := c.VolumeList(ctx, volume.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing volumes: %w", err)
+		}
+		inv.Volumes = volumesFrom(vl.Volumes, du.Volumes, containers)
+	}
+	if want[KindNetworks] {
+		nl, err := c.NetworkList(ctx, network.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing networks: %w", err)
+		}
+		inv.Networks = networksFrom(nl, containers)
+	}
+	if want[KindBuildCache] {
+		for _, r := range du.BuildCache {
+			if r != nil {
+				inv.BuildCache = append(inv.BuildCache, buildCacheFrom(*r))
+			}
+		}
+		sort.SliceStable(inv.BuildCache, func(i, j int) bool {
+			a, b := inv.BuildCache[i], inv.BuildCache[j]
+			if a.SizeBytes != b.SizeBytes {
+				return a.SizeBytes > b.SizeBytes
+			}
+			return a.ID < b.ID
+		})
+	}
+	for _, k := range Kinds {
+		if want[k] {
+			inv.Collected = append(inv.Collected, k)
+		}
+	}
+	return inv, nil
+}
+
+func imageFrom(s imageSummary) Image {
+	img := Image{
+		ID:          s.ID,
+		Created:     time.Unix(s.Created, 0).UTC(),
+		Labels:      nonNilMap(s.Labels),
+		SizeBytes:   s.Size,
+		SharedBytes: s.SharedSize,
+		UniqueBytes: SizeUnknown,
+		Containers:  int(s.Containers),
+	}
+	for _, t := range s.RepoTags {
+		if t != "<none>:<none>" {
+			img.Tags = append(img.Tags, t)
+		}
+	}
+	for _, d := range s.RepoDigests {
+		if d != "<none>@<none>" {
+			img.Digests = append(img.Digests, d)
+		}
+	}
+	img.Tags = nonNilSlice(img.Tags)
+	img.Digests = nonNilSlice(img.Digests)
+	img.Dangling = len(img.Tags) == 0
+	if s.Size >= 0 && s.SharedSize >= 0 {
+		img.UniqueBytes = s.Size - s.SharedSize
+	}
+	if s.Containers < 0 {
+		img.Containers = -1
+	}
+	return img
+}
+
+func containerFrom(s container.Summary) Container {
+	c := Container{
+		ID:          s.ID,
+		Image:       s.Image,
+		ImageID:     s.ImageID,
+		State:       string(s.State),
+		Status:      s.Status,
+		Created:     time.Unix(s.Created, 0).UTC(),
+		Labels:      nonNilMap(s.Labels),
+		SizeBytes:   s.SizeRw,
+		RootFSBytes: s.SizeRootFs,
+		Volumes:     []string{},
+		Networks:    []string{},
+	}
+	if len(s.Names) > 0 {
+		c.Name = strings.TrimPrefix(s.Names[0], "/")
+	}
+	for _, m := range s.Mounts {
+		if m.Type == "volume" && m.Name != "" {
+			c.Volumes = append(c.Volumes, m.Name)
+		}
+	}
+	sort.Strings(c.Volumes)
+	if s.NetworkSettings != nil {
+		for name := range s.NetworkSettings.Networks {
+			c.Networks = append(c.Networks, name)
+		}
+		sort.Strings(c.Networks)
+	}
+	c.ComposeProject = c.Labels[ComposeProjectLabel]
+	return c
+}
+
+// anonymousName is how the engine names a volume it creates for a VOLUME
+// instruction or a bare -v /path: 64 hex digits.
+var anonymousName = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// AnonymousVolumeLabel is set by engines from Docker 23 on to mark
+// anonymous volumes.
+const AnonymousVolumeLabel = "com.docker.volume.anonymous"
+
+func volumesFrom(listed []*volume.Volume, sized []*volume.Volume, containers []container.Summary) []Volume {
+	size := map[string]*volume.UsageData{}
+	for _, v := range sized {
+		if v != nil && v.UsageData != nil {
+			size[v.Name] = v.UsageData
+		}
+	}
+	users := map[string][]string{}
+	for _, s := range containers {
+		name := ""
+		if len(s.Names) > 0 {
+			name = strings.TrimPrefix(s.Names[0], "/")
+		}
+		for _, m := range s.Mounts {
+			if m.Type == "volume" && m.Name != "" {
+				users[m.Name] = append(users[m.Name], name)
+			}
+		}
+	}
+	out := make([]Volume, 0, len(listed))
+	for _, v := range listed {
+		if v == nil {
+			continue
+		}
+		vol := Volume{
+			Name:       v.Name,
+			Driver:     v.Driver,
+			Labels:     nonNilMap(v.Labels),
+			SizeBytes:  SizeUnknown,
+			RefCount:   len(users[v.Name]),
+			Containers: nonNilSlice(users[v.Name]),
+		}
+		sort.Strings(vol.Containers)
+		if t, err := time.Parse(time.RFC3339, v.CreatedAt); err == nil {
+			vol.Created = t.UTC()
+		}
+		if u, ok := size[v.Name]; ok {
+			vol.SizeBytes = u.Size
+			if u.RefCount >= 0 {
+				vol.RefCount = int(u.RefCount)
+			}
+		}
+		_, labelled := vol.Labels[AnonymousVolumeLabel]
+		vol.Anonymous = labelled || anonymousName.MatchString(v.Name)
+		vol.ComposeProject = vol.Labels[ComposeProjectLabel]
+		out = append(out, vol)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// builtinNetworks cannot be removed; docker network prune skips them.
+var builtinNetworks = map[string]bool{"bridge": true, "host": true, "none": true, "ingress": true, "docker_gwbridge": true}
+
+func networksFrom(listed []network.Summary, containers []container.Summary) []Network {
+	attached := map[string][]string{}
+	for _, s := range containers {
+		if s.NetworkSettings == nil {
+			continue
+		}
+		name := ""
+		if len(s.Names) > 0 {
+			name = strings.TrimPrefix(s.Names[0], "/")
+		}
+		for _, ep := range s.NetworkSettings.Networks {
+			if ep != nil && ep.NetworkID != "" {
+				attached[ep.NetworkID] = append(attached[ep.NetworkID], name)
+			}
+		}
+	}
+	out := make([]Network, 0, len(listed))
+	for _, n := range listed {
+		nw := Network{
+			ID:         n.ID,
+			Name:       n.Name,
+			Driver:     n.Driver,
+			Scope:      n.Scope,
+			Created:    n.Created.UTC(),
+			Labels:     nonNilMap(n.Labels),
+			Containers: nonNilSlice(attached[n.ID]),
+			Builtin:    builtinNetworks[n.Name],
+		}
+		sort.Strings(nw.Containers)
+		nw.ComposeProject = nw.Labels[ComposeProjectLabel]
+		out = append(out, nw)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func buildCacheFrom(r buildCacheRecord) BuildCacheRecord {
+	b := BuildCacheRecord{
+		ID:          r.ID,
+		Type:        r.Type,
+		Description: r.Description,
+		Parents:     nonNilSlice(r.Parents),
+		SizeBytes:   r.Size,
+		InUse:       r.InUse,
+		Shared:      r.Shared,
+		Created:     r.CreatedAt.UTC(),
+		UsageCount:  r.UsageCount,
+	}
+	if len(b.Parents) == 0 && r.Parent != "" {
+		b.Parents = []string{r.Parent}
+	}
+	if r.LastUsedAt != nil {
+		b.LastUsed = r.LastUsedAt.UTC()
+	}
+	return b
+}
+
+func sortImages(imgs []Image) {
+	sort.SliceStable(imgs, func(i, j int) bool {
+		if !imgs[i].Created.Equal(imgs[j].Created) {
+			return imgs[i].Created.After(imgs[j].Created)
+		}
+		return imgs[i].ID < imgs[j].ID
+	})
+}
+
+func sortContainers(cs []Container) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if !cs[i].Created.Equal(cs[j].Created) {
+			return cs[i].Created.After(cs[j].Created)
+		}
+		return cs[i].ID < cs[j].ID
+	})
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func nonNilSlice(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+type (
+	imageSummary     = image.Summary
+	buildCacheRecord = build.CacheRecord
+)

@@ -1,0 +1,171 @@
+package inspect
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+
+	"github.com/dockctl/dockctl/internal/fake"
+)
+
+const anon = "3f1c0a9f2b4d6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
+
+func sampleEngine() *fake.Engine {
+	web := container.Summary{
+		ID: "c1", Names: []string{"/web-1"}, Image: "app:1", ImageID: "sha256:i1", State: "running", Status: "Up 2 hours",
+		Created: 100, SizeRw: 10, SizeRootFs: 110, Labels: map[string]string{ComposeProjectLabel: "shop"},
+		Mounts:          []container.MountPoint{{Type: "volume", Name: "data"}, {Type: "bind", Source: "/tmp"}},
+		NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{"shop_default": {NetworkID: "n1"}}},
+	}
+	old := container.Summary{
+		ID: "c2", Names: []string{"/old"}, Image: "sha256:i2", ImageID: "sha256:i2", State: "exited", Status: "Exited (0) 3 days ago",
+		Created: 50, SizeRw: 0, Mounts: []container.MountPoint{{Type: "volume", Name: anon}},
+	}
+	return &fake.Engine{
+		DiskUsageFn: func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) {
+			return types.DiskUsage{
+				LayersSize: 300,
+				Images: []*image.Summary{
+					{ID: "sha256:i1", RepoTags: []string{"app:1", "app:latest"}, Created: 10, Size: 200, SharedSize: 50, Containers: 1},
+					{ID: "sha256:i2", RepoTags: []string{"<none>:<none>"}, RepoDigests: []string{"<none>@<none>"}, Created: 20, Size: 150, SharedSize: 50, Containers: 1},
+					{ID: "sha256:i3", Created: 30, Size: -1, SharedSize: -1, Containers: -1},
+				},
+				Containers: []*container.Summary{&web, &old},
+				Volumes: []*volume.Volume{
+					{Name: "data", Driver: "local", UsageData: &volume.UsageData{Size: 1000, RefCount: 1}},
+					{Name: anon, Driver: "local", UsageData: &volume.UsageData{Size: 5, RefCount: 1}},
+				},
+				BuildCache: []*build.CacheRecord{
+					{ID: "b1", Type: "regular", Size: 7, Shared: true, CreatedAt: time.Unix(5, 0)},
+					{ID: "b2", Type: "source.local", Size: 9, InUse: true, CreatedAt: time.Unix(6, 0), UsageCount: 2},
+				},
+			}, nil
+		},
+		ContainerListFn: func(_ context.Context, o container.ListOptions) ([]container.Summary, error) {
+			if !o.All {
+				return nil, errors.New("want all containers")
+			}
+			return []container.Summary{web, old}, nil
+		},
+		VolumeListFn: func(context.Context, volume.ListOptions) (volume.ListResponse, error) {
+			return volume.ListResponse{Volumes: []*volume.Volume{
+				{Name: "data", Driver: "local", Labels: map[string]string{ComposeProjectLabel: "shop"}, CreatedAt: "2026-11-01T10:00:00Z"},
+				{Name: anon, Driver: "local"},
+				{Name: "remote", Driver: "nfs-plugin"},
+			}}, nil
+		},
+		NetworkListFn: func(context.Context, network.ListOptions) ([]network.Summary, error) {
+			return []network.Summary{
+				{ID: "n0", Name: "bridge", Driver: "bridge", Scope: "local"},
+				{ID: "n1", Name: "shop_default", Driver: "bridge", Scope: "local", Labels: map[string]string{ComposeProjectLabel: "shop"}},
+				{ID: "n2", Name: "lonely", Driver: "bridge", Scope: "local"},
+			}, nil
+		},
+	}
+}
+
+func TestCollectCallsDiskUsageOnce(t *testing.T) {
+	e := sampleEngine()
+	inv, err := Collect(context.Background(), e, Kinds, time.Unix(1000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.Calls("DiskUsage"); n != 1 {
+		t.Fatalf("DiskUsage called %d times, want 1", n)
+	}
+	if n := e.Calls("ContainerList"); n != 0 {
+		t.Fatalf("ContainerList called %d times; df already lists containers", n)
+	}
+	if len(inv.Images) != 3 || len(inv.Containers) != 2 || len(inv.Volumes) != 3 || len(inv.Networks) != 3 || len(inv.BuildCache) != 2 {
+		t.Fatalf("unexpected counts: %+v", inv)
+	}
+	if inv.LayersSize != 300 {
+		t.Fatalf("LayersSize = %d", inv.LayersSize)
+	}
+}
+
+func TestCollectNetworksOnlySkipsDiskUsage(t *testing.T) {
+	e := sampleEngine()
+	inv, err := Collect(context.Background(), e, []Kind{KindNetworks}, time.Unix(1000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Calls("DiskUsage") != 0 {
+		t.Fatal("networks do not need /system/df")
+	}
+	byName := map[string]Network{}
+	for _, n := range inv.Networks {
+		byName[n.Name] = n
+	}
+	if got := byName["shop_default"]; len(got.Containers) != 1 || got.Containers[0] != "web-1" || got.ComposeProject != "shop" || got.Builtin {
+		t.Fatalf("shop_default = %+v", got)
+	}
+	if !byName["bridge"].Builtin || byName["lonely"].Builtin || len(byName["lonely"].Containers) != 0 {
+		t.Fatalf("builtin flags wrong: %+v", byName)
+	}
+}
+
+func TestCollectMapsFields(t *testing.T) {
+	inv, err := Collect(context.Background(), sampleEngine(), Kinds, time.Unix(1000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := map[string]Image{}
+	for _, i := range inv.Images {
+		img[i.ID] = i
+	}
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"tags", strings.Join(img["sha256:i1"].Tags, ","), "app:1,app:latest"},
+		{"unique", img["sha256:i1"].UniqueBytes, int64(150)},
+		{"dangling <none>", img["sha256:i2"].Dangling, true},
+		{"no <none> tag", len(img["sha256:i2"].Tags), 0},
+		{"unknown size stays -1", img["sha256:i3"].SizeBytes, SizeUnknown},
+		{"unknown unique is -1", img["sha256:i3"].UniqueBytes, SizeUnknown},
+		{"unknown containers", img["sha256:i3"].Containers, -1},
+		{"newest image first", inv.Images[0].ID, "sha256:i3"},
+		{"container name", inv.Containers[0].Name, "web-1"},
+		{"container volumes", strings.Join(inv.Containers[0].Volumes, ","), "data"},
+		{"container project", inv.Containers[0].ComposeProject, "shop"},
+		{"container active", inv.Containers[0].Active(), true},
+		{"exited not active", inv.Containers[1].Active(), false},
+		{"volume size from df", inv.Volumes[1].SizeBytes, int64(1000)},
+		{"anonymous by name", inv.Volumes[0].Anonymous, true},
+		{"named volume", inv.Volumes[1].Anonymous, false},
+		{"volume project", inv.Volumes[1].ComposeProject, "shop"},
+		{"volume created", inv.Volumes[1].Created, time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+		{"volume users", strings.Join(inv.Volumes[1].Containers, ","), "web-1"},
+		{"non-local volume size unknown", inv.Volumes[2].SizeBytes, SizeUnknown},
+		{"non-local volume listed", inv.Volumes[2].Name, "remote"},
+		{"largest cache record first", inv.BuildCache[0].ID, "b2"},
+		{"never used cache", inv.BuildCache[1].LastUsed.IsZero(), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Fatalf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCollectWrapsEngineErrors(t *testing.T) {
+	boom := errors.New("boom")
+	e := &fake.Engine{DiskUsageFn: func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) { return types.DiskUsage{}, boom }}
+	_, err := Collect(context.Background(), e, []Kind{KindImages}, time.Now())
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "reading disk usage") {
+		t.Fatalf("err = %v", err)
+	}
+}

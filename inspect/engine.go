@@ -1,0 +1,85 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/docker/docker/api"
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/system"
+	"github.com/docker/docker/client"
+)
+
+// EngineClient is what inspect needs to describe the engine itself.
+type EngineClient interface {
+	ServerVersion(ctx context.Context) (types.Version, error)
+	Info(ctx context.Context) (system.Info, error)
+	ClientVersion() string
+}
+
+var _ EngineClient = (*client.Client)(nil)
+
+// Version is what `dockctl version` reports.
+type Version struct {
+	Client ClientVersion `json:"client"`
+	Engine EngineVersion `json:"engine"`
+	// NegotiatedAPIVersion is the API version requests actually use: the
+	// lower of the client's and the engine's.
+	NegotiatedAPIVersion string `json:"negotiated_api_version"`
+}
+
+// ClientVersion describes this dockctl binary.
+type ClientVersion struct {
+	Version       string `json:"version"`
+	MaxAPIVersion string `json:"max_api_version"`
+	GoVersion     string `json:"go_version"`
+	OS            string `json:"os"`
+	Arch          string `json:"arch"`
+}
+
+// EngineVersion describes the engine as it reports itself.
+type EngineVersion struct {
+	Host          string `json:"host"`
+	Version       string `json:"version"`
+	APIVersion    string `json:"api_version"`
+	MinAPIVersion string `json:"min_api_version"`
+	OS            string `json:"os"`
+	Arch          string `json:"arch"`
+	GoVersion     string `json:"go_version"`
+	GitCommit     string `json:"git_commit"`
+}
+
+// BuildVersion is dockctl's version, set at link time by the release build
+// (-ldflags "-X github.com/dockctl/dockctl/inspect.BuildVersion=v1.2.3").
+var BuildVersion = ""
+
+// Self describes this binary without talking to an engine.
+func Self() ClientVersion {
+	v := BuildVersion
+	if v == "" {
+		v = "dev"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	return ClientVersion{Version: v, MaxAPIVersion: api.DefaultVersion, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+}
+
+// ReadVersion asks the engine for its version; the first request also
+// settles the negotiated API version.
+func ReadVersion(ctx context.Context, c EngineClient, host string) (Version, error) {
+	sv, err := c.ServerVersion(ctx)
+	if err != nil {
+		return Version{}, fmt.Errorf("reading engine version: %w", err)
+	}
+	return Version{
+		Client: Self(),
+		Engine: EngineVersion{
+			Host: host, Version: sv.Version, APIVersion: sv.APIVersion, MinAPIVersion: sv.MinAPIVersion,
+			OS: sv.Os, Arch: sv.Arch, GoVersion: sv.GoVersion, GitCommit: sv.GitCommit,
+		},
+		NegotiatedAPIVersion: c.ClientVersion(),
+	}, nil
+}

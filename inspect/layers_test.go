@@ -1,0 +1,105 @@
+package inspect
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+)
+
+func hist(entries ...image.HistoryResponseItem) []image.HistoryResponseItem {
+	// The API lists newest first; tests write them oldest first.
+	out := make([]image.HistoryResponseItem, len(entries))
+	for i, e := range entries {
+		out[len(entries)-1-i] = e
+	}
+	return out
+}
+
+func h(size int64, by string) image.HistoryResponseItem {
+	return image.HistoryResponseItem{Size: size, CreatedBy: by}
+}
+
+func TestLayerSizes(t *testing.T) {
+	tests := []struct {
+		name   string
+		hist   []image.HistoryResponseItem
+		layers int
+		want   []int64
+		ok     bool
+	}{
+		{"imported image", hist(h(100, "")), 1, []int64{100}, true},
+		{"classic build with metadata", hist(h(100, ""), h(0, "/bin/sh -c #(nop)  ENV A=b"), h(20, "/bin/sh -c #(nop) COPY file:x in /"), h(0, "/bin/sh -c #(nop)  CMD [\"/app\"]")), 2, []int64{100, 20}, true},
+		{"buildkit metadata", hist(h(100, ""), h(0, "WORKDIR /app"), h(0, "RUN /bin/sh -c true # buildkit"), h(30, "COPY . . # buildkit"), h(0, "CMD [\"x\"]")), 3, []int64{100, 0, 30}, true},
+		{"zero-size real layer kept in place", hist(h(5, ""), h(0, "RUN true"), h(7, "COPY x /")), 3, []int64{5, 0, 7}, true},
+		{"too few entries", hist(h(5, "")), 2, nil, false},
+		{"more non-empty sizes than layers", hist(h(5, ""), h(7, "COPY x /")), 1, nil, false},
+		{"no layers", nil, 0, []int64{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := layerSizes(tt.hist, tt.layers)
+			if ok != tt.ok || (ok && !reflect.DeepEqual(got, tt.want)) {
+				t.Fatalf("layerSizes = %v, %v; want %v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestChainIDs(t *testing.T) {
+	a, b := "sha256:"+fmt.Sprintf("%064x", 1), "sha256:"+fmt.Sprintf("%064x", 2)
+	sum := sha256.Sum256([]byte(a + " " + b))
+	want := []string{a, "sha256:" + hex.EncodeToString(sum[:])}
+	if got := ChainIDs([]string{a, b}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("ChainIDs = %v, want %v", got, want)
+	}
+}
+
+type layerFake struct {
+	inspect func(string) (image.InspectResponse, error)
+	history func(string) ([]image.HistoryResponseItem, error)
+	calls   int
+}
+
+func (f *layerFake) ImageInspect(_ context.Context, id string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
+	f.calls++
+	return f.inspect(id)
+}
+
+func (f *layerFake) ImageHistory(_ context.Context, id string, _ ...client.ImageHistoryOption) ([]image.HistoryResponseItem, error) {
+	f.calls++
+	return f.history(id)
+}
+
+func TestCollectLayersUsesCache(t *testing.T) {
+	id := "sha256:" + fmt.Sprintf("%064x", 9)
+	diff := "sha256:" + fmt.Sprintf("%064x", 3)
+	f := &layerFake{
+		inspect: func(string) (image.InspectResponse, error) {
+			return image.InspectResponse{RootFS: image.RootFS{Type: "layers", Layers: []string{diff}}}, nil
+		},
+		history: func(string) ([]image.HistoryResponseItem, error) { return hist(h(42, "")), nil },
+	}
+	cache := OpenLayerCache(t.TempDir())
+	imgs := []Image{{ID: id}}
+	if err := CollectLayers(context.Background(), f, imgs, LayerOptions{Cache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	want := []Layer{{ChainID: diff, SizeBytes: 42}}
+	if !reflect.DeepEqual(imgs[0].Layers, want) || f.calls != 2 {
+		t.Fatalf("layers = %v after %d calls", imgs[0].Layers, f.calls)
+	}
+	// A fresh cache on the same folder answers without the engine.
+	again := []Image{{ID: id}}
+	if err := CollectLayers(context.Background(), f, again, LayerOptions{Cache: OpenLayerCache(cache.dir)}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again[0].Layers, want) || f.calls != 2 {
+		t.Fatalf("cache missed: layers = %v after %d calls", again[0].Layers, f.calls)
+	}
+}

@@ -1,0 +1,128 @@
+package parse
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr string
+	}{
+		{in: "90m", want: 90 * time.Minute},
+		{in: "24h", want: 24 * time.Hour},
+		{in: "7d", want: 7 * 24 * time.Hour},
+		{in: "1w2d", want: 9 * 24 * time.Hour},
+		{in: "1.5d", want: 36 * time.Hour},
+		{in: "1h30m", want: 90 * time.Minute},
+		{in: "0", want: 0},
+		{in: " 2h ", want: 2 * time.Hour},
+		{in: "", wantErr: "empty"},
+		{in: "-1h", wantErr: `"-1h" is negative`},
+		{in: "7", wantErr: "missing unit"},
+		{in: "7y", wantErr: `unknown unit "y"`},
+		{in: "d", wantErr: "expected a number"},
+		{in: "1..2h", wantErr: "bad number"},
+		{in: "99999999999w", wantErr: "too long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := Duration(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Duration(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Duration(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSize(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{in: "500MB", want: 500_000_000},
+		{in: "2GiB", want: 2 << 30},
+		{in: "1.5 GB", want: 1_500_000_000},
+		{in: "10GB", want: 10_000_000_000},
+		{in: "1.5GiB", want: 3 << 29},
+		{in: "1024", want: 1024},
+		{in: "1kB", want: 1000},
+		{in: "", wantErr: true},
+		{in: "-5MB", wantErr: true},
+		{in: "lots", wantErr: true},
+		{in: "5XB", wantErr: true},
+		{in: "99999999EB", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := Size(tt.in)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("Size(%q) = %d, want an error", tt.in, got)
+				}
+				if tt.in != "" && !strings.Contains(err.Error(), tt.in) {
+					t.Fatalf("error %q does not name the value %q", err, tt.in)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Size(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPercent(t *testing.T) {
+	for in, want := range map[string]float64{"85%": 85, "85": 85, "0%": 0, "100%": 100, "12.5%": 12.5} {
+		if got, err := Percent(in); err != nil || got != want {
+			t.Errorf("Percent(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "%", "101%", "-1%", "abc", "NaN"} {
+		if _, err := Percent(in); err == nil {
+			t.Errorf("Percent(%q) succeeded, want an error", in)
+		}
+	}
+}
+
+func TestUntil(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in      string
+		want    time.Time
+		wantErr bool
+	}{
+		{in: "24h", want: now.Add(-24 * time.Hour)},
+		{in: "7d", want: now.Add(-7 * 24 * time.Hour)},
+		{in: "2026-11-01T10:00:00Z", want: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+		{in: "2026-11-01", want: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+		{in: "1700000000", want: time.Unix(1700000000, 0)},
+		{in: "yesterday", wantErr: true},
+		{in: "", wantErr: true},
+		{in: "1e9", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := Until(tt.in, now)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("Until(%q) = %v, want an error", tt.in, got)
+				}
+				return
+			}
+			if err != nil || !got.Equal(tt.want) {
+				t.Fatalf("Until(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
