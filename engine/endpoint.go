@@ -126,10 +126,17 @@ func parseHost(h string) (string, error) {
 		// docker accepts a bare host:port as tcp.
 		h = "tcp://" + h
 	}
-	if _, err := client.ParseHostURL(h); err != nil {
+	u, err := client.ParseHostURL(h)
+	if err != nil {
 		return "", err
 	}
-	return h, nil
+	switch u.Scheme {
+	case "unix", "tcp", "npipe", "http", "https":
+		return h, nil
+	case "ssh":
+		return "", errors.New("ssh:// engines are not supported; forward the socket (ssh -L) and use unix:// or tcp://")
+	}
+	return "", fmt.Errorf("unsupported scheme %q (use unix://, tcp:// or npipe://)", u.Scheme)
 }
 
 func currentContext(env Env) (string, error) {

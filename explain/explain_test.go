@@ -220,11 +220,11 @@ func TestGroups(t *testing.T) {
 	want := []string{
 		"docker/镜像操作/document", "docker/容器操作/document", "docker/日志与信息查看/document",
 		"docker/网络相关/document", "docker/卷管理/document", "docker/系统范围的操作/document",
-		"docker/dockctl补充的docker命令/dockctl",
-		"Linux/linux常用命令/document",
+		"docker/dockctl补充的命令/dockctl",
+		"Linux/常用命令/document",
 		"HTTP/信息响应/document", "HTTP/成功响应/document", "HTTP/重定向/document",
 		"HTTP/客户端错误/document", "HTTP/服务器错误/document", "HTTP/dockctl补充的状态码/dockctl",
-		"TCP/TCP三次握手/dockctl",
+		"TCP/三次握手/dockctl",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("groups:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -304,7 +304,7 @@ func TestResolveUnknown(t *testing.T) {
 	}{
 		{"prun", `invalid topic "prun": unknown topic; did you mean "prune", "docker system prune", "docker image prune"?`},
 		{"rmii", `invalid topic "rmii": unknown topic; did you mean "docker rmi"?`},
-		{"docker vlume prune", `invalid topic "docker vlume prune": unknown topic; did you mean "docker volume prune"?`},
+		{"docker vlume prune", `invalid topic "docker vlume prune": unknown topic; did you mean "docker volume prune", "docker image prune", "docker volume create"?`},
 		{"docker net", `invalid topic "docker net": unknown topic; did you mean "docker network ls", "docker network create", "docker network connect"?`},
 		{"prune imagess", `invalid topic "prune imagess": unknown topic; did you mean "prune images"?`},
 		{"crontabs", `invalid topic "crontabs": unknown topic; did you mean "crontab"?`},

@@ -90,7 +90,12 @@ func (t *Template) Execute(w io.Writer, items []any) error {
 		if err := t.tmpl.Execute(&b, it); err != nil {
 			return clierr.Usage("--format", "", "template failed: %v", err)
 		}
-		fmt.Fprintln(out, Clean(strings.TrimRight(b.String(), "\n")))
+		// Tabs separate columns; every other control character is escaped.
+		fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
+		for i := range fields {
+			fields[i] = Clean(fields[i])
+		}
+		fmt.Fprintln(out, strings.Join(fields, "\t"))
 	}
 	if tw != nil {
 		return tw.Flush()
@@ -149,7 +154,11 @@ func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o Ins
 	items := Items(kind, inv)
 	if o.Quiet {
 		for _, it := range items {
-			fmt.Fprintln(w, Clean(ShortID(objectID(it), o.NoTrunc)))
+			id := objectID(it)
+			if _, isVolume := it.(inspect.Volume); !isVolume {
+				id = ShortID(id, o.NoTrunc)
+			}
+			fmt.Fprintln(w, Clean(id))
 		}
 		return nil
 	}

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docker/docker/client"
+
+	"github.com/dockctl/dockctl/clierr"
+)
+
+// writeContext lays out a docker context the way the docker CLI stores it.
+func writeContext(t *testing.T, dir, name, host string, withTLS bool) {
+	t.Helper()
+	meta := filepath.Join(dir, "contexts", "meta", contextDirName(name))
+	if err := os.MkdirAll(meta, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"Name":"` + name + `","Metadata":{},"Endpoints":{"docker":{"Host":"` + host + `","SkipTLSVerify":false}}}`
+	if err := os.WriteFile(filepath.Join(meta, "meta.json"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if withTLS {
+		tlsDir := filepath.Join(dir, "contexts", "tls", contextDirName(name), "docker")
+		if err := os.MkdirAll(tlsDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"ca.pem", "cert.pem", "key.pem"} {
+			if err := os.WriteFile(filepath.Join(tlsDir, f), []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dir := t.TempDir()
+	writeContext(t, dir, "remote", "tcp://10.0.0.9:2376", true)
+	writeContext(t, dir, "other", "unix:///run/other.sock", false)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"currentContext":"other"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	emptyDir := t.TempDir()
+	tests := []struct {
+		name     string
+		opts     Options
+		env      map[string]string
+		wantHost string
+		wantCtx  string
+		wantTLS  bool
+		wantErr  string
+	}{
+		{name: "default socket", env: map[string]string{"DOCKER_CONFIG": emptyDir}, wantHost: client.DefaultDockerHost, wantCtx: "default"},
+		{name: "current context from config.json", env: map[string]string{"DOCKER_CONFIG": dir}, wantHost: "unix:///run/other.sock", wantCtx: "other"},
+		{name: "DOCKER_CONTEXT beats config.json", env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_CONTEXT": "remote"}, wantHost: "tcp://10.0.0.9:2376", wantCtx: "remote", wantTLS: true},
+		{name: "DOCKER_HOST beats DOCKER_CONTEXT", env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_CONTEXT": "remote", "DOCKER_HOST": "tcp://1.2.3.4:2375"}, wantHost: "tcp://1.2.3.4:2375", wantCtx: "default"},
+		{name: "--context beats DOCKER_HOST", opts: Options{Context: "remote"}, env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_HOST": "tcp://1.2.3.4:2375"}, wantHost: "tcp://10.0.0.9:2376", wantCtx: "remote", wantTLS: true},
+		{name: "--host beats everything", opts: Options{Host: "unix:///tmp/d.sock"}, env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_CONTEXT": "remote"}, wantHost: "unix:///tmp/d.sock", wantCtx: "default"},
+		{name: "bare host:port is tcp", opts: Options{Host: "127.0.0.1:2375"}, env: map[string]string{"DOCKER_CONFIG": dir}, wantHost: "tcp://127.0.0.1:2375", wantCtx: "default"},
+		{name: "--context default uses DOCKER_HOST", opts: Options{Context: "default"}, env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_HOST": "tcp://5.6.7.8:2375"}, wantHost: "tcp://5.6.7.8:2375", wantCtx: "default"},
+		{name: "env TLS", env: map[string]string{"DOCKER_CONFIG": emptyDir, "DOCKER_HOST": "tcp://h:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/certs"}, wantHost: "tcp://h:2376", wantCtx: "default", wantTLS: true},
+		{name: "--host with --context", opts: Options{Host: "unix:///a.sock", Context: "remote"}, env: map[string]string{}, wantErr: "--context"},
+		{name: "unknown context", opts: Options{Context: "nope"}, env: map[string]string{"DOCKER_CONFIG": dir}, wantErr: `"nope": no such docker context`},
+		{name: "unknown DOCKER_CONTEXT", env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_CONTEXT": "gone"}, wantErr: `DOCKER_CONTEXT "gone"`},
+		{name: "bad host", opts: Options{Host: "ftp://x"}, env: map[string]string{}, wantErr: `--host "ftp://x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep, err := Resolve(tt.opts, func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				var ue *clierr.UsageError
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want usage error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ep.Host != tt.wantHost || ep.Context != tt.wantCtx || (ep.CACert != "") != tt.wantTLS {
+				t.Fatalf("got %+v, want host %s context %s tls %v", ep, tt.wantHost, tt.wantCtx, tt.wantTLS)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	if got := Classify(nil, "h"); got != nil {
+		t.Fatalf("Classify(nil) = %v", got)
+	}
+	plain := errors.New("decoding failed")
+	if got := Classify(plain, "h"); got != plain {
+		t.Fatalf("a non-engine error must pass through, got %v", got)
+	}
+}
