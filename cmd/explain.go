@@ -81,7 +81,7 @@ func runExplain(_ context.Context, opts *ExplainOptions) error {
 	}
 }
 
-// explainStatus is the statusNote hook: "HTTP 404 Not Found: 服务器找不到请求的网页或资源。
+// explainStatus is the statusNote hook: "服务器找不到请求的网页或资源。
 // (the server cannot find the requested page or resource)" in f's language,
 // or "" for statuses the catalogue does not explain.
 func explainStatus(f *Factory, status int) string {
@@ -93,5 +93,5 @@ func explainStatus(f *Factory, status int) string {
 	if err != nil {
 		lang = explain.LangEN
 	}
-	return e.Command + ": " + e.Text(lang)
+	return e.Text(lang)
 }

@@ -141,9 +141,9 @@ func TestStatusNote(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"both", 404, "HTTP 404 Not Found: 服务器找不到请求的网页或资源。 (the server cannot find the requested page or resource)"},
-		{"zh", 404, "HTTP 404 Not Found: 服务器找不到请求的网页或资源。"},
-		{"en", 404, "HTTP 404 Not Found: the server cannot find the requested page or resource"},
+		{"both", 404, "服务器找不到请求的网页或资源。 (the server cannot find the requested page or resource)"},
+		{"zh", 404, "服务器找不到请求的网页或资源。"},
+		{"en", 404, "the server cannot find the requested page or resource"},
 		{"en", 409, "HTTP 409 Conflict: conflict: the object is in use or already exists"},
 		{"en", 418, ""},
 	}
@@ -162,7 +162,7 @@ func TestStatusNote(t *testing.T) {
 		return map[string]string{"LANG": "zh_CN.UTF-8"}[k]
 	})
 	err := &engine.APIError{Status: 404, Message: "No such image: foo"}
-	if got := f.describeError(err); !strings.HasSuffix(got, " — HTTP 404 Not Found: 服务器找不到请求的网页或资源。") {
+	if got := f.describeError(err); !strings.HasSuffix(got, " — 服务器找不到请求的网页或资源。") {
 		t.Errorf("describeError = %q, want the zh note", got)
 	}
 	f.NoExplain = true
