@@ -144,7 +144,7 @@ func TestStatusNote(t *testing.T) {
 		{"both", 404, "服务器找不到请求的网页或资源。 (the server cannot find the requested page or resource)"},
 		{"zh", 404, "服务器找不到请求的网页或资源。"},
 		{"en", 404, "the server cannot find the requested page or resource"},
-		{"en", 409, "HTTP 409 Conflict: conflict: the object is in use or already exists"},
+		{"en", 409, "conflict: the object is in use or already exists"},
 		{"en", 418, ""},
 	}
 	for _, tt := range tests {
