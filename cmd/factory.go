@@ -22,6 +22,7 @@ import (
 type Engine interface {
 	inspect.Client
 	inspect.EngineClient
+	inspect.LayerClient
 	Close() error
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"runtime/debug"
 
 	"github.com/docker/docker/api"
@@ -82,4 +83,48 @@ func ReadVersion(ctx context.Context, c EngineClient, host string) (Version, err
 		},
 		NegotiatedAPIVersion: c.ClientVersion(),
 	}, nil
+}
+
+// EngineInfo is the host context of a report: which engine, where it keeps
+// its data, and how full that filesystem is.
+type EngineInfo struct {
+	Host          string `json:"host"`
+	ServerVersion string `json:"server_version"`
+	APIVersion    string `json:"api_version"`
+	DockerRootDir string `json:"docker_root_dir"`
+	StorageDriver string `json:"storage_driver"`
+	// FSSizeBytes and FSFreeBytes describe the filesystem holding the
+	// Docker root dir, as df shows it; -1 when the engine is not local.
+	FSSizeBytes int64 `json:"fs_size_bytes"`
+	FSUsedBytes int64 `json:"fs_used_bytes"`
+	FSFreeBytes int64 `json:"fs_free_bytes"`
+}
+
+// FSUsePercent is df's Use%: used / (used + available).
+func (e EngineInfo) FSUsePercent() float64 {
+	if e.FSUsedBytes < 0 || e.FSUsedBytes+e.FSFreeBytes <= 0 {
+		return -1
+	}
+	return float64(e.FSUsedBytes) * 100 / float64(e.FSUsedBytes+e.FSFreeBytes)
+}
+
+// ReadEngineInfo asks the engine where it keeps its data and, when the
+// engine runs on this machine (a unix socket) and its root dir is visible
+// here, measures that filesystem.
+func ReadEngineInfo(ctx context.Context, c EngineClient, host string) (EngineInfo, error) {
+	info, err := c.Info(ctx)
+	if err != nil {
+		return EngineInfo{}, fmt.Errorf("reading engine info: %w", err)
+	}
+	ei := EngineInfo{
+		Host: host, ServerVersion: info.ServerVersion, APIVersion: c.ClientVersion(),
+		DockerRootDir: info.DockerRootDir, StorageDriver: info.Driver,
+		FSSizeBytes: SizeUnknown, FSUsedBytes: SizeUnknown, FSFreeBytes: SizeUnknown,
+	}
+	if strings.HasPrefix(host, "unix://") && info.DockerRootDir != "" {
+		if size, used, free, ok := statFS(info.DockerRootDir); ok {
+			ei.FSSizeBytes, ei.FSUsedBytes, ei.FSFreeBytes = size, used, free
+		}
+	}
+	return ei, nil
 }

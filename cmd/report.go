@@ -1,0 +1,161 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/clierr"
+	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/parse"
+	"github.com/dockctl/dockctl/report"
+	"github.com/dockctl/dockctl/usage"
+)
+
+func init() { extraCommands = append(extraCommands, NewReportCmd) }
+
+// ReportOptions are the flags of `dockctl report`.
+type ReportOptions struct {
+	Verbose              bool
+	Top                  int
+	By                   string
+	Format               string
+	Output               string
+	FailIfReclaimable    string
+	FailIfUsage          string
+	NoCache              bool
+	failReclaimableBytes int64
+	failUsageBytes       int64
+}
+
+// NewReportCmd builds `dockctl report`.
+func NewReportCmd(f *Factory) *cobra.Command {
+	opts := &ReportOptions{}
+	c := &cobra.Command{
+		Use:   "report",
+		Short: "Summarise disk use like docker system df, with reclaimable figures that are true",
+		Long: `Summarise what the engine holds: TOTAL, ACTIVE and SIZE as docker system df
+counts them, and RECLAIMABLE as the bytes that pruning each type alone really
+frees now (docker's own figure is shown beside it). Image figures come from
+layer-level accounting: a layer shared with an image in use is not
+reclaimable, and a layer BuildKit's cache also holds is freed only with the
+cache. A last line gives what a full cleanup (dockctl prune --all --volumes)
+would free.
+
+report only reads: it sends no request that changes the engine.
+
+` + exitCodesHelp,
+		Example: `  dockctl report
+  dockctl report -v --top 10
+  dockctl report --by project
+  dockctl report --format markdown >> "$GITHUB_STEP_SUMMARY"
+  dockctl report --format html -o report.html
+  dockctl report --fail-if-usage-over 20GB`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			return runReport(c.Context(), f, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "add per-object tables, largest first")
+	fl.IntVar(&opts.Top, "top", 0, "with -v, show only the N largest objects of each type")
+	fl.StringVar(&opts.By, "by", "", "group by: project (compose project)")
+	fl.StringVar(&opts.Format, "format", "table", "table, json, markdown or html")
+	fl.StringVarP(&opts.Output, "output", "o", "", "write the report to FILE instead of stdout")
+	fl.StringVar(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "", "exit 4 if more than SIZE (500MB, 2GiB) could be reclaimed")
+	fl.StringVar(&opts.FailIfUsage, "fail-if-usage-over", "", "exit 4 if docker uses more than SIZE in all")
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	return c
+}
+
+func (o *ReportOptions) validate() error {
+	if err := report.ValidateReportFormat(o.Format); err != nil {
+		return clierr.Usage("--format", o.Format, "%v", err)
+	}
+	if o.By != "" && o.By != "project" {
+		return clierr.Usage("--by", o.By, "must be project")
+	}
+	if o.Top < 0 {
+		return clierr.Usage("--top", fmt.Sprint(o.Top), "must not be negative")
+	}
+	var err error
+	o.failReclaimableBytes, o.failUsageBytes = -1, -1
+	if o.FailIfReclaimable != "" {
+		if o.failReclaimableBytes, err = parse.Size(o.FailIfReclaimable); err != nil {
+			return clierr.Usage("--fail-if-reclaimable-over", o.FailIfReclaimable, "%v", err)
+		}
+	}
+	if o.FailIfUsage != "" {
+		if o.failUsageBytes, err = parse.Size(o.FailIfUsage); err != nil {
+			return clierr.Usage("--fail-if-usage-over", o.FailIfUsage, "%v", err)
+		}
+	}
+	return nil
+}
+
+func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
+	eng, ep, err := f.Engine()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := f.Context(ctx)
+	defer cancel()
+	now := f.Now()
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, now)
+	if err != nil {
+		return err
+	}
+	cache := inspect.OpenLayerCache(inspect.DefaultLayerCacheDir())
+	if opts.NoCache {
+		cache = inspect.OpenLayerCache("")
+	}
+	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache}); err != nil {
+		return err
+	}
+	info, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
+	if err != nil {
+		return err
+	}
+	r := usage.Build(inv, info, usage.Options{Verbose: opts.Verbose, Top: opts.Top})
+	ro := report.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: now, Explain: map[string]report.Explained{}}
+	for section, op := range map[string]string{"summary": "report", "host": "report host"} {
+		if ro.Explain[section], err = f.explained(op); err != nil {
+			return err
+		}
+	}
+	var out io.Writer = f.IO.Out
+	var buf bytes.Buffer
+	if opts.Output != "" {
+		out = &buf
+	} else {
+		ro.Color = f.IO.OutIsTTY && f.Env("NO_COLOR") == "" && opts.Format == "table"
+	}
+	if err := report.RenderReport(out, r, ro); err != nil {
+		return err
+	}
+	if opts.Output != "" {
+		if err := os.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing report: %w", err)
+		}
+	}
+	return gates(r, opts)
+}
+
+// gates applies the CI thresholds after the report is out.
+func gates(r usage.Report, opts *ReportOptions) error {
+	reclaimable := r.Summary.Images.ReclaimableBytes + r.Summary.Containers.ReclaimableBytes + r.Summary.Volumes.ReclaimableBytes + r.Summary.BuildCache.ReclaimableBytes
+	if opts.failReclaimableBytes >= 0 && reclaimable > opts.failReclaimableBytes {
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("reclaimable space %s is over --fail-if-reclaimable-over %s", report.Size(reclaimable), opts.FailIfReclaimable)}
+	}
+	if opts.failUsageBytes >= 0 && r.TotalBytes > opts.failUsageBytes {
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("docker uses %s, over --fail-if-usage-over %s", report.Size(r.TotalBytes), opts.FailIfUsage)}
+	}
+	return nil
+}

@@ -1,0 +1,244 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dockctl/dockctl/explain"
+	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/usage"
+)
+
+// ReportOptions say how to render a usage report.
+type ReportOptions struct {
+	Format    string // table, json, markdown
+	ByProject bool
+	Color     bool
+	Now       time.Time
+	// Explain holds the entries per section: "summary" (docker system df),
+	// "host" (df, du).
+	Explain map[string]Explained
+}
+
+// ReportDoc is the JSON form of a report: the usage.Report with the
+// explanations of each section.
+type ReportDoc struct {
+	usage.Report
+	Explain map[string][]explain.Entry `json:"explain,omitempty"`
+}
+
+// ValidateReportFormat checks --format for report.
+func ValidateReportFormat(s string) error {
+	switch s {
+	case "table", "json", "markdown", "html":
+		return nil
+	}
+	return fmt.Errorf("must be table, json, markdown or html")
+}
+
+// RenderReport writes r in o.Format.
+func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {
+	switch o.Format {
+	case "json":
+		doc := ReportDoc{Report: r}
+		for k, e := range o.Explain {
+			if len(e.Entries) > 0 {
+				if doc.Explain == nil {
+					doc.Explain = map[string][]explain.Entry{}
+				}
+				doc.Explain[k] = e.Entries
+			}
+		}
+		if doc.Projects == nil {
+			doc.Projects = []usage.Project{}
+		}
+		if doc.Notes == nil {
+			doc.Notes = []usage.Note{}
+		}
+		return writeJSON(w, doc)
+	case "markdown":
+		return renderMarkdown(w, r, o)
+	case "html":
+		return renderHTML(w, r, o)
+	default:
+		return renderTable(w, r, o)
+	}
+}
+
+type summaryLine struct {
+	name string
+	row  usage.Row
+}
+
+func summaryLines(r usage.Report) []summaryLine {
+	s := r.Summary
+	return []summaryLine{{"Images", s.Images}, {"Containers", s.Containers}, {"Local Volumes", s.Volumes}, {"Build Cache", s.BuildCache}}
+}
+
+const (
+	ansiBold  = "\x1b[1m"
+	ansiGreen = "\x1b[32m"
+	ansiDim   = "\x1b[2m"
+	ansiReset = "\x1b[0m"
+)
+
+func paint(on bool, code, s string) string {
+	if !on {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func hostLine(e inspect.EngineInfo) string {
+	return fmt.Sprintf("Engine %s at %s · API %s · root dir %s (%s)",
+		Clean(e.ServerVersion), Clean(e.Host), Clean(e.APIVersion), Clean(e.DockerRootDir), Clean(e.StorageDriver))
+}
+
+func fsLine(e inspect.EngineInfo) string {
+	if e.FSSizeBytes < 0 {
+		return "Filesystem of the root dir: not measured (the engine is not on this machine)"
+	}
+	return fmt.Sprintf("Filesystem of %s: %s, %s used (%.0f%%), %s free", Clean(e.DockerRootDir), Size(e.FSSizeBytes), Size(e.FSUsedBytes), math.Ceil(e.FSUsePercent()), Size(e.FSFreeBytes))
+}
+
+func noteLine(n usage.Note) string {
+	s := n.Row + ": " + n.Text
+	switch {
+	case n.DockerBytes != 0:
+		s += fmt.Sprintf(" (docker says %s, dockctl %s)", Size(n.DockerBytes), Size(n.DockctlBytes))
+	case n.DockctlBytes != 0:
+		s += fmt.Sprintf(" (%s)", Size(n.DockctlBytes))
+	}
+	return s
+}
+
+func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
+	c := o.Color
+	fmt.Fprintln(w, paint(c, ansiBold, hostLine(r.Engine)))
+	fmt.Fprintln(w, fsLine(r.Engine))
+	writeExplainText(w, o.Explain["host"])
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE\tDOCKER SAYS")
+	for _, l := range summaryLines(r) {
+		rec := SizePercent(l.row.ReclaimableBytes, l.row.SizeBytes)
+		if l.row.ReclaimableBytes > 0 {
+			rec = paint(c, ansiGreen, rec)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", l.name, l.row.Total, l.row.Active, Size(l.row.SizeBytes), rec, SizePercent(l.row.DockerReclaimableBytes, l.row.SizeBytes))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Full cleanup (dockctl prune --all --volumes) would free %s of %s.\n", paint(c, ansiBold, Size(r.FullCleanupBytes)), Size(r.TotalBytes))
+	if r.Approximate {
+		fmt.Fprintln(w, "Some image layers could not be read; image figures fall back to the engine's unique sizes.")
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w, "Notes:")
+		for _, n := range r.Notes {
+			fmt.Fprintln(w, "  - "+noteLine(n))
+		}
+	}
+	writeExplainText(w, o.Explain["summary"])
+	if o.ByProject {
+		fmt.Fprintln(w)
+		if err := projectTable(w, r.Projects); err != nil {
+			return err
+		}
+	}
+	return verboseTables(w, r, o)
+}
+
+func projectName(p usage.Project) string {
+	if p.Name == "" {
+		return "(no project)"
+	}
+	return p.Name
+}
+
+func projectTable(w io.Writer, ps []usage.Project) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "PROJECT\tCONTAINERS\tIMAGES\tVOLUMES\tNETWORKS\tSIZE")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%d/%d running\t%d\t%d\t%d\t%s\n", Clean(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
+	}
+	return tw.Flush()
+}
+
+func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
+	if r.Images == nil && r.Containers == nil && r.Volumes == nil && r.BuildCache == nil {
+		return nil
+	}
+	inv := &inspect.Inventory{Images: r.Images, Containers: r.Containers, Volumes: r.Volumes, BuildCache: r.BuildCache}
+	for _, sec := range []struct {
+		title string
+		kind  inspect.Kind
+	}{{"Images space usage:", inspect.KindImages}, {"Containers space usage:", inspect.KindContainers}, {"Local Volumes space usage:", inspect.KindVolumes}, {"Build cache usage:", inspect.KindBuildCache}} {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, sec.title)
+		fmt.Fprintln(w)
+		if err := inspectTable(w, sec.kind, Items(sec.kind, inv), InspectOptions{Now: o.Now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mdCell escapes a value for a markdown table cell.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(Clean(s))
+}
+
+func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
+	fmt.Fprintln(w, "## Docker disk usage")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, mdCell(hostLine(r.Engine))+"  ")
+	fmt.Fprintln(w, mdCell(fsLine(r.Engine)))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Type | Total | Active | Size | Reclaimable | Docker says |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
+	for _, l := range summaryLines(r) {
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s |\n", l.name, l.row.Total, l.row.Active, Size(l.row.SizeBytes),
+			SizePercent(l.row.ReclaimableBytes, l.row.SizeBytes), SizePercent(l.row.DockerReclaimableBytes, l.row.SizeBytes))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "**Full cleanup** (`dockctl prune --all --volumes`) would free **%s** of %s.\n", Size(r.FullCleanupBytes), Size(r.TotalBytes))
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range r.Notes {
+			fmt.Fprintln(w, "- "+mdCell(noteLine(n)))
+		}
+	}
+	for _, key := range []string{"summary", "host"} {
+		if e := o.Explain[key]; len(e.Entries) > 0 {
+			fmt.Fprintln(w)
+			for _, en := range e.Entries {
+				fmt.Fprintln(w, "> "+mdCell(en.Line(e.Lang))+"  ")
+			}
+		}
+	}
+	if o.ByProject {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| Project | Containers | Images | Volumes | Networks | Size |")
+		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
+		for _, p := range r.Projects {
+			fmt.Fprintf(w, "| %s | %d/%d running | %d | %d | %d | %s |\n", mdCell(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
+		}
+	}
+	if r.Images != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| Image | Tags | Size | Shared | Unique | Containers |")
+		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|")
+		for _, i := range r.Images {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", ShortID(i.ID, false), mdCell(orNone(i.Tags, "<none>")), Size(i.SizeBytes), Size(i.SharedBytes), Size(i.UniqueBytes), strconv.Itoa(i.Containers))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,302 @@
+package usage
+
+import (
+	"sort"
+
+	"github.com/dockctl/dockctl/inspect"
+)
+
+// Schema names the JSON document of `dockctl report`.
+const Schema = "dockctl.report/v1"
+
+// Row is one line of the summary.
+type Row struct {
+	Total     int   `json:"total"`
+	Active    int   `json:"active"`
+	SizeBytes int64 `json:"size_bytes"`
+	// ReclaimableBytes is what pruning this type alone frees on disk now.
+	ReclaimableBytes int64 `json:"reclaimable_bytes"`
+	// DockerReclaimableBytes is docker system df's figure, for comparison.
+	DockerReclaimableBytes int64 `json:"docker_reclaimable_bytes"`
+}
+
+// Summary has docker system df's four rows.
+type Summary struct {
+	Images     Row `json:"images"`
+	Containers Row `json:"containers"`
+	Volumes    Row `json:"volumes"`
+	BuildCache Row `json:"build_cache"`
+}
+
+// Note explains a figure: where dockctl and docker differ, or bytes only a
+// combined cleanup frees.
+type Note struct {
+	Row  string `json:"row"`
+	Text string `json:"text"`
+	// Docker and Dockctl are the two figures when the note compares them.
+	DockerBytes  int64 `json:"docker_bytes,omitempty"`
+	DockctlBytes int64 `json:"dockctl_bytes,omitempty"`
+}
+
+// Project is one compose project's share of the engine.
+type Project struct {
+	// Name is the com.docker.compose.project label; "" for objects of no project.
+	Name              string `json:"name"`
+	ContainersRunning int    `json:"containers_running"`
+	Containers        int    `json:"containers"`
+	Images            int    `json:"images"`
+	Volumes           int    `json:"volumes"`
+	Networks          int    `json:"networks"`
+	// Bytes counts the project's containers' writable layers, its volumes,
+	// and the images only its containers use (unique bytes).
+	Bytes int64 `json:"bytes"`
+}
+
+// Accounting is the result of Compute.
+type Accounting struct {
+	Summary Summary `json:"summary"`
+	// FullCleanupBytes is what `dockctl prune --all --volumes` would free:
+	// stopped containers, then the images, anonymous volumes and build
+	// cache that only they kept.
+	FullCleanupBytes int64  `json:"full_cleanup_reclaimable_bytes"`
+	Approximate      bool   `json:"approximate"`
+	Notes            []Note `json:"notes"`
+}
+
+// Compute works out docker's figures and the true ones from inv, which
+// must hold every kind, with image layers collected.
+func Compute(inv *inspect.Inventory) Accounting {
+	var a Accounting
+	held := inspect.HeldLayers(inv.Images, inv.BuildCache)
+
+	// Images.
+	im := &a.Summary.Images
+	im.Total = len(inv.Images)
+	im.SizeBytes = inv.LayersSize
+	var usedUnique int64
+	for _, img := range inv.Images {
+		if img.Containers > 0 {
+			im.Active++
+			if img.SizeBytes >= 0 && img.SharedBytes >= 0 {
+				usedUnique += img.SizeBytes - img.SharedBytes
+			}
+		}
+	}
+	im.DockerReclaimableBytes = inv.LayersSize - usedUnique
+	unused := inspect.FreedImageBytes(inv.Images, func(i inspect.Image) bool { return i.Containers == 0 }, held)
+	im.ReclaimableBytes = unused.Bytes
+	a.Approximate = unused.Approximate
+
+	// Containers.
+	c := &a.Summary.Containers
+	c.Total = len(inv.Containers)
+	stoppedIDs := map[string]bool{}
+	for _, ct := range inv.Containers {
+		size := max(ct.SizeBytes, 0)
+		c.SizeBytes += size
+		if ct.Active() {
+			c.Active++
+			continue
+		}
+		stoppedIDs[ct.ID] = true
+		c.ReclaimableBytes += size
+	}
+	c.DockerReclaimableBytes = c.ReclaimableBytes
+
+	// Volumes.
+	v := &a.Summary.Volumes
+	v.Total = len(inv.Volumes)
+	for _, vol := range inv.Volumes {
+		if vol.RefCount > 0 {
+			v.Active++
+		}
+		if vol.SizeBytes < 0 {
+			continue
+		}
+		v.SizeBytes += vol.SizeBytes
+		if vol.RefCount == 0 {
+			v.ReclaimableBytes += vol.SizeBytes
+		}
+	}
+	v.DockerReclaimableBytes = v.ReclaimableBytes
+
+	// Build cache: shared records' bytes belong to image layers; docker
+	// leaves them out of SIZE, and pruning the cache alone does not free
+	// them while the images live.
+	b := &a.Summary.BuildCache
+	b.Total = len(inv.BuildCache)
+	var sharedFree int64
+	for _, r := range inv.BuildCache {
+		if r.InUse {
+			b.Active++
+		}
+		if r.Shared {
+			if !r.InUse {
+				sharedFree += r.SizeBytes
+			}
+			continue
+		}
+		b.SizeBytes += r.SizeBytes
+		if !r.InUse {
+			b.ReclaimableBytes += r.SizeBytes
+		}
+	}
+	b.DockerReclaimableBytes = b.ReclaimableBytes
+
+	// Full cleanup: stopped containers go first, which frees the images
+	// and anonymous volumes only they used; then the build cache, which
+	// then also frees the layers it shared with removed images.
+	usedByRunning := map[string]bool{}
+	volsByRunning := map[string]bool{}
+	for _, ct := range inv.Containers {
+		if !stoppedIDs[ct.ID] {
+			usedByRunning[ct.ImageID] = true
+			for _, name := range ct.Volumes {
+				volsByRunning[name] = true
+			}
+		}
+	}
+	all := inspect.FreedImageBytes(inv.Images, func(i inspect.Image) bool { return !usedByRunning[i.ID] }, nil)
+	a.Approximate = a.Approximate || all.Approximate
+	full := c.ReclaimableBytes + all.Bytes + b.ReclaimableBytes
+	for _, vol := range inv.Volumes {
+		if vol.Anonymous && !volsByRunning[vol.Name] && vol.SizeBytes > 0 {
+			full += vol.SizeBytes
+		}
+	}
+	a.FullCleanupBytes = full
+
+	if im.DockerReclaimableBytes != im.ReclaimableBytes {
+		a.Notes = append(a.Notes, Note{
+			Row:          "images",
+			Text:         "docker counts layers that unused images share with images in use as reclaimable; removing the unused images does not free them",
+			DockerBytes:  im.DockerReclaimableBytes,
+			DockctlBytes: im.ReclaimableBytes,
+		})
+	}
+	if unused.HeldByBuildCache > 0 {
+		a.Notes = append(a.Notes, Note{
+			Row:          "images",
+			Text:         "layers of unused images that BuildKit's cache also holds stay on disk until both the images and the build cache are pruned; they are counted only in the full cleanup",
+			DockctlBytes: unused.HeldByBuildCache,
+		})
+	}
+	if sharedFree > 0 {
+		a.Notes = append(a.Notes, Note{
+			Row:          "build_cache",
+			Text:         "shared build-cache records hold image layers: docker builder prune -a reports them as reclaimed, but the disk is freed only when the images go too",
+			DockctlBytes: sharedFree,
+		})
+	}
+	return a
+}
+
+// Projects groups inv by compose project, largest first; objects of no
+// project come last under the empty name.
+func Projects(inv *inspect.Inventory) []Project {
+	by := map[string]*Project{}
+	get := func(name string) *Project {
+		p, ok := by[name]
+		if !ok {
+			p = &Project{Name: name}
+			by[name] = p
+		}
+		return p
+	}
+	imageProjects := map[string]map[string]bool{}
+	for _, ct := range inv.Containers {
+		p := get(ct.ComposeProject)
+		p.Containers++
+		if ct.Active() {
+			p.ContainersRunning++
+		}
+		p.Bytes += max(ct.SizeBytes, 0)
+		if imageProjects[ct.ImageID] == nil {
+			imageProjects[ct.ImageID] = map[string]bool{}
+		}
+		imageProjects[ct.ImageID][ct.ComposeProject] = true
+	}
+	for _, img := range inv.Images {
+		projects := imageProjects[img.ID]
+		if len(projects) == 0 {
+			projects = map[string]bool{"": true}
+		}
+		for name := range projects {
+			p := get(name)
+			p.Images++
+			if len(projects) == 1 {
+				p.Bytes += max(img.UniqueBytes, 0)
+			}
+		}
+	}
+	for _, vol := range inv.Volumes {
+		p := get(vol.ComposeProject)
+		p.Volumes++
+		p.Bytes += max(vol.SizeBytes, 0)
+	}
+	for _, n := range inv.Networks {
+		if n.Builtin {
+			continue
+		}
+		get(n.ComposeProject).Networks++
+	}
+	out := make([]Project, 0, len(by))
+	for _, p := range by {
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Name == "") != (out[j].Name == "") {
+			return out[j].Name == ""
+		}
+		if out[i].Bytes != out[j].Bytes {
+			return out[i].Bytes > out[j].Bytes
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Report is the whole `dockctl report` document.
+type Report struct {
+	Schema string             `json:"schema"`
+	Engine inspect.EngineInfo `json:"engine"`
+	Accounting
+	// TotalBytes is everything docker holds: the four rows' SIZE added up.
+	TotalBytes int64     `json:"total_bytes"`
+	Projects   []Project `json:"projects"`
+	// Verbose lists, largest first, when asked for.
+	Images     []inspect.Image            `json:"images,omitempty"`
+	Containers []inspect.Container        `json:"containers,omitempty"`
+	Volumes    []inspect.Volume           `json:"volumes,omitempty"`
+	BuildCache []inspect.BuildCacheRecord `json:"build_cache,omitempty"`
+}
+
+// Options shape a Report.
+type Options struct {
+	Verbose bool
+	// Top keeps the N largest objects of each verbose list (0: all).
+	Top int
+}
+
+// Build assembles the report from an inventory holding every kind.
+func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
+	r := Report{Schema: Schema, Engine: eng, Accounting: Compute(inv), Projects: Projects(inv)}
+	s := r.Summary
+	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
+	if o.Verbose {
+		r.Images = largest(inv.Images, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
+		r.Containers = largest(inv.Containers, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
+		r.Volumes = largest(inv.Volumes, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
+		r.BuildCache = largest(inv.BuildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
+	}
+	return r
+}
+
+func largest[T any](in []T, size func(T) int64, top int) []T {
+	out := append([]T(nil), in...)
+	sort.SliceStable(out, func(i, j int) bool { return size(out[i]) > size(out[j]) })
+	if top > 0 && len(out) > top {
+		out = out[:top]
+	}
+	return out
+}
