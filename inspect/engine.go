@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"strings"
 	"runtime/debug"
+	"strings"
 
 	"github.com/docker/docker/api"
 	"github.com/docker/docker/api/types"

@@ -19,15 +19,15 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return float64(v) * 560 / float64(max)
 	},
-	"y":       func(i int) int { return 10 + i*34 },
-	"name":    projectName,
-	"note":    noteLine,
-	"host":    hostLine,
-	"fs":      fsLine,
-	"trunc":   func(s string) string { return ShortID(s, false) },
-	"tags":    func(t []string) string { return orNone(t, "<none>") },
-	"chartH":  func(n int) int { return 20 + n*34 },
-	"y2":      func(i int) int { return 24 + i*34 },
+	"y":      func(i int) int { return 10 + i*34 },
+	"name":   projectName,
+	"note":   noteLine,
+	"host":   hostLine,
+	"fs":     fsLine,
+	"trunc":  func(s string) string { return ShortID(s, false) },
+	"tags":   func(t []string) string { return orNone(t, "<none>") },
+	"chartH": func(n int) int { return 20 + n*34 },
+	"y2":     func(i int) int { return 24 + i*34 },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>dockctl report</title>
 <style>
