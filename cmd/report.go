@@ -108,6 +108,16 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 	ctx, cancel := f.Context(ctx)
 	defer cancel()
 	now := f.Now()
+	// /info is independent of /system/df, the slow call: ask both at once.
+	type infoResult struct {
+		info inspect.EngineInfo
+		err  error
+	}
+	infoCh := make(chan infoResult, 1)
+	go func() {
+		i, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
+		infoCh <- infoResult{i, err}
+	}()
 	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, now)
 	if err != nil {
 		return err
@@ -119,11 +129,11 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache}); err != nil {
 		return err
 	}
-	info, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
-	if err != nil {
-		return err
+	ir := <-infoCh
+	if ir.err != nil {
+		return ir.err
 	}
-	r := usage.Build(inv, info, usage.Options{Verbose: opts.Verbose, Top: opts.Top})
+	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top})
 	ro := report.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: now, Explain: map[string]report.Explained{}}
 	for section, op := range map[string]string{"summary": "report", "host": "report host"} {
 		if ro.Explain[section], err = f.explained(op); err != nil {

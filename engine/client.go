@@ -74,7 +74,7 @@ func (e *UnreachableError) Error() string {
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // APIError is an error answer from the engine: an HTTP status and the
-// engine's own message.
+// engine's own message (with the context dockctl wrapped around it).
 type APIError struct {
 	Status  int
 	Message string
@@ -82,7 +82,12 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("engine answered %d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
+	answer := fmt.Sprintf("engine answered %d %s: ", e.Status, http.StatusText(e.Status))
+	const daemonPrefix = "Error response from daemon: "
+	if strings.Contains(e.Message, daemonPrefix) {
+		return strings.Replace(e.Message, daemonPrefix, answer, 1)
+	}
+	return answer + e.Message
 }
 
 func (e *APIError) Unwrap() error { return e.Err }
@@ -138,6 +143,4 @@ func isDialError(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
-func engineMessage(err error) string {
-	return strings.TrimPrefix(err.Error(), "Error response from daemon: ")
-}
+func engineMessage(err error) string { return err.Error() }

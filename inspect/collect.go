@@ -43,7 +43,7 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time) (*Inven
 	var du *types.DiskUsage
 	for _, k := range kinds {
 		if needsDiskUsage(k) {
-			d, err := c.DiskUsage(ctx, types.DiskUsageOptions{})
+			d, err := diskUsage(ctx, c)
 			if err != nil {
 				return nil, fmt.Errorf("reading disk usage: %w", err)
 			}
@@ -118,6 +118,29 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time) (*Inven
 		}
 	}
 	return inv, nil
+}
+
+// busyDiskUsage is how engines before Docker 23 refuse a /system/df call
+// while another one runs (newer engines share the running one).
+const busyDiskUsage = "a disk usage operation is already running"
+
+// diskUsage calls /system/df, waiting for another client's call to finish
+// when the engine refuses to run two at once: two CI jobs reporting on one
+// host should both get their report.
+func diskUsage(ctx context.Context, c Client) (types.DiskUsage, error) {
+	wait := 100 * time.Millisecond
+	for {
+		d, err := c.DiskUsage(ctx, types.DiskUsageOptions{})
+		if err == nil || !strings.Contains(err.Error(), busyDiskUsage) {
+			return d, err
+		}
+		select {
+		case <-ctx.Done():
+			return d, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 func imageFrom(s imageSummary) Image {

@@ -169,3 +169,29 @@ func TestCollectWrapsEngineErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestCollectWaitsForABusyDiskUsage(t *testing.T) {
+	e := sampleEngine()
+	real := e.DiskUsageFn
+	busy := 2
+	e.DiskUsageFn = func(ctx context.Context, o types.DiskUsageOptions) (types.DiskUsage, error) {
+		if busy > 0 {
+			busy--
+			return types.DiskUsage{}, errors.New("Error response from daemon: a disk usage operation is already running")
+		}
+		return real(ctx, o)
+	}
+	inv, err := Collect(context.Background(), e, []Kind{KindImages}, time.Now())
+	if err != nil || len(inv.Images) != 3 || e.Calls("DiskUsage") != 3 {
+		t.Fatalf("err = %v after %d calls", err, e.Calls("DiskUsage"))
+	}
+	// A busy engine that never frees up ends with the context.
+	e.DiskUsageFn = func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) {
+		return types.DiskUsage{}, errors.New("a disk usage operation is already running")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := Collect(ctx, e, []Kind{KindImages}, time.Now()); err == nil || !strings.Contains(err.Error(), "already running") {
+		t.Fatalf("err = %v, want the engine's refusal once the deadline passed", err)
+	}
+}

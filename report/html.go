@@ -40,11 +40,11 @@ td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{disp
 {{range .Host}}<p class="note">{{.}}</p>{{end}}
 <h2>Space per type</h2>
 <p class="legend"><span style="background:#4a7fc1"></span>size<span style="background:#5bb36b"></span>reclaimable</p>
-<svg id="types-chart" width="760" height="{{chartH 4}}" role="img" aria-label="size and reclaimable space per type">
+<svg id="types-chart" width="800" height="{{chartH 4}}" role="img" aria-label="size and reclaimable space per type">
 {{$max := .Max}}{{range $i, $l := .Lines}}<text x="0" y="{{y $i}}" dy="14" font-size="13">{{$l.Name}}</text>
 <rect x="120" y="{{y $i}}" width="{{bar $l.Row.SizeBytes $max}}" height="12" fill="#4a7fc1"><title>{{size $l.Row.SizeBytes}}</title></rect>
 <rect x="120" y="{{y2 $i}}" width="{{bar $l.Row.ReclaimableBytes $max}}" height="12" fill="#5bb36b"><title>{{size $l.Row.ReclaimableBytes}}</title></rect>
-<text x="690" y="{{y $i}}" dy="20" font-size="12">{{size $l.Row.SizeBytes}}</text>
+<text x="700" y="{{y $i}}" dy="20" font-size="12">{{size $l.Row.SizeBytes}}</text>
 {{end}}</svg>
 <table><tr><th>Type</th><th>Total</th><th>Active</th><th>Size</th><th>Reclaimable</th><th>Docker says</th></tr>
 {{range .Lines}}<tr><td>{{.Name}}</td><td>{{.Row.Total}}</td><td>{{.Row.Active}}</td><td>{{size .Row.SizeBytes}}</td><td>{{pct .Row.ReclaimableBytes .Row.SizeBytes}}</td><td>{{pct .Row.DockerReclaimableBytes .Row.SizeBytes}}</td></tr>
@@ -53,10 +53,10 @@ td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{disp
 {{range .Report.Notes}}<p class="note">{{note .}}</p>{{end}}
 {{range .Summary}}<p class="note">{{.}}</p>{{end}}
 <h2>Space per compose project</h2>
-<svg id="projects-chart" width="760" height="{{chartH (len .Report.Projects)}}" role="img" aria-label="space per compose project">
+<svg id="projects-chart" width="800" height="{{chartH (len .Report.Projects)}}" role="img" aria-label="space per compose project">
 {{$pmax := .ProjectMax}}{{range $i, $p := .Report.Projects}}<text x="0" y="{{y $i}}" dy="14" font-size="13">{{name $p}}</text>
-<rect x="160" y="{{y $i}}" width="{{bar $p.Bytes $pmax}}" height="20" fill="#4a7fc1"><title>{{size $p.Bytes}}</title></rect>
-<text x="690" y="{{y $i}}" dy="14" font-size="12">{{size $p.Bytes}}</text>
+<rect x="130" y="{{y $i}}" width="{{bar $p.Bytes $pmax}}" height="20" fill="#4a7fc1"><title>{{size $p.Bytes}}</title></rect>
+<text x="700" y="{{y $i}}" dy="14" font-size="12">{{size $p.Bytes}}</text>
 {{end}}</svg>
 <table><tr><th>Project</th><th>Containers</th><th>Images</th><th>Volumes</th><th>Networks</th><th>Size</th></tr>
 {{range .Report.Projects}}<tr><td>{{name .}}</td><td>{{.ContainersRunning}}/{{.Containers}} running</td><td>{{.Images}}</td><td>{{.Volumes}}</td><td>{{.Networks}}</td><td>{{size .Bytes}}</td></tr>

@@ -1,0 +1,262 @@
+// Command bench times dockctl against the docker CLI on one engine filled
+// with labelled objects, and cleans up after itself.
+//
+//	go run ./bench -images 200 -containers 400 -volumes 400 -runs 9
+//
+// It builds dockctl, creates the objects (all labelled dockctl.bench=<run>),
+// runs `dockctl report` and `docker system df` interleaved, prints the
+// medians and their ratio, and removes everything it created. With -prune
+// it also times `dockctl prune --yes` against `docker system prune -af`,
+// each on a freshly created identical set of removable objects scoped by the
+// same label.
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+)
+
+const label = "dockctl.bench"
+
+func main() {
+	var (
+		nImages     = flag.Int("images", 200, "images to create")
+		nContainers = flag.Int("containers", 400, "containers to create (stopped, spread over the images)")
+		nVolumes    = flag.Int("volumes", 400, "volumes to create")
+		runs        = flag.Int("runs", 9, "timed runs of each command")
+		docker      = flag.String("docker", "docker", "docker CLI to compare with")
+		doPrune     = flag.Bool("prune", false, "also benchmark prune (slow: recreates the objects for every run)")
+		pruneRuns   = flag.Int("prune-runs", 3, "timed runs of each prune")
+	)
+	flag.Parse()
+	if err := run(*nImages, *nContainers, *nVolumes, *runs, *docker, *doPrune, *pruneRuns); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune bool, pruneRuns int) error {
+	ctx := context.Background()
+	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	tmp, err := os.MkdirTemp("", "dockctl-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "dockctl")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/dockctl").CombinedOutput(); err != nil {
+		return fmt.Errorf("building dockctl: %v\n%s", err, out)
+	}
+	runID := fmt.Sprintf("%d", time.Now().UnixNano())
+	defer cleanup(ctx, c, runID)
+
+	start := time.Now()
+	n, err := populate(ctx, c, runID, "r", nImages, nContainers, nVolumes)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "created %d labelled objects in %v\n", n, time.Since(start).Round(time.Second))
+
+	// Warm up both (and dockctl's layer cache, as on any second run).
+	for _, cmd := range [][]string{{bin, "report", "--no-explain"}, {docker, "system", "df"}} {
+		if err := timeCmd(cmd, nil); err != nil {
+			return err
+		}
+	}
+	var ours, theirs []time.Duration
+	for i := 0; i < runs; i++ {
+		for _, side := range []struct {
+			cmd []string
+			out *[]time.Duration
+		}{{[]string{bin, "report", "--no-explain"}, &ours}, {[]string{docker, "system", "df"}, &theirs}} {
+			d, err := timed(side.cmd)
+			if err != nil {
+				return err
+			}
+			*side.out = append(*side.out, d)
+		}
+	}
+	fmt.Printf("machine: %d cores, %s/%s; engine objects created: %d (images %d, containers %d, volumes %d); runs: %d\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, n, nImages, nContainers, nVolumes, runs)
+	printRow("dockctl report", "docker system df", ours, theirs)
+
+	if doPrune {
+		if err := benchPrune(ctx, c, bin, docker, runID, nImages, nContainers, nVolumes, pruneRuns); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printRow(a, b string, ours, theirs []time.Duration) {
+	mo, mt := median(ours), median(theirs)
+	fmt.Printf("| %s | %s | %s | %s | %.2f |\n", a, mo.Round(time.Millisecond), b, mt.Round(time.Millisecond), float64(mo)/float64(mt))
+}
+
+// benchPrune recreates the same removable set before every run of each
+// side, so both prune identical environments.
+func benchPrune(ctx context.Context, c *client.Client, bin, docker, runID string, nImages, nContainers, nVolumes, runs int) error {
+	var ours, theirs []time.Duration
+	for i := 0; i < runs; i++ {
+		for _, side := range []string{"dockctl", "docker"} {
+			prefix := fmt.Sprintf("p%d%s", i, side[:2])
+			if _, err := populate(ctx, c, runID, prefix, nImages, nContainers, nVolumes); err != nil {
+				return err
+			}
+			scope := label + "=" + runID
+			var cmd []string
+			if side == "dockctl" {
+				cmd = []string{bin, "prune", "--yes", "--all", "--volumes", "--all-volumes", "--no-explain", "--filter", "label=" + scope}
+				d, err := timed(cmd)
+				if err != nil {
+					return err
+				}
+				ours = append(ours, d)
+			} else {
+				// docker system prune -af covers containers, networks, images
+				// and build cache; --volumes adds (on API < 1.42, all) volumes.
+				cmd = []string{docker, "system", "prune", "-af", "--volumes", "--filter", "label=" + scope}
+				d, err := timed(cmd)
+				if err != nil {
+					return err
+				}
+				theirs = append(theirs, d)
+			}
+			cleanup(ctx, c, runID)
+		}
+	}
+	printRow("dockctl prune --yes", "docker system prune -af", ours, theirs)
+	return nil
+}
+
+func timed(cmd []string) (time.Duration, error) {
+	start := time.Now()
+	err := timeCmd(cmd, io.Discard)
+	return time.Since(start), err
+}
+
+func timeCmd(cmd []string, out io.Writer) error {
+	if out == nil {
+		out = io.Discard
+	}
+	var stderr bytes.Buffer
+	x := exec.Command(cmd[0], cmd[1:]...)
+	x.Stdout, x.Stderr = out, &stderr
+	if err := x.Run(); err != nil {
+		return fmt.Errorf("%s: %v: %s", strings.Join(cmd, " "), err, stderr.String())
+	}
+	return nil
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+// populate creates images (each one small distinct layer), stopped
+// containers spread over them, and volumes, concurrently.
+func populate(ctx context.Context, c *client.Client, runID, prefix string, nImages, nContainers, nVolumes int) (int, error) {
+	labels := map[string]string{label: runID}
+	var mu sync.Mutex
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	parallel := func(n int, f func(i int) error) {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(i int) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if err := f(i); err != nil {
+					fail(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+	}
+	refs := make([]string, nImages)
+	parallel(nImages, func(i int) error {
+		ref := fmt.Sprintf("dockctl-bench-%s/%s-img:%d", runID, prefix, i)
+		refs[i] = ref
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		data := make([]byte, 4096)
+		rand.Read(data)
+		tw.WriteHeader(&tar.Header{Name: "data", Mode: 0o644, Size: int64(len(data))})
+		tw.Write(data)
+		tw.Close()
+		rc, err := c.ImageImport(ctx, image.ImportSource{Source: &buf, SourceName: "-"}, ref, image.ImportOptions{
+			Changes: []string{"LABEL " + label + "=" + runID, `CMD ["/data"]`},
+		})
+		if err != nil {
+			return fmt.Errorf("importing image: %w", err)
+		}
+		io.Copy(io.Discard, rc)
+		return rc.Close()
+	})
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	parallel(nContainers, func(i int) error {
+		_, err := c.ContainerCreate(ctx, &container.Config{Image: refs[i%len(refs)], Labels: labels}, nil, nil, nil,
+			fmt.Sprintf("dockctl-bench-%s-%s-c%d", runID, prefix, i))
+		return err
+	})
+	parallel(nVolumes, func(i int) error {
+		_, err := c.VolumeCreate(ctx, volume.CreateOptions{Name: fmt.Sprintf("dockctl-bench-%s-%s-v%d", runID, prefix, i), Labels: labels})
+		return err
+	})
+	return nImages + nContainers + nVolumes, firstErr
+}
+
+// cleanup removes only what carries this run's label.
+func cleanup(ctx context.Context, c *client.Client, runID string) {
+	f := filters.NewArgs(filters.Arg("label", label+"="+runID))
+	if cs, err := c.ContainerList(ctx, container.ListOptions{All: true, Filters: f}); err == nil {
+		for _, ct := range cs {
+			c.ContainerRemove(ctx, ct.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+		}
+	}
+	if vs, err := c.VolumeList(ctx, volume.ListOptions{Filters: f}); err == nil {
+		for _, v := range vs.Volumes {
+			c.VolumeRemove(ctx, v.Name, true)
+		}
+	}
+	if is, err := c.ImageList(ctx, image.ListOptions{All: true, Filters: f}); err == nil {
+		for _, im := range is {
+			c.ImageRemove(ctx, im.ID, image.RemoveOptions{Force: true, PruneChildren: true})
+		}
+	}
+}
