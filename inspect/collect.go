@@ -271,6 +271,10 @@ func volumesFrom(listed []*volume.Volume, sized []*volume.Volume, containers []c
 var builtinNetworks = map[string]bool{"bridge": true, "host": true, "none": true, "ingress": true, "docker_gwbridge": true}
 
 func networksFrom(listed []network.Summary, containers []container.Summary) []Network {
+	// A container is attached to the networks in its configuration, in any
+	// state: docker network inspect lists only running endpoints (and a
+	// never-started container has no endpoint id), but a stopped container
+	// needs its networks to start again, so dockctl counts it.
 	attached := map[string][]string{}
 	for _, s := range containers {
 		if s.NetworkSettings == nil {
@@ -280,10 +284,12 @@ func networksFrom(listed []network.Summary, containers []container.Summary) []Ne
 		if len(s.Names) > 0 {
 			name = strings.TrimPrefix(s.Names[0], "/")
 		}
-		for _, ep := range s.NetworkSettings.Networks {
+		for netName, ep := range s.NetworkSettings.Networks {
+			key := netName
 			if ep != nil && ep.NetworkID != "" {
-				attached[ep.NetworkID] = append(attached[ep.NetworkID], name)
+				key = "id:" + ep.NetworkID
 			}
+			attached[key] = append(attached[key], name)
 		}
 	}
 	out := make([]Network, 0, len(listed))
@@ -295,7 +301,7 @@ func networksFrom(listed []network.Summary, containers []container.Summary) []Ne
 			Scope:      n.Scope,
 			Created:    n.Created.UTC(),
 			Labels:     nonNilMap(n.Labels),
-			Containers: nonNilSlice(attached[n.ID]),
+			Containers: nonNilSlice(append(attached["id:"+n.ID], attached[n.Name]...)),
 			Builtin:    builtinNetworks[n.Name],
 		}
 		sort.Strings(nw.Containers)

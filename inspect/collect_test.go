@@ -195,3 +195,23 @@ func TestCollectWaitsForABusyDiskUsage(t *testing.T) {
 		t.Fatalf("err = %v, want the engine's refusal once the deadline passed", err)
 	}
 }
+
+func TestNetworksCountNeverStartedContainers(t *testing.T) {
+	e := sampleEngine()
+	list := e.ContainerListFn
+	e.ContainerListFn = func(ctx context.Context, o container.ListOptions) ([]container.Summary, error) {
+		cs, err := list(ctx, o)
+		created := container.Summary{ID: "c3", Names: []string{"/fresh"}, State: "created",
+			NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{"lonely": {}}}}
+		return append(cs, created), err
+	}
+	inv, err := Collect(context.Background(), e, []Kind{KindNetworks}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range inv.Networks {
+		if n.Name == "lonely" && (len(n.Containers) != 1 || n.Containers[0] != "fresh") {
+			t.Fatalf("lonely = %+v: a never-started container still needs its network", n)
+		}
+	}
+}

@@ -1,0 +1,650 @@
+package prune
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+
+	"github.com/dockctl/dockctl/clierr"
+	"github.com/dockctl/dockctl/engine"
+)
+
+// Client is the part of the engine API Apply needs: re-checks and
+// removals. *client.Client implements it.
+type Client interface {
+	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error)
+	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
+	ImageInspect(ctx context.Context, imageID string, inspectOpts ...client.ImageInspectOption) (image.InspectResponse, error)
+	ImageRemove(ctx context.Context, imageID string, options image.RemoveOptions) ([]image.DeleteResponse, error)
+	VolumeInspect(ctx context.Context, volumeID string) (volume.Volume, error)
+	VolumeRemove(ctx context.Context, volumeID string, force bool) error
+	NetworkInspect(ctx context.Context, networkID string, options network.InspectOptions) (network.Inspect, error)
+	NetworkRemove(ctx context.Context, networkID string) error
+	BuildCachePrune(ctx context.Context, opts build.CachePruneOptions) (*build.CachePruneReport, error)
+}
+
+var _ Client = (*client.Client)(nil)
+
+// DefaultConcurrency is how many removals Apply runs at once by default.
+const DefaultConcurrency = 4
+
+// DefaultGrace is how long removals in flight may still take once the
+// context is cancelled.
+const DefaultGrace = 30 * time.Second
+
+// ApplyOptions tune Apply.
+type ApplyOptions struct {
+	// Concurrency bounds the removals in flight within a phase (default
+	// DefaultConcurrency). Build cache records are always pruned one at a
+	// time.
+	Concurrency int
+	// Grace bounds removals in flight after ctx is cancelled (default
+	// DefaultGrace).
+	Grace time.Duration
+	// Progress, if set, is called after each plan item is settled with the
+	// items settled so far, the plan's item count and the bytes freed so
+	// far. Calls are serialised.
+	Progress func(done, total int, bytes int64)
+	// Log, if set, is called with each outcome as it happens. Calls are
+	// serialised. JSONLines makes one that writes JSON lines.
+	Log func(Outcome)
+	// Now stamps outcomes (default time.Now).
+	Now func() time.Time
+}
+
+// Outcome results.
+const (
+	ResultRemoved  = "removed"
+	ResultUntagged = "untagged"
+	// ResultGone is an object already gone (404) when Apply came to it.
+	ResultGone    = "gone"
+	ResultSkipped = "skipped"
+	ResultFailed  = "failed"
+)
+
+// Outcome is what happened to one plan item (or to an object the engine
+// removed along with one).
+type Outcome struct {
+	Time  time.Time `json:"time"`
+	Type  Type      `json:"type"`
+	ID    string    `json:"id"`
+	Name  string    `json:"name"`
+	Bytes int64     `json:"bytes"`
+	// Reason is the plan's reason for removed items, or why an item was
+	// skipped.
+	Reason string `json:"reason,omitempty"`
+	// Result is one of the Result* constants.
+	Result string `json:"result"`
+	// Error and Status (the engine's HTTP status, 0 if none) for failures.
+	Error  string `json:"error,omitempty"`
+	Status int    `json:"status,omitempty"`
+
+	index, seq int
+}
+
+// Result is what Apply did. Removed holds removals and untags, Skipped
+// items left alone (changed since the plan, already gone, or not reached
+// because of an interruption), Failed the engine's refusals and errors.
+type Result struct {
+	Removed     []Outcome `json:"removed"`
+	Skipped     []Outcome `json:"skipped"`
+	Failed      []Outcome `json:"failed"`
+	Interrupted bool      `json:"interrupted"`
+	// ReclaimedBytes sums the removed outcomes' bytes (the plan's
+	// prediction for each).
+	ReclaimedBytes int64 `json:"reclaimed_bytes"`
+	// Total is the plan's item count.
+	Total int `json:"total"`
+}
+
+// Err maps the result to dockctl's errors: clierr.ErrInterrupted (wrapped)
+// when interrupted, a *clierr.PartialError when some removals failed, nil
+// otherwise.
+func (r Result) Err() error {
+	switch {
+	case r.Interrupted:
+		return fmt.Errorf("prune stopped after %d of %d items: %w", len(r.Removed)+len(r.Failed), r.Total, clierr.ErrInterrupted)
+	case len(r.Failed) > 0:
+		return &clierr.PartialError{Failed: len(r.Failed), Total: r.Total}
+	}
+	return nil
+}
+
+// JSONLines returns a Log function writing each outcome to w as one line
+// of JSON (time, type, id, name, bytes, reason, result, error, status).
+// Write errors are ignored: the log must not stop a prune.
+func JSONLines(w io.Writer) func(Outcome) {
+	var mu sync.Mutex
+	enc := json.NewEncoder(w)
+	return func(o Outcome) {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = enc.Encode(o)
+	}
+}
+
+const interruptedReason = "not attempted: interrupted"
+
+// Apply removes the plan's items from the engine: phase by phase in
+// docker's order (containers, networks, volumes, images, build cache),
+// each phase with a bounded worker pool. Each item is re-checked first and
+// skipped if it changed since the plan; nothing is force-removed. A
+// failure does not stop the rest. Cancelling ctx stops handing out
+// removals; those in flight finish (within opts.Grace) and the Result is
+// marked interrupted. Apply ignores plan.DryRun: the caller decides.
+func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
+	if opts.Concurrency < 1 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(opts.Grace, cancel) })
+	defer stop()
+
+	r := &run{c: c, plan: plan, opts: opts, ctx: ctx, call: callCtx, settled: make([]bool, len(plan.Items))}
+	byType := map[Type][]int{}
+	for i, it := range plan.Items {
+		byType[it.Type] = append(byType[it.Type], i)
+	}
+	for i, it := range plan.Items {
+		if typeRank(it.Type) == len(types) {
+			r.settle(i, r.failed(it, fmt.Errorf("unknown item type %q", it.Type)))
+		}
+	}
+	r.pool(byType[TypeContainer], r.container, nil)
+	r.pool(byType[TypeNetwork], r.network, nil)
+	r.pool(byType[TypeVolume], r.volume, nil)
+	var untags, removes []int
+	for _, i := range byType[TypeImage] {
+		if plan.Items[i].Action == ActionUntag {
+			untags = append(untags, i)
+		} else {
+			removes = append(removes, i)
+		}
+	}
+	r.pool(untags, r.untag, nil)
+	r.imagePasses(removes)
+	r.buildCache(byType[TypeBuildCache])
+
+	for i, it := range plan.Items {
+		if !r.settled[i] {
+			r.interrupted = true
+			r.settle(i, r.outcome(it, ResultSkipped, interruptedReason))
+		}
+	}
+	res := Result{Removed: []Outcome{}, Skipped: []Outcome{}, Failed: []Outcome{}, Total: len(plan.Items)}
+	sort.SliceStable(r.outcomes, func(i, j int) bool {
+		a, b := r.outcomes[i], r.outcomes[j]
+		if a.index != b.index {
+			return a.index < b.index
+		}
+		return a.seq < b.seq
+	})
+	for _, o := range r.outcomes {
+		switch o.Result {
+		case ResultRemoved, ResultUntagged:
+			res.Removed = append(res.Removed, o)
+			res.ReclaimedBytes += o.Bytes
+		case ResultFailed:
+			res.Failed = append(res.Failed, o)
+		default:
+			res.Skipped = append(res.Skipped, o)
+		}
+	}
+	res.Interrupted = r.interrupted
+	return res
+}
+
+// run is one Apply's state.
+type run struct {
+	c    Client
+	plan Plan
+	opts ApplyOptions
+	ctx  context.Context // cancellation: stop handing out work
+	call context.Context // engine calls: survive cancellation for Grace
+
+	mu          sync.Mutex
+	settled     []bool
+	outcomes    []Outcome
+	done        int
+	bytes       int64
+	seq         int
+	interrupted bool
+}
+
+// handler re-checks and removes one item.
+type handler func(it Item) Outcome
+
+// settle records item i's final outcome.
+func (r *run) settle(i int, o Outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.settled[i] {
+		return
+	}
+	r.settled[i] = true
+	r.done++
+	r.record(i, o)
+	if r.opts.Progress != nil {
+		r.opts.Progress(r.done, len(r.plan.Items), r.bytes)
+	}
+}
+
+// record appends an outcome; r.mu is held.
+func (r *run) record(i int, o Outcome) {
+	o.index, o.seq = i, r.seq
+	r.seq++
+	if o.Result == ResultRemoved || o.Result == ResultUntagged {
+		r.bytes += o.Bytes
+	}
+	r.outcomes = append(r.outcomes, o)
+	if r.opts.Log != nil {
+		r.opts.Log(o)
+	}
+}
+
+// pool runs h over the items idx with opts.Concurrency workers. Workers
+// take no new item once r.ctx is done. hold, if set, may keep an outcome
+// back (not settled) and returns true when it does.
+func (r *run) pool(idx []int, h handler, hold func(i int, o Outcome) bool) {
+	if len(idx) == 0 {
+		return
+	}
+	var mu sync.Mutex
+	next := 0
+	take := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.ctx.Err() != nil || next >= len(idx) {
+			return 0, false
+		}
+		next++
+		return idx[next-1], true
+	}
+	var wg sync.WaitGroup
+	for range min(r.opts.Concurrency, len(idx)) {
+		wg.Go(func() {
+			for {
+				i, ok := take()
+				if !ok {
+					return
+				}
+				r.mu.Lock()
+				already := r.settled[i]
+				r.mu.Unlock()
+				if already {
+					continue
+				}
+				o := h(r.plan.Items[i])
+				if hold != nil && hold(i, o) {
+					continue
+				}
+				r.settle(i, o)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// imagePasses removes whole images. The engine refuses (409) to remove an
+// image with dependent child images; such refusals are retried after the
+// rest, for as long as a pass removes something.
+func (r *run) imagePasses(idx []int) {
+	for len(idx) > 0 {
+		var mu sync.Mutex
+		held := map[int]Outcome{}
+		progressed := false
+		r.pool(idx, r.image, func(i int, o Outcome) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if o.Result == ResultFailed && o.Status == http.StatusConflict {
+				held[i] = o
+				return true
+			}
+			if o.Result == ResultRemoved {
+				progressed = true
+			}
+			return false
+		})
+		var retry []int
+		for _, i := range idx {
+			if o, ok := held[i]; ok {
+				if progressed && r.ctx.Err() == nil {
+					retry = append(retry, i)
+				} else {
+					r.settle(i, o)
+				}
+			}
+		}
+		idx = retry
+	}
+}
+
+func (r *run) outcome(it Item, result, reason string) Outcome {
+	return Outcome{Time: r.opts.Now(), Type: it.Type, ID: it.ID, Name: it.Name, Reason: reason, Result: result}
+}
+
+func (r *run) removed(it Item) Outcome {
+	o := r.outcome(it, ResultRemoved, it.Reason)
+	o.Bytes = it.Bytes
+	if it.Action == ActionUntag {
+		o.Result = ResultUntagged
+		o.Bytes = 0
+	}
+	return o
+}
+
+func (r *run) skipped(it Item, format string, a ...any) Outcome {
+	return r.outcome(it, ResultSkipped, fmt.Sprintf(format, a...))
+}
+
+func (r *run) gone(it Item, reason string) Outcome {
+	return r.outcome(it, ResultGone, reason)
+}
+
+func (r *run) failed(it Item, err error) Outcome {
+	o := r.outcome(it, ResultFailed, it.Reason)
+	o.Error = err.Error()
+	o.Status = statusOf(err)
+	return o
+}
+
+// statusOf is the engine's HTTP status for err, or 0 when err is not an
+// engine answer.
+func statusOf(err error) int {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return 0
+	}
+	return engine.StatusOf(err)
+}
+
+func notFound(err error) bool { return err != nil && statusOf(err) == http.StatusNotFound }
+
+const alreadyGone = "already gone"
+
+// users lists the containers (any state) matching one ContainerList
+// filter, keeping those keep accepts, sorted by name.
+func (r *run) users(key, value string, keep func(container.Summary) bool) ([]string, error) {
+	list, err := r.c.ContainerList(r.call, container.ListOptions{All: true, Filters: filtersOf(key, value)})
+	if err != nil {
+		return nil, fmt.Errorf("listing containers using %s: %w", value, err)
+	}
+	var names []string
+	for _, s := range list {
+		if keep != nil && !keep(s) {
+			continue
+		}
+		name := shortID(s.ID)
+		if len(s.Names) > 0 {
+			name = trimSlash(s.Names[0])
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func filtersOf(key, value string) filters.Args {
+	return filters.NewArgs(filters.Arg(key, value))
+}
+
+func trimSlash(s string) string {
+	if len(s) > 0 && s[0] == '/' {
+		return s[1:]
+	}
+	return s
+}
+
+func (r *run) container(it Item) Outcome {
+	info, err := r.c.ContainerInspect(r.call, it.ID)
+	if notFound(err) {
+		reason := alreadyGone
+		if it.Name != "" {
+			if other, err := r.c.ContainerInspect(r.call, it.Name); err == nil && other.ContainerJSONBase != nil && other.ID != it.ID {
+				reason += "; name " + it.Name + " now belongs to container " + shortID(other.ID)
+			}
+		}
+		return r.gone(it, reason)
+	}
+	if err != nil {
+		return r.failed(it, fmt.Errorf("inspecting container %s: %w", it.Name, err))
+	}
+	if info.ContainerJSONBase != nil && info.State != nil {
+		st := info.State
+		switch {
+		case st.Status == "running" || st.Status == "paused" || st.Status == "restarting":
+			return r.skipped(it, "now %s", st.Status)
+		case st.Running || st.Paused || st.Restarting:
+			return r.skipped(it, "now running")
+		}
+	}
+	if err := r.c.ContainerRemove(r.call, it.ID, container.RemoveOptions{}); err != nil {
+		if notFound(err) {
+			return r.gone(it, alreadyGone)
+		}
+		return r.failed(it, fmt.Errorf("removing container %s: %w", it.Name, err))
+	}
+	return r.removed(it)
+}
+
+func (r *run) network(it Item) Outcome {
+	info, err := r.c.NetworkInspect(r.call, it.ID, network.InspectOptions{})
+	if notFound(err) {
+		return r.gone(it, alreadyGone)
+	}
+	if err != nil {
+		return r.failed(it, fmt.Errorf("inspecting network %s: %w", it.Name, err))
+	}
+	if len(info.Containers) > 0 {
+		var names []string
+		for id, ep := range info.Containers {
+			n := ep.Name
+			if n == "" {
+				n = shortID(id)
+			}
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return r.skipped(it, "now %s", usedBy(names))
+	}
+	users, err := r.users("network", it.ID, nil)
+	if err != nil {
+		return r.failed(it, err)
+	}
+	if len(users) > 0 {
+		return r.skipped(it, "now %s", usedBy(users))
+	}
+	if err := r.c.NetworkRemove(r.call, it.ID); err != nil {
+		if notFound(err) {
+			return r.gone(it, alreadyGone)
+		}
+		return r.failed(it, fmt.Errorf("removing network %s: %w", it.Name, err))
+	}
+	return r.removed(it)
+}
+
+func (r *run) volume(it Item) Outcome {
+	if _, err := r.c.VolumeInspect(r.call, it.ID); notFound(err) {
+		return r.gone(it, alreadyGone)
+	} else if err != nil {
+		return r.failed(it, fmt.Errorf("inspecting volume %s: %w", it.Name, err))
+	}
+	users, err := r.users("volume", it.ID, nil)
+	if err != nil {
+		return r.failed(it, err)
+	}
+	if len(users) > 0 {
+		return r.skipped(it, "now %s", usedBy(users))
+	}
+	if err := r.c.VolumeRemove(r.call, it.ID, false); err != nil {
+		if notFound(err) {
+			return r.gone(it, alreadyGone)
+		}
+		return r.failed(it, fmt.Errorf("removing volume %s: %w", it.Name, err))
+	}
+	return r.removed(it)
+}
+
+// imageUsers are the containers created from image id itself.
+func (r *run) imageUsers(id string) ([]string, error) {
+	return r.users("ancestor", id, func(s container.Summary) bool { return s.ImageID == id })
+}
+
+func (r *run) untag(it Item) Outcome {
+	if len(it.Refs) != 1 {
+		return r.failed(it, fmt.Errorf("untag item for %s has %d refs, want 1", it.ID, len(it.Refs)))
+	}
+	ref := it.Refs[0]
+	info, err := r.c.ImageInspect(r.call, ref)
+	if notFound(err) {
+		return r.gone(it, "tag "+ref+" already gone")
+	}
+	if err != nil {
+		return r.failed(it, fmt.Errorf("inspecting image %s: %w", ref, err))
+	}
+	if info.ID != it.ID {
+		return r.skipped(it, "tag %s now points to image %s", ref, shortID(info.ID))
+	}
+	if len(info.RepoTags) <= 1 {
+		return r.skipped(it, "%s is now the image's only tag: untagging would remove the image the plan keeps", ref)
+	}
+	users, err := r.imageUsers(it.ID)
+	if err != nil {
+		return r.failed(it, err)
+	}
+	if len(users) > 0 {
+		return r.skipped(it, "image now %s", usedBy(users))
+	}
+	if _, err := r.c.ImageRemove(r.call, ref, image.RemoveOptions{}); err != nil {
+		if notFound(err) {
+			return r.gone(it, "tag "+ref+" already gone")
+		}
+		return r.failed(it, fmt.Errorf("untagging %s: %w", ref, err))
+	}
+	return r.removed(it)
+}
+
+func (r *run) image(it Item) Outcome {
+	info, err := r.c.ImageInspect(r.call, it.ID)
+	if notFound(err) {
+		return r.gone(it, alreadyGone)
+	}
+	if err != nil {
+		return r.failed(it, fmt.Errorf("inspecting image %s: %w", it.Name, err))
+	}
+	tags := append([]string{}, info.RepoTags...)
+	sort.Strings(tags)
+	for _, t := range tags {
+		if !contains(it.Refs, t) {
+			return r.skipped(it, "tagged %s since the plan", t)
+		}
+	}
+	for _, ref := range it.Refs {
+		if contains(tags, ref) {
+			continue
+		}
+		other, err := r.c.ImageInspect(r.call, ref)
+		switch {
+		case notFound(err):
+		case err != nil:
+			return r.failed(it, fmt.Errorf("inspecting image %s: %w", ref, err))
+		case other.ID != it.ID:
+			return r.skipped(it, "tag %s now points to image %s", ref, shortID(other.ID))
+		}
+	}
+	users, err := r.imageUsers(it.ID)
+	if err != nil {
+		return r.failed(it, err)
+	}
+	if len(users) > 0 {
+		return r.skipped(it, "now %s", usedBy(users))
+	}
+	// Untag each tag (the engine deletes the image with its last tag),
+	// then remove what is left by id: no force needed.
+	opts := image.RemoveOptions{PruneChildren: true}
+	for _, t := range tags {
+		if _, err := r.c.ImageRemove(r.call, t, opts); err != nil && !notFound(err) {
+			return r.failed(it, fmt.Errorf("removing image %s: %w", t, err))
+		}
+	}
+	if _, err := r.c.ImageInspect(r.call, it.ID); notFound(err) {
+		return r.removed(it)
+	}
+	if _, err := r.c.ImageRemove(r.call, it.ID, opts); err != nil && !notFound(err) {
+		return r.failed(it, fmt.Errorf("removing image %s: %w", it.Name, err))
+	}
+	return r.removed(it)
+}
+
+// buildCache prunes records one call each, in plan order (children
+// first), one at a time. Records the engine prunes along with one are
+// recorded too: planned ones as removed, others as extra outcomes.
+func (r *run) buildCache(idx []int) {
+	planned := map[string]int{}
+	for _, i := range idx {
+		planned[r.plan.Items[i].ID] = i
+	}
+	for _, i := range idx {
+		if r.ctx.Err() != nil {
+			return
+		}
+		r.mu.Lock()
+		already := r.settled[i]
+		r.mu.Unlock()
+		if already {
+			continue
+		}
+		it := r.plan.Items[i]
+		rep, err := r.c.BuildCachePrune(r.call, build.CachePruneOptions{All: true, Filters: filtersOf("id", it.ID)})
+		if err != nil {
+			r.settle(i, r.failed(it, fmt.Errorf("pruning build cache %s: %w", shortID(it.ID), err)))
+			continue
+		}
+		var deleted []string
+		if rep != nil {
+			deleted = append(deleted, rep.CachesDeleted...)
+		}
+		sort.Strings(deleted)
+		if contains(deleted, it.ID) {
+			r.settle(i, r.removed(it))
+		} else {
+			r.settle(i, r.skipped(it, "not pruned by the engine (now in use, or already gone)"))
+		}
+		for _, d := range deleted {
+			if d == it.ID {
+				continue
+			}
+			if j, ok := planned[d]; ok {
+				o := r.removed(r.plan.Items[j])
+				o.Reason += "; pruned along with " + shortID(it.ID)
+				r.settle(j, o)
+				continue
+			}
+			r.mu.Lock()
+			o := Outcome{Time: r.opts.Now(), Type: TypeBuildCache, ID: d, Result: ResultRemoved, Reason: "pruned by the engine along with " + shortID(it.ID)}
+			r.record(i, o)
+			r.mu.Unlock()
+		}
+	}
+}

@@ -1,0 +1,511 @@
+package prune
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+
+	"github.com/dockctl/dockctl/inspect"
+)
+
+// fakeEngine is a stateful in-memory engine built from an Inventory: its
+// removals really remove objects and count the bytes they free, as the
+// engine does (an image's layers are freed when no image holds them), so
+// tests can compare what applying a plan frees with the plan's
+// prediction. Hook, if set, is called first by every method with the
+// method name and its main argument; an error it returns is the method's
+// answer. Hooks may change the state (start a container, re-tag an
+// image) through the fake's helpers.
+type fakeEngine struct {
+	Hook func(method, arg string) error
+	// AlsoPrunes lists, per build cache id, records the engine prunes
+	// along with it.
+	AlsoPrunes map[string][]string
+
+	mu         sync.Mutex
+	containers map[string]*fContainer
+	images     map[string]*fImage
+	tags       map[string]string // tag -> image id
+	volumes    map[string]int64  // name -> size
+	networks   map[string]*fNetwork
+	cache      map[string]inspect.BuildCacheRecord
+	freed      int64
+	calls      []string
+	cancelled  int // calls made with a done context
+}
+
+type fContainer struct {
+	id, name, imageID, state string
+	size                     int64
+	volumes, networks        []string
+}
+
+type fImage struct {
+	id     string
+	parent string
+	layers []inspect.Layer
+}
+
+type fNetwork struct {
+	id, name string
+}
+
+var _ Client = (*fakeEngine)(nil)
+
+func newFake(inv *inspect.Inventory) *fakeEngine {
+	e := &fakeEngine{
+		containers: map[string]*fContainer{},
+		images:     map[string]*fImage{},
+		tags:       map[string]string{},
+		volumes:    map[string]int64{},
+		networks:   map[string]*fNetwork{},
+		cache:      map[string]inspect.BuildCacheRecord{},
+	}
+	for _, c := range inv.Containers {
+		e.containers[c.ID] = &fContainer{id: c.ID, name: c.Name, imageID: c.ImageID, state: c.State, size: c.SizeBytes,
+			volumes: append([]string{}, c.Volumes...), networks: append([]string{}, c.Networks...)}
+	}
+	for _, img := range inv.Images {
+		e.images[img.ID] = &fImage{id: img.ID, layers: img.Layers}
+		for _, t := range img.Tags {
+			e.tags[t] = img.ID
+		}
+	}
+	for _, v := range inv.Volumes {
+		e.volumes[v.Name] = v.SizeBytes
+	}
+	for _, n := range inv.Networks {
+		e.networks[n.ID] = &fNetwork{id: n.ID, name: n.Name}
+	}
+	for _, r := range inv.BuildCache {
+		e.cache[r.ID] = r
+	}
+	return e
+}
+
+func notFoundErr(what string) error {
+	return fmt.Errorf("Error response from daemon: no such %s: %w", what, cerrdefs.ErrNotFound)
+}
+
+func conflictErr(msg string) error {
+	return fmt.Errorf("Error response from daemon: conflict: %s: %w", msg, cerrdefs.ErrConflict)
+}
+
+func (e *fakeEngine) enter(ctx context.Context, method, arg string) error {
+	e.mu.Lock()
+	e.calls = append(e.calls, method+" "+arg)
+	if ctx.Err() != nil {
+		e.cancelled++
+	}
+	e.mu.Unlock()
+	if e.Hook != nil {
+		return e.Hook(method, arg)
+	}
+	return nil
+}
+
+// Calls returns the calls made so far, "Method arg".
+func (e *fakeEngine) Calls() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string{}, e.calls...)
+}
+
+// Count counts the calls to method.
+func (e *fakeEngine) Count(method string) int {
+	n := 0
+	for _, c := range e.Calls() {
+		if strings.HasPrefix(c, method+" ") {
+			n++
+		}
+	}
+	return n
+}
+
+// Cancelled counts the calls made with a context already done.
+func (e *fakeEngine) Cancelled() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cancelled
+}
+
+// Freed is what removals freed so far.
+func (e *fakeEngine) Freed() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.freed
+}
+
+// SetState changes a container's state (e.g. starts it).
+func (e *fakeEngine) SetState(id, state string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.containers[id].state = state
+}
+
+// Tag points tag at image id.
+func (e *fakeEngine) Tag(tag, id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.tags[tag] = id
+}
+
+// AddContainer creates a container.
+func (e *fakeEngine) AddContainer(c fContainer) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.containers[c.id] = &c
+}
+
+// Has reports whether an object still exists: a container or image id, a
+// volume name, a network or build cache id.
+func (e *fakeEngine) Has(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, c := e.containers[id]
+	_, i := e.images[id]
+	_, v := e.volumes[id]
+	_, n := e.networks[id]
+	_, b := e.cache[id]
+	return c || i || v || n || b
+}
+
+func (e *fakeEngine) summary(c *fContainer) container.Summary {
+	return container.Summary{ID: c.id, Names: []string{"/" + c.name}, ImageID: c.imageID, State: container.ContainerState(c.state)}
+}
+
+func (e *fakeEngine) ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error) {
+	if err := e.enter(ctx, "ContainerList", strings.Join(filterPairs(options), ",")); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []container.Summary
+	for _, c := range e.containers {
+		ok := true
+		for _, a := range options.Filters.Get("ancestor") {
+			ok = ok && (c.imageID == a || e.tags[a] == c.imageID)
+		}
+		for _, v := range options.Filters.Get("volume") {
+			ok = ok && contains(c.volumes, v)
+		}
+		for _, n := range options.Filters.Get("network") {
+			name := n
+			if nw, found := e.networks[n]; found {
+				name = nw.name
+			}
+			ok = ok && (contains(c.networks, n) || contains(c.networks, name))
+		}
+		if ok {
+			out = append(out, e.summary(c))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func filterPairs(o container.ListOptions) []string {
+	var out []string
+	for _, k := range o.Filters.Keys() {
+		for _, v := range o.Filters.Get(k) {
+			out = append(out, k+"="+v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *fakeEngine) findContainer(idOrName string) *fContainer {
+	if c, ok := e.containers[idOrName]; ok {
+		return c
+	}
+	for _, c := range e.containers {
+		if c.name == idOrName {
+			return c
+		}
+	}
+	return nil
+}
+
+func (e *fakeEngine) ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error) {
+	if err := e.enter(ctx, "ContainerInspect", containerID); err != nil {
+		return container.InspectResponse{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.findContainer(containerID)
+	if c == nil {
+		return container.InspectResponse{}, notFoundErr("container: " + containerID)
+	}
+	st := container.ContainerState(c.state)
+	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{
+		ID: c.id, Name: "/" + c.name, Image: c.imageID,
+		State: &container.State{Status: st, Running: st == "running", Paused: st == "paused", Restarting: st == "restarting"},
+	}}, nil
+}
+
+func (e *fakeEngine) ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error {
+	if err := e.enter(ctx, "ContainerRemove", containerID); err != nil {
+		return err
+	}
+	if options.Force || options.RemoveVolumes {
+		return fmt.Errorf("fake engine: prune must not force or remove volumes with containers")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.findContainer(containerID)
+	if c == nil {
+		return notFoundErr("container: " + containerID)
+	}
+	switch c.state {
+	case "running", "paused", "restarting":
+		return conflictErr("cannot remove container " + c.name + ": container is " + c.state)
+	}
+	delete(e.containers, c.id)
+	e.freed += max(c.size, 0)
+	return nil
+}
+
+func (e *fakeEngine) refsOf(id string) []string {
+	var out []string
+	for t, i := range e.tags {
+		if i == id {
+			out = append(out, t)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *fakeEngine) findImage(ref string) *fImage {
+	if img, ok := e.images[ref]; ok {
+		return img
+	}
+	if id, ok := e.tags[ref]; ok {
+		return e.images[id]
+	}
+	return nil
+}
+
+func (e *fakeEngine) ImageInspect(ctx context.Context, imageID string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
+	if err := e.enter(ctx, "ImageInspect", imageID); err != nil {
+		return image.InspectResponse{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	img := e.findImage(imageID)
+	if img == nil {
+		return image.InspectResponse{}, notFoundErr("image: " + imageID)
+	}
+	return image.InspectResponse{ID: img.id, RepoTags: e.refsOf(img.id)}, nil
+}
+
+// deleteImage deletes an image and frees the layers no other image holds;
+// e.mu is held.
+func (e *fakeEngine) deleteImage(img *fImage) error {
+	for _, c := range e.containers {
+		if c.imageID == img.id {
+			return conflictErr("image " + shortID(img.id) + " is being used by container " + c.name)
+		}
+	}
+	for _, o := range e.images {
+		if o.parent == img.id {
+			return conflictErr("unable to delete " + shortID(img.id) + " (cannot be forced) - image has dependent child images")
+		}
+	}
+	delete(e.images, img.id)
+	for _, t := range e.refsOf(img.id) {
+		delete(e.tags, t)
+	}
+	for _, l := range img.layers {
+		held := false
+		for _, o := range e.images {
+			for _, ol := range o.layers {
+				held = held || ol.ChainID == l.ChainID
+			}
+		}
+		if !held {
+			e.freed += l.SizeBytes
+		}
+	}
+	return nil
+}
+
+func (e *fakeEngine) ImageRemove(ctx context.Context, imageID string, options image.RemoveOptions) ([]image.DeleteResponse, error) {
+	if err := e.enter(ctx, "ImageRemove", imageID); err != nil {
+		return nil, err
+	}
+	if options.Force {
+		return nil, fmt.Errorf("fake engine: prune must not force image removal")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if id, ok := e.tags[imageID]; ok {
+		// By tag: untag; the last tag goes with the image unless
+		// something holds it (then it is left dangling, as the engine
+		// does).
+		refs := e.refsOf(id)
+		if len(refs) == 1 {
+			for _, c := range e.containers {
+				if c.imageID == id {
+					return nil, conflictErr("unable to remove repository reference " + imageID + " - container " + c.name + " is using its referenced image")
+				}
+			}
+		}
+		delete(e.tags, imageID)
+		out := []image.DeleteResponse{{Untagged: imageID}}
+		if len(refs) == 1 {
+			if err := e.deleteImage(e.images[id]); err == nil {
+				out = append(out, image.DeleteResponse{Deleted: id})
+			}
+		}
+		return out, nil
+	}
+	img, ok := e.images[imageID]
+	if !ok {
+		return nil, notFoundErr("image: " + imageID)
+	}
+	if len(e.refsOf(img.id)) > 1 {
+		return nil, conflictErr("unable to delete " + shortID(img.id) + " (must be forced) - image is referenced in multiple repositories")
+	}
+	if err := e.deleteImage(img); err != nil {
+		return nil, err
+	}
+	return []image.DeleteResponse{{Deleted: img.id}}, nil
+}
+
+func (e *fakeEngine) VolumeInspect(ctx context.Context, volumeID string) (volume.Volume, error) {
+	if err := e.enter(ctx, "VolumeInspect", volumeID); err != nil {
+		return volume.Volume{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.volumes[volumeID]; !ok {
+		return volume.Volume{}, notFoundErr("volume: " + volumeID)
+	}
+	return volume.Volume{Name: volumeID, Driver: "local"}, nil
+}
+
+func (e *fakeEngine) VolumeRemove(ctx context.Context, volumeID string, force bool) error {
+	if err := e.enter(ctx, "VolumeRemove", volumeID); err != nil {
+		return err
+	}
+	if force {
+		return fmt.Errorf("fake engine: prune must not force volume removal")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	size, ok := e.volumes[volumeID]
+	if !ok {
+		return notFoundErr("volume: " + volumeID)
+	}
+	for _, c := range e.containers {
+		if contains(c.volumes, volumeID) {
+			return conflictErr("remove " + volumeID + ": volume is in use - [" + c.id + "]")
+		}
+	}
+	delete(e.volumes, volumeID)
+	e.freed += max(size, 0)
+	return nil
+}
+
+func (e *fakeEngine) NetworkInspect(ctx context.Context, networkID string, options network.InspectOptions) (network.Inspect, error) {
+	if err := e.enter(ctx, "NetworkInspect", networkID); err != nil {
+		return network.Inspect{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n, ok := e.networks[networkID]
+	if !ok {
+		return network.Inspect{}, notFoundErr("network: " + networkID)
+	}
+	eps := map[string]network.EndpointResource{}
+	for _, c := range e.containers {
+		if c.state == "running" && contains(c.networks, n.name) {
+			eps[c.id] = network.EndpointResource{Name: c.name}
+		}
+	}
+	return network.Inspect{ID: n.id, Name: n.name, Containers: eps}, nil
+}
+
+func (e *fakeEngine) NetworkRemove(ctx context.Context, networkID string) error {
+	if err := e.enter(ctx, "NetworkRemove", networkID); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n, ok := e.networks[networkID]
+	if !ok {
+		return notFoundErr("network: " + networkID)
+	}
+	for _, c := range e.containers {
+		if c.state == "running" && contains(c.networks, n.name) {
+			return conflictErr("network " + n.name + " has active endpoints")
+		}
+	}
+	delete(e.networks, networkID)
+	return nil
+}
+
+// BuildCachePrune prunes the record the id filter names (BuildKit's
+// "id~=" match, by substring here) when it is not in use and no record
+// has it as a parent, plus what AlsoPrunes lists for it.
+func (e *fakeEngine) BuildCachePrune(ctx context.Context, opts build.CachePruneOptions) (*build.CachePruneReport, error) {
+	ids := opts.Filters.Get("id")
+	if err := e.enter(ctx, "BuildCachePrune", strings.Join(ids, ",")); err != nil {
+		return nil, err
+	}
+	if len(ids) > 1 {
+		return nil, fmt.Errorf("Error response from daemon: filters expect only one value: %w", cerrdefs.ErrInvalidArgument)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rep := &build.CachePruneReport{}
+	prune := func(match func(id string) bool) {
+		keys := make([]string, 0, len(e.cache))
+		for id := range e.cache {
+			keys = append(keys, id)
+		}
+		sort.Strings(keys)
+		for _, id := range keys {
+			r, ok := e.cache[id]
+			if !ok || !match(id) || r.InUse || (!opts.All && r.Shared) {
+				continue
+			}
+			child := false
+			for _, o := range e.cache {
+				child = child || contains(o.Parents, id)
+			}
+			if child {
+				continue
+			}
+			delete(e.cache, id)
+			rep.CachesDeleted = append(rep.CachesDeleted, id)
+			if !r.Shared {
+				e.freed += r.SizeBytes
+				rep.SpaceReclaimed += uint64(r.SizeBytes)
+			}
+			for _, extra := range e.AlsoPrunes[id] {
+				if x, ok := e.cache[extra]; ok {
+					delete(e.cache, extra)
+					rep.CachesDeleted = append(rep.CachesDeleted, extra)
+					if !x.Shared {
+						e.freed += x.SizeBytes
+					}
+				}
+			}
+		}
+	}
+	prune(func(id string) bool { return len(ids) == 0 || strings.Contains(id, ids[0]) })
+	return rep, nil
+}
