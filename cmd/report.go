@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +30,8 @@ type ReportOptions struct {
 	FailIfReclaimable    string
 	FailIfUsage          string
 	NoCache              bool
+	Filters              []string
+	scope                usage.Scope
 	failReclaimableBytes int64
 	failUsageBytes       int64
 }
@@ -57,7 +61,7 @@ report only reads: it sends no request that changes the engine.
   dockctl report --fail-if-usage-over 20GB`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := opts.validate(); err != nil {
+			if err := opts.validate(f.Now()); err != nil {
 				return err
 			}
 			return runReport(c.Context(), f, opts)
@@ -72,15 +76,61 @@ report only reads: it sends no request that changes the engine.
 	fl.StringVar(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "", "exit 4 if more than SIZE (500MB, 2GiB) could be reclaimed")
 	fl.StringVar(&opts.FailIfUsage, "fail-if-usage-over", "", "exit 4 if docker uses more than SIZE in all")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
 	return c
 }
 
-func (o *ReportOptions) validate() error {
+// parseScope turns --filter into a per-kind scope. Only the keys every
+// kind understands are allowed, so one filter means the same everywhere.
+func (o *ReportOptions) parseScope(now time.Time) error {
+	if len(o.Filters) == 0 {
+		return nil
+	}
+	hasLabel := false
+	for _, raw := range o.Filters {
+		key, _, _ := strings.Cut(raw, "=")
+		switch strings.ToLower(strings.TrimSpace(key)) {
+		case "label", "label!":
+			hasLabel = true
+		case "until":
+		default:
+			return clierr.Usage("--filter", raw, "report takes label, label! and until filters")
+		}
+	}
+	parsed := map[inspect.Kind]inspect.Filter{}
+	for _, k := range []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindNetworks} {
+		f, err := inspect.ParseFilters(k, o.Filters, now)
+		if err != nil {
+			return err
+		}
+		parsed[k] = f
+	}
+	o.scope = usage.Scope{
+		Images:     parsed[inspect.KindImages].Image,
+		Containers: parsed[inspect.KindContainers].Container,
+		Volumes:    parsed[inspect.KindVolumes].Volume,
+		Networks:   parsed[inspect.KindNetworks].Network,
+		BuildCache: func(inspect.BuildCacheRecord) bool { return false },
+	}
+	if !hasLabel {
+		f, err := inspect.ParseFilters(inspect.KindBuildCache, o.Filters, now)
+		if err != nil {
+			return err
+		}
+		o.scope.BuildCache = f.BuildCache
+	}
+	return nil
+}
+
+func (o *ReportOptions) validate(now time.Time) error {
 	if err := report.ValidateReportFormat(o.Format); err != nil {
 		return clierr.Usage("--format", o.Format, "%v", err)
 	}
 	if o.By != "" && o.By != "project" {
 		return clierr.Usage("--by", o.By, "must be project")
+	}
+	if err := o.parseScope(now); err != nil {
+		return err
 	}
 	if o.Top < 0 {
 		return clierr.Usage("--top", fmt.Sprint(o.Top), "must not be negative")
@@ -133,7 +183,7 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 	if ir.err != nil {
 		return ir.err
 	}
-	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top})
+	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope})
 	ro := report.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: now, Explain: map[string]report.Explained{}}
 	for section, op := range map[string]string{"summary": "report", "host": "report host"} {
 		if ro.Explain[section], err = f.explained(op); err != nil {

@@ -63,18 +63,39 @@ type Accounting struct {
 	Notes            []Note `json:"notes"`
 }
 
+// Scope limits a report to some objects (report --filter). Objects out of
+// scope are neither counted nor removed, but they still hold what they use:
+// a layer an out-of-scope image shares is never reclaimable. A nil
+// predicate takes every object of its kind.
+type Scope struct {
+	Images     func(inspect.Image) bool
+	Containers func(inspect.Container) bool
+	Volumes    func(inspect.Volume) bool
+	Networks   func(inspect.Network) bool
+	BuildCache func(inspect.BuildCacheRecord) bool
+}
+
+func in[T any](pred func(T) bool, v T) bool { return pred == nil || pred(v) }
+
 // Compute works out docker's figures and the true ones from inv, which
-// must hold every kind, with image layers collected.
-func Compute(inv *inspect.Inventory) Accounting {
+// must hold every kind, with image layers collected, for the objects in
+// scope.
+func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	var a Accounting
 	held := inspect.HeldLayers(inv.Images, inv.BuildCache)
 
 	// Images.
 	im := &a.Summary.Images
-	im.Total = len(inv.Images)
 	im.SizeBytes = inv.LayersSize
+	if sc.Images != nil {
+		im.SizeBytes = scopedLayersSize(inv.Images, sc.Images)
+	}
 	var usedUnique int64
 	for _, img := range inv.Images {
+		if !in(sc.Images, img) {
+			continue
+		}
+		im.Total++
 		if img.Containers > 0 {
 			im.Active++
 			if img.SizeBytes >= 0 && img.SharedBytes >= 0 {
@@ -83,15 +104,18 @@ func Compute(inv *inspect.Inventory) Accounting {
 		}
 	}
 	im.DockerReclaimableBytes = inv.LayersSize - usedUnique
-	unused := inspect.FreedImageBytes(inv.Images, func(i inspect.Image) bool { return i.Containers == 0 }, held)
+	unused := inspect.FreedImageBytes(inv.Images, func(i inspect.Image) bool { return i.Containers == 0 && in(sc.Images, i) }, held)
 	im.ReclaimableBytes = unused.Bytes
 	a.Approximate = unused.Approximate
 
 	// Containers.
 	c := &a.Summary.Containers
-	c.Total = len(inv.Containers)
 	stoppedIDs := map[string]bool{}
 	for _, ct := range inv.Containers {
+		if !in(sc.Containers, ct) {
+			continue
+		}
+		c.Total++
 		size := max(ct.SizeBytes, 0)
 		c.SizeBytes += size
 		if ct.Active() {
@@ -105,8 +129,11 @@ func Compute(inv *inspect.Inventory) Accounting {
 
 	// Volumes.
 	v := &a.Summary.Volumes
-	v.Total = len(inv.Volumes)
 	for _, vol := range inv.Volumes {
+		if !in(sc.Volumes, vol) {
+			continue
+		}
+		v.Total++
 		if vol.RefCount > 0 {
 			v.Active++
 		}
@@ -124,9 +151,12 @@ func Compute(inv *inspect.Inventory) Accounting {
 	// leaves them out of SIZE, and pruning the cache alone does not free
 	// them while the images live.
 	b := &a.Summary.BuildCache
-	b.Total = len(inv.BuildCache)
 	var sharedFree int64
 	for _, r := range inv.BuildCache {
+		if !in(sc.BuildCache, r) {
+			continue
+		}
+		b.Total++
 		if r.InUse {
 			b.Active++
 		}
@@ -156,11 +186,11 @@ func Compute(inv *inspect.Inventory) Accounting {
 			}
 		}
 	}
-	all := inspect.FreedImageBytes(inv.Images, func(i inspect.Image) bool { return !usedByRunning[i.ID] }, nil)
+	all := inspect.FreedImageBytes(inv.Images, func(i inspect.Image) bool { return !usedByRunning[i.ID] && in(sc.Images, i) }, nil)
 	a.Approximate = a.Approximate || all.Approximate
 	full := c.ReclaimableBytes + all.Bytes + b.ReclaimableBytes
 	for _, vol := range inv.Volumes {
-		if vol.Anonymous && !volsByRunning[vol.Name] && vol.SizeBytes > 0 {
+		if vol.Anonymous && !volsByRunning[vol.Name] && vol.SizeBytes > 0 && in(sc.Volumes, vol) {
 			full += vol.SizeBytes
 		}
 	}
@@ -191,9 +221,31 @@ func Compute(inv *inspect.Inventory) Accounting {
 	return a
 }
 
+// scopedLayersSize is LayersSize for some images: each distinct layer once.
+func scopedLayersSize(imgs []inspect.Image, keep func(inspect.Image) bool) int64 {
+	seen := map[string]bool{}
+	var n int64
+	for _, img := range imgs {
+		if !keep(img) {
+			continue
+		}
+		if img.Layers == nil {
+			n += max(img.UniqueBytes, 0)
+			continue
+		}
+		for _, l := range img.Layers {
+			if !seen[l.ChainID] {
+				seen[l.ChainID] = true
+				n += l.SizeBytes
+			}
+		}
+	}
+	return n
+}
+
 // Projects groups inv by compose project, largest first; objects of no
 // project come last under the empty name.
-func Projects(inv *inspect.Inventory) []Project {
+func Projects(inv *inspect.Inventory, sc Scope) []Project {
 	by := map[string]*Project{}
 	get := func(name string) *Project {
 		p, ok := by[name]
@@ -205,6 +257,9 @@ func Projects(inv *inspect.Inventory) []Project {
 	}
 	imageProjects := map[string]map[string]bool{}
 	for _, ct := range inv.Containers {
+		if !in(sc.Containers, ct) {
+			continue
+		}
 		p := get(ct.ComposeProject)
 		p.Containers++
 		if ct.Active() {
@@ -217,6 +272,9 @@ func Projects(inv *inspect.Inventory) []Project {
 		imageProjects[ct.ImageID][ct.ComposeProject] = true
 	}
 	for _, img := range inv.Images {
+		if !in(sc.Images, img) {
+			continue
+		}
 		projects := imageProjects[img.ID]
 		if len(projects) == 0 {
 			projects = map[string]bool{"": true}
@@ -230,12 +288,15 @@ func Projects(inv *inspect.Inventory) []Project {
 		}
 	}
 	for _, vol := range inv.Volumes {
+		if !in(sc.Volumes, vol) {
+			continue
+		}
 		p := get(vol.ComposeProject)
 		p.Volumes++
 		p.Bytes += max(vol.SizeBytes, 0)
 	}
 	for _, n := range inv.Networks {
-		if n.Builtin {
+		if n.Builtin || !in(sc.Networks, n) {
 			continue
 		}
 		get(n.ComposeProject).Networks++
@@ -276,24 +337,31 @@ type Options struct {
 	Verbose bool
 	// Top keeps the N largest objects of each verbose list (0: all).
 	Top int
+	// Scope limits the report to some objects.
+	Scope Scope
 }
 
 // Build assembles the report from an inventory holding every kind.
 func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
-	r := Report{Schema: Schema, Engine: eng, Accounting: Compute(inv), Projects: Projects(inv)}
+	r := Report{Schema: Schema, Engine: eng, Accounting: Compute(inv, o.Scope), Projects: Projects(inv, o.Scope)}
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
 	if o.Verbose {
-		r.Images = largest(inv.Images, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
-		r.Containers = largest(inv.Containers, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
-		r.Volumes = largest(inv.Volumes, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
-		r.BuildCache = largest(inv.BuildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
+		r.Images = largest(inv.Images, o.Scope.Images, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
+		r.Containers = largest(inv.Containers, o.Scope.Containers, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
+		r.Volumes = largest(inv.Volumes, o.Scope.Volumes, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
+		r.BuildCache = largest(inv.BuildCache, o.Scope.BuildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
 	}
 	return r
 }
 
-func largest[T any](in []T, size func(T) int64, top int) []T {
-	out := append([]T(nil), in...)
+func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) []T {
+	out := []T{}
+	for _, v := range all {
+		if in(keep, v) {
+			out = append(out, v)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool { return size(out[i]) > size(out[j]) })
 	if top > 0 && len(out) > top {
 		out = out[:top]

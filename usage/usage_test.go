@@ -39,7 +39,7 @@ func sample() *inspect.Inventory {
 }
 
 func TestCompute(t *testing.T) {
-	a := Compute(sample())
+	a := Compute(sample(), Scope{})
 	tests := []struct {
 		name      string
 		got, want int64
@@ -79,7 +79,7 @@ func TestCompute(t *testing.T) {
 func TestComputeWithoutBuildCacheFreesUniqueLayers(t *testing.T) {
 	inv := sample()
 	inv.BuildCache = nil
-	a := Compute(inv)
+	a := Compute(inv, Scope{})
 	if a.Summary.Images.ReclaimableBytes != 3_000_000 {
 		t.Fatalf("reclaimable = %d, want tool's own 3MB", a.Summary.Images.ReclaimableBytes)
 	}
@@ -94,19 +94,40 @@ func TestComputeFallsBackWithoutLayers(t *testing.T) {
 	for i := range inv.Images {
 		inv.Images[i].Layers = nil
 	}
-	a := Compute(inv)
+	a := Compute(inv, Scope{})
 	if a.Summary.Images.ReclaimableBytes != 3_000_000 || !a.Approximate {
 		t.Fatalf("reclaimable = %d approximate = %v, want tool's unique size, approximate", a.Summary.Images.ReclaimableBytes, a.Approximate)
 	}
 }
 
 func TestProjects(t *testing.T) {
-	ps := Projects(sample())
+	ps := Projects(sample(), Scope{})
 	if len(ps) != 2 || ps[0].Name != "shop" || ps[1].Name != "" {
 		t.Fatalf("projects = %+v", ps)
 	}
 	shop := ps[0]
 	if shop.Containers != 1 || shop.ContainersRunning != 1 || shop.Volumes != 1 || shop.Networks != 1 || shop.Images != 1 || shop.Bytes != 100+1000 {
 		t.Fatalf("shop = %+v", shop)
+	}
+}
+
+func TestComputeScoped(t *testing.T) {
+	inv := sample()
+	inv.BuildCache = nil
+	// Only "tool" and "app" in scope: base is shared with app (in use), so
+	// only tool's own layer is reclaimable; old is out of scope entirely.
+	sc := Scope{Images: func(i inspect.Image) bool { return i.ID != "old" }, Containers: func(c inspect.Container) bool { return c.ID == "c1" }}
+	a := Compute(inv, sc)
+	im := a.Summary.Images
+	if im.Total != 2 || im.Active != 1 || im.SizeBytes != 7_000_000 || im.ReclaimableBytes != 3_000_000 {
+		t.Fatalf("images = %+v", im)
+	}
+	if a.Summary.Containers.Total != 1 || a.Summary.Containers.ReclaimableBytes != 0 {
+		t.Fatalf("containers = %+v", a.Summary.Containers)
+	}
+	// Out-of-scope c2 stays, so old and its anonymous volume stay too: the
+	// full cleanup frees tool's layer only.
+	if a.FullCleanupBytes != 3_000_000 {
+		t.Fatalf("full cleanup = %d", a.FullCleanupBytes)
 	}
 }
