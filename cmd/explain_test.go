@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dockctl/dockctl/engine"
 )
@@ -18,7 +19,7 @@ func explainCLI(t *testing.T, env map[string]string, args ...string) (int, strin
 	t.Helper()
 	var out, errOut bytes.Buffer
 	f := NewFactory(strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
-	f.Dial = func(engine.Endpoint, engine.Env) (Engine, error) {
+	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) {
 		t.Errorf("dockctl %s dialled the engine", strings.Join(args, " "))
 		return nil, os.ErrInvalid
 	}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/dockctl/dockctl/engine"
 	"github.com/dockctl/dockctl/explain"
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/prune"
 	"github.com/dockctl/dockctl/report"
 )
 
@@ -23,6 +23,7 @@ type Engine interface {
 	inspect.Client
 	inspect.EngineClient
 	inspect.LayerClient
+	prune.Client
 	Close() error
 }
 
@@ -46,8 +47,9 @@ type Factory struct {
 	LangFlag  string
 	NoExplain bool
 
-	// Dial connects to an endpoint; tests replace it with a fake engine.
-	Dial func(ep engine.Endpoint, env engine.Env) (Engine, error)
+	// Dial connects to an endpoint, bounding each request by timeout;
+	// tests replace it with a fake engine.
+	Dial func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error)
 
 	once     sync.Once
 	eng      Engine
@@ -64,8 +66,8 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 		},
 		Env: env,
 		Now: time.Now,
-		Dial: func(ep engine.Endpoint, env engine.Env) (Engine, error) {
-			return engine.New(ep, env)
+		Dial: func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error) {
+			return engine.New(ep, env, timeout)
 		},
 	}
 }
@@ -102,14 +104,9 @@ func (f *Factory) Engine() (Engine, engine.Endpoint, error) {
 		if f.dialErr != nil {
 			return
 		}
-		f.eng, f.dialErr = f.Dial(f.endpoint, f.Env)
+		f.eng, f.dialErr = f.Dial(f.endpoint, f.Env, f.Conn.Timeout)
 	})
 	return f.eng, f.endpoint, f.dialErr
-}
-
-// Context bounds ctx by --timeout.
-func (f *Factory) Context(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, f.Conn.Timeout)
 }
 
 // describeError renders err for the one line dockctl prints on failure:

@@ -97,8 +97,6 @@ func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := f.Context(ctx)
-	defer cancel()
 	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now)
 	if err != nil {
 		return fmt.Errorf("inspecting %s: %w", opts.Kind, err)

@@ -155,8 +155,6 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := f.Context(ctx)
-	defer cancel()
 	now := f.Now()
 	// /info is independent of /system/df, the slow call: ask both at once.
 	type infoResult struct {

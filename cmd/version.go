@@ -38,8 +38,6 @@ func runVersion(ctx context.Context, f *Factory, opts *VersionOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := f.Context(ctx)
-	defer cancel()
 	v, err := inspect.ReadVersion(ctx, eng, ep.Host)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errhttp"
@@ -18,7 +19,9 @@ import (
 // New builds a client for ep. It does not dial: the first request does, and
 // negotiates the API version then, so engines from API 1.41 (Docker 20.10)
 // to current ones work. DOCKER_API_VERSION pins the version as in the CLI.
-func New(ep Endpoint, env Env) (*client.Client, error) {
+// timeout bounds each request (a hung engine ends it), not the command: a
+// prune of many objects makes many requests.
+func New(ep Endpoint, env Env, timeout time.Duration) (*client.Client, error) {
 	opts := []client.Opt{}
 	if ep.CACert != "" || ep.Cert != "" || ep.SkipTLSVerify {
 		tc, err := tlsConfig(ep)
@@ -31,6 +34,9 @@ func New(ep Endpoint, env Env) (*client.Client, error) {
 		}))
 	}
 	opts = append(opts, client.WithHost(ep.Host))
+	if timeout > 0 {
+		opts = append(opts, client.WithTimeout(timeout))
+	}
 	if v := env("DOCKER_API_VERSION"); v != "" {
 		opts = append(opts, client.WithVersion(v))
 	} else {

@@ -131,7 +131,7 @@ func connect() {
 		return
 	}
 	engineHost = ep.Host
-	c, err := engine.New(ep, os.Getenv)
+	c, err := engine.New(ep, os.Getenv, 0)
 	if err != nil {
 		engineDown = err.Error()
 		return

@@ -1,0 +1,395 @@
+package cmd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/clierr"
+	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/parse"
+	"github.com/dockctl/dockctl/prune"
+	"github.com/dockctl/dockctl/report"
+)
+
+func init() { extraCommands = append(extraCommands, NewPruneCmd) }
+
+// PruneOptions are the flags of `dockctl prune`.
+type PruneOptions struct {
+	All, Volumes, AllVolumes, IncludeRunningProjects, Force bool
+	DryRun, Yes                                             bool
+	Keep, KeepLabels, Filters                               []string
+	OlderThan, TargetUsage, HighWatermark, LowWatermark     string
+	KeepRecent, MaxRemove, Concurrency                      int
+	PlanOut, ApplyFile, LogFile, Format                     string
+	NoCache                                                 bool
+
+	policy prune.Policy
+}
+
+// NewPruneCmd builds `dockctl prune`.
+func NewPruneCmd(f *Factory) *cobra.Command {
+	opts := &PruneOptions{}
+	c := &cobra.Command{
+		Use:   "prune [containers|images|volumes|networks|buildcache]...",
+		Short: "Remove unused objects with guards; the dry run is exactly what is removed",
+		Long: `Plan, then remove. Every object of the kinds in scope is either in the plan
+(with the bytes it frees and why) or kept (with the reason it is kept). With
+no kinds, containers, networks, images and build cache are in scope; volumes
+only with --volumes (anonymous) or --all-volumes (named too).
+
+Never removed: running, paused or restarting containers, and anything a
+container that stays uses; objects labelled dockctl.keep=true; objects of a
+compose project with a running container (unless --include-running-projects).
+An image that a kept container uses keeps every tag.
+
+Removal runs in docker's order (containers, networks, volumes, images, build
+cache), so what the removed containers held is freed in the same run. Each
+item is re-checked just before it is removed; what changed since the plan is
+skipped, never forced.
+
+Not on a terminal, prune refuses to delete without --yes.
+
+` + exitCodesHelp,
+		Example: `  dockctl prune --dry-run
+  dockctl prune --yes --all --older-than 7d --keep 'postgres:*'
+  dockctl prune images --all --keep-recent 3 --dry-run
+  dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
+  dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes`,
+		ValidArgs: []string{"containers", "images", "volumes", "networks", "buildcache"},
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := opts.toPolicy(args, f); err != nil {
+				return err
+			}
+			return runPrune(c.Context(), f, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVarP(&opts.All, "all", "a", false, "remove every image no kept container uses (not only dangling ones) and all unused build cache")
+	fl.BoolVar(&opts.Volumes, "volumes", false, "also remove anonymous volumes no container uses")
+	fl.BoolVar(&opts.AllVolumes, "all-volumes", false, "also remove named volumes no container uses (implies --volumes)")
+	fl.StringArrayVar(&opts.Keep, "keep", nil, "keep what matches this glob: image reference, container, volume or network name (repeatable)")
+	fl.StringArrayVar(&opts.KeepLabels, "keep-label", nil, "keep objects with this label, KEY or KEY=VALUE (repeatable)")
+	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "limit scope, docker syntax: label=…, label!=…, until=… (repeatable)")
+	fl.StringVar(&opts.OlderThan, "older-than", "", "keep objects younger than this (24h, 7d)")
+	fl.IntVar(&opts.KeepRecent, "keep-recent", 0, "keep the N newest images of each repository")
+	fl.BoolVar(&opts.IncludeRunningProjects, "include-running-projects", false, "allow removing objects of compose projects that have a running container")
+	fl.IntVar(&opts.MaxRemove, "max-remove", 0, "refuse a plan that removes more than N objects (0: no limit)")
+	fl.BoolVar(&opts.Force, "force", false, "proceed even if the plan exceeds --max-remove")
+	fl.StringVar(&opts.TargetUsage, "target-usage", "", "budget mode: remove least recently used images until docker uses at most SIZE")
+	fl.StringVar(&opts.HighWatermark, "high-watermark", "", "budget mode: act when the Docker root filesystem is fuller than P%")
+	fl.StringVar(&opts.LowWatermark, "low-watermark", "", "budget mode: remove images until the filesystem is at most P% full")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing")
+	fl.StringVar(&opts.PlanOut, "plan-out", "", "write the plan as JSON to FILE")
+	fl.StringVar(&opts.ApplyFile, "apply", "", "execute a saved plan from FILE, re-checking each item")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	fl.IntVar(&opts.Concurrency, "concurrency", prune.DefaultConcurrency, "removals in flight at once")
+	fl.StringVar(&opts.LogFile, "log", "", "append one JSON line per removal or failure to FILE")
+	fl.StringVar(&opts.Format, "format", "table", "table, json or markdown")
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	return c
+}
+
+// toPolicy checks every flag before anything talks to the engine.
+func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
+	if err := report.ValidatePruneFormat(o.Format); err != nil {
+		return clierr.Usage("--format", o.Format, "%v", err)
+	}
+	if o.Concurrency < 1 || o.Concurrency > 64 {
+		return clierr.Usage("--concurrency", fmt.Sprint(o.Concurrency), "must be between 1 and 64")
+	}
+	if o.ApplyFile != "" && (o.DryRun || len(args) > 0 || o.PlanOut != "") {
+		return clierr.Usage("--apply", o.ApplyFile, "a saved plan takes no kinds, --dry-run or --plan-out")
+	}
+	if !o.DryRun && !o.Yes && !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
+		return &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal, so prune cannot ask (use --dry-run to see the plan)"}
+	}
+	p := prune.Policy{
+		DryRun: o.DryRun, All: o.All, AllBuildCache: o.All, Volumes: o.Volumes || o.AllVolumes, AllVolumes: o.AllVolumes,
+		Keep: o.Keep, KeepLabels: o.KeepLabels, KeepRecent: o.KeepRecent, IncludeRunningProjects: o.IncludeRunningProjects,
+		MaxRemove: o.MaxRemove, Force: o.Force,
+	}
+	seen := map[inspect.Kind]bool{}
+	for _, a := range args {
+		k, err := parseKind(a)
+		if err != nil {
+			return err
+		}
+		if !seen[k] {
+			seen[k] = true
+			p.Kinds = append(p.Kinds, k)
+		}
+	}
+	if seen[inspect.KindVolumes] {
+		p.Volumes = true
+	}
+	var err error
+	if o.OlderThan != "" {
+		if p.OlderThan, err = parse.Duration(o.OlderThan); err != nil {
+			return clierr.Usage("--older-than", o.OlderThan, "%v", err)
+		}
+	}
+	if o.TargetUsage != "" {
+		if p.TargetUsage, err = parse.Size(o.TargetUsage); err != nil {
+			return clierr.Usage("--target-usage", o.TargetUsage, "%v", err)
+		}
+		if p.TargetUsage == 0 {
+			return clierr.Usage("--target-usage", o.TargetUsage, "must be more than 0")
+		}
+	}
+	if o.HighWatermark != "" {
+		if p.HighWatermark, err = parse.Percent(o.HighWatermark); err != nil {
+			return clierr.Usage("--high-watermark", o.HighWatermark, "%v", err)
+		}
+	}
+	if o.LowWatermark != "" {
+		if p.LowWatermark, err = parse.Percent(o.LowWatermark); err != nil {
+			return clierr.Usage("--low-watermark", o.LowWatermark, "%v", err)
+		}
+		if p.LowWatermark > p.HighWatermark && p.HighWatermark > 0 {
+			return clierr.Usage("--low-watermark", o.LowWatermark, "must not be above --high-watermark %s", o.HighWatermark)
+		}
+	}
+	if len(o.Filters) > 0 {
+		p.Filters = map[inspect.Kind]inspect.Filter{}
+		for _, raw := range o.Filters {
+			key, _, _ := strings.Cut(raw, "=")
+			switch strings.ToLower(strings.TrimSpace(key)) {
+			case "label", "label!", "until":
+			default:
+				return clierr.Usage("--filter", raw, "prune takes label, label! and until filters")
+			}
+		}
+		for _, k := range inspect.Kinds {
+			raw := o.Filters
+			if k == inspect.KindBuildCache {
+				// Build cache has no labels: only until applies to it, and a
+				// label filter leaves it out of scope (see prune.Policy).
+				raw = untilOnly(o.Filters)
+			}
+			if p.Filters[k], err = inspect.ParseFilters(k, raw, f.Now()); err != nil {
+				return err
+			}
+		}
+		if hasLabelFilter(o.Filters) && !seen[inspect.KindBuildCache] && len(p.Kinds) == 0 {
+			p.Kinds = []inspect.Kind{inspect.KindContainers, inspect.KindNetworks, inspect.KindImages}
+			if p.Volumes {
+				p.Kinds = append(p.Kinds, inspect.KindVolumes)
+			}
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	o.policy = p
+	return nil
+}
+
+func untilOnly(raw []string) []string {
+	var out []string
+	for _, r := range raw {
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(r)), "until=") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func hasLabelFilter(raw []string) bool {
+	return len(untilOnly(raw)) != len(raw)
+}
+
+func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
+	eng, _, err := f.Engine()
+	if err != nil {
+		return err
+	}
+	explained := map[prune.Type]report.Explained{}
+	for t, op := range map[prune.Type]string{
+		prune.TypeContainer: "prune containers", prune.TypeNetwork: "prune networks", prune.TypeVolume: "prune volumes",
+		prune.TypeImage: "prune images", prune.TypeBuildCache: "prune buildcache",
+	} {
+		if explained[t], err = f.explained(op); err != nil {
+			return err
+		}
+	}
+	ro := report.PruneOptions{Format: opts.Format, Explain: explained}
+
+	var plan prune.Plan
+	var before int64 = -1
+	if opts.ApplyFile != "" {
+		fh, err := os.Open(opts.ApplyFile)
+		if err != nil {
+			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
+		}
+		plan, err = prune.ReadPlan(fh)
+		fh.Close()
+		if err != nil {
+			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
+		}
+		plan.DryRun = false
+		if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now()); err == nil {
+			before = dockerUsage(inv)
+		}
+	} else {
+		inv, err := collectForPrune(ctx, f, eng, opts)
+		if err != nil {
+			return err
+		}
+		before = dockerUsage(inv)
+		plan = prune.BuildPlan(inv, opts.policy, f.Now())
+		if opts.PlanOut != "" {
+			var buf bytes.Buffer
+			if err := report.RenderPrune(&buf, plan, nil, report.PruneOptions{Format: "json"}); err != nil {
+				return err
+			}
+			if err := os.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("writing plan: %w", err)
+			}
+		}
+	}
+	if opts.DryRun {
+		return report.RenderPrune(f.IO.Out, plan, nil, ro)
+	}
+	if err := plan.Check(opts.policy); err != nil {
+		var le *prune.LimitError
+		if errors.As(err, &le) {
+			if rerr := report.RenderPrune(f.IO.Out, plan, nil, ro); rerr != nil {
+				return rerr
+			}
+			return &clierr.ThresholdError{Reason: err.Error()}
+		}
+		return err
+	}
+	if len(plan.Items) == 0 {
+		return report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{MeasuredBytes: 0}, ro)
+	}
+	if !opts.Yes {
+		ok, err := confirm(f, plan)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(f.IO.ErrOut, "Nothing removed.")
+			return nil
+		}
+	}
+	ao := prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now}
+	if opts.LogFile != "" {
+		lf, err := os.OpenFile(opts.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return clierr.Usage("--log", opts.LogFile, "%v", err)
+		}
+		defer lf.Close()
+		ao.Log = prune.JSONLines(lf)
+	}
+	if f.IO.ErrIsTTY {
+		ao.Progress = progressBar(f.IO.ErrOut)
+	}
+	res := prune.Apply(ctx, eng, plan, ao)
+	if f.IO.ErrIsTTY {
+		fmt.Fprintln(f.IO.ErrOut)
+	}
+	out := &report.PruneOutcome{Result: res, MeasuredBytes: -1}
+	if before >= 0 {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
+		if inv, err := inspect.Collect(mctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now()); err == nil {
+			out.MeasuredBytes = before - dockerUsage(inv)
+		}
+		cancel()
+	}
+	if err := report.RenderPrune(f.IO.Out, plan, out, ro); err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// collectForPrune reads what the planner needs: every kind (containers
+// decide what is in use), image layers for exact bytes, last tag times and
+// the filesystem for budget mode.
+func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (*inspect.Inventory, error) {
+	p := &opts.policy
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now())
+	if err != nil {
+		return nil, err
+	}
+	cache := inspect.OpenLayerCache(inspect.DefaultLayerCacheDir())
+	if opts.NoCache {
+		cache = inspect.OpenLayerCache("")
+	}
+	budget := p.TargetUsage > 0 || p.HighWatermark > 0
+	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache, TagTimes: budget || p.OlderThan > 0}); err != nil {
+		return nil, err
+	}
+	if p.HighWatermark > 0 {
+		_, ep, _ := f.Engine()
+		info, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
+		if err != nil {
+			return nil, err
+		}
+		if info.FSSizeBytes < 0 {
+			return nil, fmt.Errorf("--high-watermark needs the Docker root filesystem, which is not on this machine (use --target-usage)")
+		}
+		// df's Use% is used/(used+available): blocks reserved for root
+		// count in neither.
+		p.FS = prune.FS{SizeBytes: info.FSUsedBytes + info.FSFreeBytes, FreeBytes: info.FSFreeBytes}
+	}
+	return inv, nil
+}
+
+// dockerUsage is the engine's own disk use: image layers, writable layers,
+// volumes and unshared build cache (docker system df's SIZE column).
+func dockerUsage(inv *inspect.Inventory) int64 {
+	n := inv.LayersSize
+	for _, c := range inv.Containers {
+		n += max(c.SizeBytes, 0)
+	}
+	for _, v := range inv.Volumes {
+		n += max(v.SizeBytes, 0)
+	}
+	for _, b := range inv.BuildCache {
+		if !b.Shared {
+			n += b.SizeBytes
+		}
+	}
+	return n
+}
+
+// confirm shows the plan's summary on stderr and asks on the terminal.
+func confirm(f *Factory, plan prune.Plan) (bool, error) {
+	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
+		return false, &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal"}
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), report.Size(plan.ReclaimBytes))
+	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// progressBar draws items and bytes done on a terminal line.
+func progressBar(w io.Writer) func(done, total int, bytes int64) {
+	last := time.Time{}
+	return func(done, total int, bytes int64) {
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		const width = 30
+		filled := width * done / max(total, 1)
+		fmt.Fprintf(w, "\r[%s%s] %d/%d items, %s freed", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, report.Size(bytes))
+	}
+}
