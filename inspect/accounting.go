@@ -66,21 +66,35 @@ func FreedImageBytes(imgs []Image, remove func(Image) bool, held map[string]bool
 	return f
 }
 
-// HeldLayers finds the image layers that BuildKit's cache also holds. The
-// engine marks such records Shared but does not say which layer each one
-// is, so a shared record is matched to an image layer of the same size
-// (largest first, each record and layer used once). Zero-size records hold
-// nothing worth matching.
+// HeldLayers finds the image layers that BuildKit's cache also holds (see
+// HeldLayerRecords).
 func HeldLayers(imgs []Image, cache []BuildCacheRecord) map[string]bool {
-	bySize := map[int64]int{}
+	held := map[string]bool{}
+	for chain := range HeldLayerRecords(imgs, cache) {
+		held[chain] = true
+	}
+	return held
+}
+
+// HeldLayerRecords maps image layers (by chain id) to the BuildKit cache
+// record that also holds them. The engine marks such records Shared but
+// does not say which layer each one is, so a shared record is matched to
+// an image layer of the same size (largest layers first; among equal
+// sizes, by chain id and record id; each record and layer used once).
+// Zero-size records hold nothing worth matching.
+func HeldLayerRecords(imgs []Image, cache []BuildCacheRecord) map[string]string {
+	bySize := map[int64][]string{}
 	for _, r := range cache {
 		if r.Shared && r.SizeBytes > 0 {
-			bySize[r.SizeBytes]++
+			bySize[r.SizeBytes] = append(bySize[r.SizeBytes], r.ID)
 		}
 	}
-	held := map[string]bool{}
+	held := map[string]string{}
 	if len(bySize) == 0 {
 		return held
+	}
+	for _, ids := range bySize {
+		sort.Strings(ids)
 	}
 	type cand struct {
 		chain string
@@ -103,9 +117,9 @@ func HeldLayers(imgs []Image, cache []BuildCacheRecord) map[string]bool {
 		return cands[i].chain < cands[j].chain
 	})
 	for _, c := range cands {
-		if bySize[c.size] > 0 {
-			bySize[c.size]--
-			held[c.chain] = true
+		if ids := bySize[c.size]; len(ids) > 0 {
+			held[c.chain] = ids[0]
+			bySize[c.size] = ids[1:]
 		}
 	}
 	return held

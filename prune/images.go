@@ -209,7 +209,8 @@ func (pl *planner) images() {
 		}
 		return a.img.ID < b.img.ID
 	})
-	layers := newLayerBook(imgs)
+	layers := newLayerBook(imgs, inspect.HeldLayerRecords(pl.inv.Images, pl.inv.BuildCache))
+	pl.heldReleased = layers.released
 	if layers.missing {
 		pl.approximate = true
 	}
@@ -364,10 +365,16 @@ type layerBook struct {
 	refs    map[string]int
 	size    map[string]int64
 	missing bool // some image has no layer data
+	// held maps layers a shared build-cache record also holds to that
+	// record: freeing the image does not free them on disk; released
+	// collects, per record, the bytes its layer would free once the
+	// record goes too.
+	held     map[string]string
+	released map[string]int64
 }
 
-func newLayerBook(imgs []inspect.Image) *layerBook {
-	b := &layerBook{refs: map[string]int{}, size: map[string]int64{}}
+func newLayerBook(imgs []inspect.Image, held map[string]string) *layerBook {
+	b := &layerBook{refs: map[string]int{}, size: map[string]int64{}, held: held, released: map[string]int64{}}
 	for _, img := range imgs {
 		if img.Layers == nil {
 			b.missing = true
@@ -408,9 +415,14 @@ func (b *layerBook) remove(img inspect.Image) (int64, bool) {
 	var n int64
 	for _, id := range uniqueChains(img.Layers) {
 		b.refs[id]--
-		if b.refs[id] == 0 {
-			n += b.size[id]
+		if b.refs[id] != 0 {
+			continue
 		}
+		if rec, ok := b.held[id]; ok {
+			b.released[rec] += b.size[id]
+			continue
+		}
+		n += b.size[id]
 	}
 	return n, false
 }

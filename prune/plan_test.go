@@ -849,3 +849,51 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+// A BuildKit-built image's own layer is also held by a shared build-cache
+// record: removing the image frees nothing on disk; removing the record
+// as well frees the layer, and the plan counts it on the record.
+func TestLayersHeldByBuildCache(t *testing.T) {
+	inv := func() *inspect.Inventory {
+		return &inspect.Inventory{
+			Collected:  append([]inspect.Kind{}, inspect.Kinds...),
+			Containers: []inspect.Container{{ID: "c1", Name: "web", ImageID: "sha256:app", State: "running", Labels: map[string]string{}, Created: ago(day)}},
+			Images: []inspect.Image{
+				{ID: "sha256:app", Tags: []string{"app:1"}, Created: ago(10 * day), Labels: map[string]string{}, Layers: []inspect.Layer{layer("base", 1000)}},
+				{ID: "sha256:bk", Tags: []string{"bk:1"}, Created: ago(10 * day), Labels: map[string]string{}, Layers: []inspect.Layer{layer("base", 1000), layer("bk-top", 3000)}},
+			},
+			BuildCache: []inspect.BuildCacheRecord{
+				{ID: "shared-top", Type: "regular", SizeBytes: 3000, Shared: true, Created: ago(10 * day)},
+				{ID: "ctx", Type: "source.local", SizeBytes: 3000, Created: ago(10 * day)},
+			},
+		}
+	}
+	tests := []struct {
+		name      string
+		kinds     []inspect.Kind
+		wantBytes map[string]int64
+		total     int64
+	}{
+		{"images alone free nothing", []inspect.Kind{inspect.KindImages}, map[string]int64{"sha256:bk": 0}, 0},
+		{"images and cache free the layer on the record", []inspect.Kind{inspect.KindImages, inspect.KindBuildCache},
+			map[string]int64{"sha256:bk": 0, "shared-top": 3000, "ctx": 3000}, 6000},
+		{"cache alone frees only unshared records", []inspect.Kind{inspect.KindBuildCache}, map[string]int64{"shared-top": 0, "ctx": 3000}, 3000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := BuildPlan(inv(), Policy{Kinds: tt.kinds, All: true, AllBuildCache: true}, now)
+			got := map[string]int64{}
+			for _, it := range p.Items {
+				got[it.ID] = it.Bytes
+			}
+			for id, want := range tt.wantBytes {
+				if b, ok := got[id]; !ok || b != want {
+					t.Errorf("%s: bytes %d (planned %v), want %d", id, b, ok, want)
+				}
+			}
+			if p.ReclaimBytes != tt.total {
+				t.Errorf("ReclaimBytes = %d, want %d", p.ReclaimBytes, tt.total)
+			}
+		})
+	}
+}

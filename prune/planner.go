@@ -29,6 +29,11 @@ type planner struct {
 	// running are the compose projects with an active container.
 	running map[string]bool
 
+	// heldReleased holds, per shared build-cache record, the bytes of the
+	// image layer it shares that the plan's image removals release: the
+	// disk frees them only when the record is removed too.
+	heldReleased map[string]int64
+
 	items       map[Type][]Item
 	kept        []Kept
 	approximate bool
@@ -62,6 +67,21 @@ func newPlanner(inv *inspect.Inventory, pol Policy, now time.Time) *planner {
 	return pl
 }
 
+// settleHeld credits the shared build-cache records the plan removes with
+// the image layers they hold that the plan's image removals release: the
+// disk frees such a layer only when both the images and the record go.
+// Images are planned after the build cache (budget mode counts the other
+// kinds first), so this runs last.
+func (pl *planner) settleHeld() {
+	for i, it := range pl.items[TypeBuildCache] {
+		if n := pl.heldReleased[it.ID]; n > 0 {
+			it.Reason = "unused shared build cache (frees the layer of an image removed in this plan)"
+			pl.sized(&it, n)
+			pl.items[TypeBuildCache][i] = it
+		}
+	}
+}
+
 func (pl *planner) build() Plan {
 	pl.budget = pl.budgetStart()
 	pl.containers()
@@ -69,6 +89,7 @@ func (pl *planner) build() Plan {
 	pl.volumes()
 	pl.buildCache()
 	pl.images()
+	pl.settleHeld()
 
 	p := Plan{
 		Schema: Schema,
@@ -396,6 +417,8 @@ func (pl *planner) buildCache() {
 	for _, r := range planned {
 		it := Item{Type: TypeBuildCache, ID: r.ID, Name: cacheName(r), Reason: "unused build cache"}
 		if r.Shared {
+			// Its bytes are an image layer's; settleHeld credits them here
+			// if the plan's images release that layer.
 			it.Reason = "unused shared build cache (its bytes are held by images)"
 			pl.add(it)
 			continue
