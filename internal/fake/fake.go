@@ -10,10 +10,13 @@ import (
 	"sync"
 
 	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
 )
 
 // Engine is a fake engine.
@@ -24,7 +27,19 @@ type Engine struct {
 	NetworkListFn   func(ctx context.Context, opts network.ListOptions) ([]network.Summary, error)
 	ServerVersionFn func(ctx context.Context) (types.Version, error)
 	InfoFn          func(ctx context.Context) (system.Info, error)
-	APIVersion      string
+	ImageInspectFn  func(ctx context.Context, id string) (image.InspectResponse, error)
+	ImageHistoryFn  func(ctx context.Context, id string) ([]image.HistoryResponseItem, error)
+
+	ContainerInspectFn func(ctx context.Context, id string) (container.InspectResponse, error)
+	ContainerRemoveFn  func(ctx context.Context, id string, o container.RemoveOptions) error
+	ImageRemoveFn      func(ctx context.Context, id string, o image.RemoveOptions) ([]image.DeleteResponse, error)
+	VolumeInspectFn    func(ctx context.Context, id string) (volume.Volume, error)
+	VolumeRemoveFn     func(ctx context.Context, id string, force bool) error
+	NetworkInspectFn   func(ctx context.Context, id string, o network.InspectOptions) (network.Inspect, error)
+	NetworkRemoveFn    func(ctx context.Context, id string) error
+	BuildCachePruneFn  func(ctx context.Context, o build.CachePruneOptions) (*build.CachePruneReport, error)
+
+	APIVersion string
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -100,6 +115,105 @@ func (e *Engine) Info(ctx context.Context) (system.Info, error) {
 		return system.Info{}, missing("Info")
 	}
 	return e.InfoFn(ctx)
+}
+
+// ImageInspect implements the engine call.
+func (e *Engine) ImageInspect(ctx context.Context, id string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
+	e.record("ImageInspect")
+	if e.ImageInspectFn == nil {
+		return image.InspectResponse{}, missing("ImageInspect")
+	}
+	return e.ImageInspectFn(ctx, id)
+}
+
+// ImageHistory implements the engine call.
+func (e *Engine) ImageHistory(ctx context.Context, id string, _ ...client.ImageHistoryOption) ([]image.HistoryResponseItem, error) {
+	e.record("ImageHistory")
+	if e.ImageHistoryFn == nil {
+		return nil, missing("ImageHistory")
+	}
+	return e.ImageHistoryFn(ctx, id)
+}
+
+// ContainerInspect implements the engine call.
+func (e *Engine) ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error) {
+	e.record("ContainerInspect")
+	if e.ContainerInspectFn == nil {
+		return container.InspectResponse{}, missing("ContainerInspect")
+	}
+	return e.ContainerInspectFn(ctx, id)
+}
+
+// ContainerRemove implements the engine call.
+func (e *Engine) ContainerRemove(ctx context.Context, id string, o container.RemoveOptions) error {
+	e.record("ContainerRemove")
+	if e.ContainerRemoveFn == nil {
+		return missing("ContainerRemove")
+	}
+	return e.ContainerRemoveFn(ctx, id, o)
+}
+
+// ImageRemove implements the engine call.
+func (e *Engine) ImageRemove(ctx context.Context, id string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
+	e.record("ImageRemove")
+	if e.ImageRemoveFn == nil {
+		return nil, missing("ImageRemove")
+	}
+	return e.ImageRemoveFn(ctx, id, o)
+}
+
+// VolumeInspect implements the engine call.
+func (e *Engine) VolumeInspect(ctx context.Context, id string) (volume.Volume, error) {
+	e.record("VolumeInspect")
+	if e.VolumeInspectFn == nil {
+		return volume.Volume{}, missing("VolumeInspect")
+	}
+	return e.VolumeInspectFn(ctx, id)
+}
+
+// VolumeRemove implements the engine call.
+func (e *Engine) VolumeRemove(ctx context.Context, id string, force bool) error {
+	e.record("VolumeRemove")
+	if e.VolumeRemoveFn == nil {
+		return missing("VolumeRemove")
+	}
+	return e.VolumeRemoveFn(ctx, id, force)
+}
+
+// NetworkInspect implements the engine call.
+func (e *Engine) NetworkInspect(ctx context.Context, id string, o network.InspectOptions) (network.Inspect, error) {
+	e.record("NetworkInspect")
+	if e.NetworkInspectFn == nil {
+		return network.Inspect{}, missing("NetworkInspect")
+	}
+	return e.NetworkInspectFn(ctx, id, o)
+}
+
+// NetworkRemove implements the engine call.
+func (e *Engine) NetworkRemove(ctx context.Context, id string) error {
+	e.record("NetworkRemove")
+	if e.NetworkRemoveFn == nil {
+		return missing("NetworkRemove")
+	}
+	return e.NetworkRemoveFn(ctx, id)
+}
+
+// BuildCachePrune implements the engine call.
+func (e *Engine) BuildCachePrune(ctx context.Context, o build.CachePruneOptions) (*build.CachePruneReport, error) {
+	e.record("BuildCachePrune")
+	if e.BuildCachePruneFn == nil {
+		return nil, missing("BuildCachePrune")
+	}
+	return e.BuildCachePruneFn(ctx, o)
+}
+
+// Mutations returns how many calls changed (or would change) the engine.
+func (e *Engine) Mutations() int {
+	n := 0
+	for _, m := range []string{"ContainerRemove", "ImageRemove", "VolumeRemove", "NetworkRemove", "BuildCachePrune"} {
+		n += e.Calls(m)
+	}
+	return n
 }
 
 // ClientVersion is the negotiated API version.

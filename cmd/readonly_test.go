@@ -1,0 +1,148 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/system"
+	"github.com/docker/docker/api/types/volume"
+
+	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/internal/fake"
+)
+
+const diff1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+// fakeEngine is a small engine: one image used by a stopped container, one
+// unused image, a volume, a network.
+func fakeEngine() *fake.Engine {
+	stopped := container.Summary{ID: "c1", Names: []string{"/job"}, ImageID: "sha256:a", Image: "app:1", State: "exited", SizeRw: 700, Created: 100}
+	return &fake.Engine{
+		APIVersion: "1.41",
+		DiskUsageFn: func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) {
+			return types.DiskUsage{
+				LayersSize: 3000,
+				Images: []*image.Summary{
+					{ID: "sha256:a", RepoTags: []string{"app:1"}, Size: 1000, Containers: 1, Created: 10},
+					{ID: "sha256:b", RepoTags: []string{"tool:1"}, Size: 2000, Containers: 0, Created: 20},
+				},
+				Containers: []*container.Summary{&stopped},
+				Volumes:    []*volume.Volume{{Name: "v1", Driver: "local", UsageData: &volume.UsageData{Size: 50, RefCount: 0}}},
+			}, nil
+		},
+		VolumeListFn: func(context.Context, volume.ListOptions) (volume.ListResponse, error) {
+			return volume.ListResponse{Volumes: []*volume.Volume{{Name: "v1", Driver: "local"}}}, nil
+		},
+		NetworkListFn: func(context.Context, network.ListOptions) ([]network.Summary, error) {
+			return []network.Summary{{ID: "n1", Name: "bridge", Driver: "bridge"}}, nil
+		},
+		ContainerListFn: func(context.Context, container.ListOptions) ([]container.Summary, error) {
+			return []container.Summary{stopped}, nil
+		},
+		InfoFn: func(context.Context) (system.Info, error) {
+			return system.Info{ServerVersion: "28.0.0", DockerRootDir: "/nonexistent/docker", Driver: "overlay2"}, nil
+		},
+		ImageInspectFn: func(_ context.Context, id string) (image.InspectResponse, error) {
+			return image.InspectResponse{ID: id, RootFS: image.RootFS{Type: "layers", Layers: []string{diff1 + id[len(id)-1:]}}}, nil
+		},
+		ImageHistoryFn: func(_ context.Context, id string) ([]image.HistoryResponseItem, error) {
+			size := int64(1000)
+			if id == "sha256:b" {
+				size = 2000
+			}
+			return []image.HistoryResponseItem{{Size: size}}, nil
+		},
+	}
+}
+
+func runFake(t *testing.T, e *fake.Engine, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := NewFactory(strings.NewReader(""), &out, &errOut, func(k string) string {
+		if k == "HOME" {
+			return t.TempDir()
+		}
+		return ""
+	})
+	f.Now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
+	code := Run(context.Background(), f, args)
+	return code, out.String(), errOut.String()
+}
+
+// report, inspect and prune --dry-run only read: no removal call, and one
+// /system/df per command.
+func TestReadOnlyCommands(t *testing.T) {
+	tests := [][]string{
+		{"report", "--no-cache", "--format", "json"},
+		{"report", "--no-cache", "--format", "html", "-v", "--by", "project"},
+		{"report", "--no-cache", "--format", "markdown"},
+		{"inspect", "images"},
+		{"inspect", "containers", "--format", "json"},
+		{"prune", "--dry-run", "--no-cache", "--all", "--volumes"},
+		{"prune", "--dry-run", "--no-cache", "--all", "--format", "json"},
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			e := fakeEngine()
+			code, out, errOut := runFake(t, e, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if out == "" {
+				t.Fatal("no output")
+			}
+			if n := e.Mutations(); n != 0 {
+				t.Fatalf("%d mutating engine calls", n)
+			}
+			if n := e.Calls("DiskUsage"); n != 1 {
+				t.Fatalf("/system/df called %d times, want 1", n)
+			}
+		})
+	}
+}
+
+func TestReportFiguresAndGates(t *testing.T) {
+	code, out, errOut := runFake(t, fakeEngine(), "report", "--no-cache", "--format", "json", "--fail-if-usage-over", "1kB")
+	if code != 4 {
+		t.Fatalf("exit %d, want 4 (usage 3.75kB is over 1kB): %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "--fail-if-usage-over") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Fatalf("want one line naming the gate, got %q", errOut)
+	}
+	var doc struct {
+		Summary struct {
+			Images struct {
+				Total            int64 `json:"total"`
+				Active           int64 `json:"active"`
+				ReclaimableBytes int64 `json:"reclaimable_bytes"`
+			} `json:"images"`
+			Containers struct {
+				ReclaimableBytes int64 `json:"reclaimable_bytes"`
+			} `json:"containers"`
+		} `json:"summary"`
+		Full int64 `json:"full_cleanup_reclaimable_bytes"`
+	}
+	// The report is printed before the gate trips.
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("stdout is not the report: %v\n%s", err, out)
+	}
+	if doc.Summary.Images.Total != 2 || doc.Summary.Images.Active != 1 || doc.Summary.Images.ReclaimableBytes != 2000 {
+		t.Fatalf("images row = %+v", doc.Summary.Images)
+	}
+	if doc.Summary.Containers.ReclaimableBytes != 700 {
+		t.Fatalf("containers row = %+v", doc.Summary.Containers)
+	}
+	// Removing the stopped container frees app:1 too: 700 + 1000 + 2000.
+	if doc.Full != 3700 {
+		t.Fatalf("full cleanup = %d, want 3700", doc.Full)
+	}
+}
