@@ -237,14 +237,14 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		}
 		plan.DryRun = false
 		if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now()); err == nil {
-			before = dockerUsage(inv)
+			before = inv.DockerBytes()
 		}
 	} else {
 		inv, err := collectForPrune(ctx, f, eng, opts)
 		if err != nil {
 			return err
 		}
-		before = dockerUsage(inv)
+		before = inv.DockerBytes()
 		plan = prune.BuildPlan(inv, opts.policy, f.Now())
 		if opts.PlanOut != "" {
 			var buf bytes.Buffer
@@ -302,7 +302,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	if before >= 0 {
 		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
 		if inv, err := inspect.Collect(mctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now()); err == nil {
-			out.MeasuredBytes = before - dockerUsage(inv)
+			out.MeasuredBytes = before - inv.DockerBytes()
 		}
 		cancel()
 	}
@@ -345,23 +345,6 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 	return inv, nil
 }
 
-// dockerUsage is the engine's own disk use: image layers, writable layers,
-// volumes and unshared build cache (docker system df's SIZE column).
-func dockerUsage(inv *inspect.Inventory) int64 {
-	n := inv.LayersSize
-	for _, c := range inv.Containers {
-		n += max(c.SizeBytes, 0)
-	}
-	for _, v := range inv.Volumes {
-		n += max(v.SizeBytes, 0)
-	}
-	for _, b := range inv.BuildCache {
-		if !b.Shared {
-			n += b.SizeBytes
-		}
-	}
-	return n
-}
 
 // confirm shows the plan's summary on stderr and asks on the terminal.
 func confirm(f *Factory, plan prune.Plan) (bool, error) {

@@ -50,6 +50,44 @@ func (inv *Inventory) Has(k Kind) bool {
 	return false
 }
 
+// DockerBytes is the engine's own disk use as docker system df's SIZE
+// column adds it up: image layers (each once), writable layers, volumes and
+// unshared build cache. Unknown sizes count 0. Layers are summed from the
+// images' layer lists when every image has one (they then equal the
+// engine's LayersSize), and taken from LayersSize otherwise.
+func (inv *Inventory) DockerBytes() int64 {
+	var n int64
+	layers := map[string]int64{}
+	withLayers := len(inv.Images) > 0
+	for _, img := range inv.Images {
+		if img.Layers == nil {
+			withLayers = false
+		}
+		for _, l := range img.Layers {
+			layers[l.ChainID] = l.SizeBytes
+		}
+	}
+	if withLayers {
+		for _, s := range layers {
+			n += max(s, 0)
+		}
+	} else {
+		n += max(inv.LayersSize, 0)
+	}
+	for _, c := range inv.Containers {
+		n += max(c.SizeBytes, 0)
+	}
+	for _, v := range inv.Volumes {
+		n += max(v.SizeBytes, 0)
+	}
+	for _, r := range inv.BuildCache {
+		if !r.Shared {
+			n += max(r.SizeBytes, 0)
+		}
+	}
+	return n
+}
+
 // Image is one image as `docker image ls` lists it.
 type Image struct {
 	ID      string            `json:"id"`

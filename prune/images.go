@@ -42,7 +42,7 @@ func (pl *planner) budgetStart() *budgetState {
 		b.under = fmt.Sprintf("usage %s is under the high watermark %s", b.pct(b.UsageBytes), fmtPercent(b.high))
 	} else {
 		b.Source = "docker"
-		b.UsageBytes = dockerUsage(pl.inv)
+		b.UsageBytes = pl.inv.DockerBytes()
 		b.TriggerBytes = p.TargetUsage
 		b.TargetBytes = p.TargetUsage
 		b.Triggered = b.UsageBytes > p.TargetUsage
@@ -70,40 +70,6 @@ func (b *budgetState) notNeeded(predicted int64) string {
 	return fmt.Sprintf("not needed: usage is predicted at %s, under the target %s", fmtBytes(predicted), fmtBytes(b.TargetBytes))
 }
 
-// dockerUsage is Docker's own disk use: image layers (each once), writable
-// layers, volumes and unshared build cache. Unknown sizes count 0.
-func dockerUsage(inv *inspect.Inventory) int64 {
-	var n int64
-	layers := map[string]int64{}
-	withLayers := len(inv.Images) > 0
-	for _, img := range inv.Images {
-		if img.Layers == nil {
-			withLayers = false
-		}
-		for _, l := range img.Layers {
-			layers[l.ChainID] = l.SizeBytes
-		}
-	}
-	if withLayers {
-		for _, s := range layers {
-			n += max(s, 0)
-		}
-	} else {
-		n += max(inv.LayersSize, 0)
-	}
-	for _, c := range inv.Containers {
-		n += max(c.SizeBytes, 0)
-	}
-	for _, v := range inv.Volumes {
-		n += max(v.SizeBytes, 0)
-	}
-	for _, r := range inv.BuildCache {
-		if !r.Shared {
-			n += max(r.SizeBytes, 0)
-		}
-	}
-	return n
-}
 
 // candidate is an image the guards let go.
 type candidate struct {
