@@ -345,7 +345,6 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 	return inv, nil
 }
 
-
 // confirm shows the plan's summary on stderr and asks on the terminal.
 func confirm(f *Factory, plan prune.Plan) (bool, error) {
 	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {

@@ -70,7 +70,6 @@ func (b *budgetState) notNeeded(predicted int64) string {
 	return fmt.Sprintf("not needed: usage is predicted at %s, under the target %s", fmtBytes(predicted), fmtBytes(b.TargetBytes))
 }
 
-
 // candidate is an image the guards let go.
 type candidate struct {
 	img      inspect.Image
