@@ -105,19 +105,13 @@ func (o *ReportOptions) parseScope(now time.Time) error {
 		}
 		parsed[k] = f
 	}
-	o.scope = usage.Scope{
-		Images:     parsed[inspect.KindImages].Image,
-		Containers: parsed[inspect.KindContainers].Container,
-		Volumes:    parsed[inspect.KindVolumes].Volume,
-		Networks:   parsed[inspect.KindNetworks].Network,
-		BuildCache: func(inspect.BuildCacheRecord) bool { return false },
-	}
+	o.scope = usage.Scope{Filters: parsed, NoBuildCache: hasLabel}
 	if !hasLabel {
 		f, err := inspect.ParseFilters(inspect.KindBuildCache, o.Filters, now)
 		if err != nil {
 			return err
 		}
-		o.scope.BuildCache = f.BuildCache
+		parsed[inspect.KindBuildCache] = f
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	cerrdefs "github.com/containerd/errdefs"
 	"io"
 	"net/http"
 	"sort"
@@ -30,6 +31,7 @@ type Client interface {
 	ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error)
 	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
 	ImageInspect(ctx context.Context, imageID string, inspectOpts ...client.ImageInspectOption) (image.InspectResponse, error)
+	ImageList(ctx context.Context, options image.ListOptions) ([]image.Summary, error)
 	ImageRemove(ctx context.Context, imageID string, options image.RemoveOptions) ([]image.DeleteResponse, error)
 	VolumeInspect(ctx context.Context, volumeID string) (volume.Volume, error)
 	VolumeRemove(ctx context.Context, volumeID string, force bool) error
@@ -231,6 +233,37 @@ type run struct {
 	bytes       int64
 	seq         int
 	interrupted bool
+
+	// children counts each image's child images (the classic builder's
+	// parent links), refreshed before every image pass; nil when the
+	// engine could not list them.
+	children map[string]int
+}
+
+// refreshChildren lists every image (intermediate ones too) to learn which
+// have children. The engine refuses to delete an image with children, but
+// only after it has removed the tag it was asked to remove, so an image
+// with children is never untagged: it waits for a later pass.
+func (r *run) refreshChildren() {
+	list, err := r.c.ImageList(r.call, image.ListOptions{All: true})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.children = nil
+		return
+	}
+	r.children = map[string]int{}
+	for _, s := range list {
+		if s.ParentID != "" {
+			r.children[s.ParentID]++
+		}
+	}
+}
+
+func (r *run) hasChildren(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.children[id] > 0
 }
 
 // handler re-checks and removes one item.
@@ -312,6 +345,7 @@ func (r *run) pool(idx []int, h handler, hold func(i int, o Outcome) bool) {
 // rest, for as long as a pass removes something.
 func (r *run) imagePasses(idx []int) {
 	for len(idx) > 0 {
+		r.refreshChildren()
 		var mu sync.Mutex
 		held := map[int]Outcome{}
 		progressed := false
@@ -579,6 +613,11 @@ func (r *run) image(it Item) Outcome {
 	}
 	if len(users) > 0 {
 		return r.skipped(it, "now %s", usedBy(users))
+	}
+	if r.hasChildren(it.ID) {
+		// A 409 like the engine's, without touching the tags: retried
+		// after the rest of the phase, when its children may be gone.
+		return r.failed(it, fmt.Errorf("removing image %s: image has dependent child images: %w", it.Name, cerrdefs.ErrConflict))
 	}
 	// Untag each tag (the engine deletes the image with its last tag),
 	// then remove what is left by id: no force needed.

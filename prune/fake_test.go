@@ -310,6 +310,19 @@ func (e *fakeEngine) ImageInspect(ctx context.Context, imageID string, _ ...clie
 	return image.InspectResponse{ID: img.id, RepoTags: e.refsOf(img.id)}, nil
 }
 
+func (e *fakeEngine) ImageList(ctx context.Context, _ image.ListOptions) ([]image.Summary, error) {
+	if err := e.enter(ctx, "ImageList", ""); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []image.Summary
+	for _, img := range e.images {
+		out = append(out, image.Summary{ID: img.id, ParentID: img.parent, RepoTags: e.refsOf(img.id)})
+	}
+	return out, nil
+}
+
 // deleteImage deletes an image and frees the layers no other image holds;
 // e.mu is held.
 func (e *fakeEngine) deleteImage(img *fImage) error {

@@ -220,6 +220,43 @@ func (pl *planner) images() {
 	for _, c := range notNeeded {
 		pl.keep(TypeImage, c.img.ID, c.name, b.notNeeded(predicted))
 	}
+	pl.keepBases(imgs)
+}
+
+// keepBases keeps a planned image whose layers all belong to a kept image.
+// It is that image's base: with the classic builder its parent, which the
+// engine refuses to delete while the child exists (409, and the tags would
+// already be gone); in any case removing it frees nothing. Dropping it
+// from the plan costs no space.
+func (pl *planner) keepBases(imgs []inspect.Image) {
+	byID := map[string]inspect.Image{}
+	for _, img := range imgs {
+		byID[img.ID] = img
+	}
+	holder := map[string]string{} // chain id -> a kept image holding it
+	for _, k := range pl.kept {
+		if k.Type != TypeImage {
+			continue
+		}
+		for _, l := range byID[k.ID].Layers {
+			if _, ok := holder[l.ChainID]; !ok {
+				holder[l.ChainID] = k.Name
+			}
+		}
+	}
+	items := pl.items[TypeImage]
+	out := items[:0]
+	for _, it := range items {
+		img := byID[it.ID]
+		if it.Action == ActionRemove && len(img.Layers) > 0 && it.Bytes == 0 {
+			if name, ok := holder[img.Layers[len(img.Layers)-1].ChainID]; ok {
+				pl.keep(TypeImage, it.ID, it.Name, fmt.Sprintf("base of kept image %s: its layers stay, removing it frees nothing", name))
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	pl.items[TypeImage] = out
 }
 
 // keepImage applies the guards that keep a whole image.

@@ -23,8 +23,8 @@ func sampleInventory() *inspect.Inventory {
 			{ID: "sha256:1111111111112222222222223333333333334444444444445555555555556666", Tags: []string{}, Dangling: true, Created: now.Add(-3 * time.Hour), SizeBytes: -1, SharedBytes: -1, UniqueBytes: -1, Containers: -1, Labels: map[string]string{}},
 		},
 		Containers: []inspect.Container{
-			{ID: "c0ffee0000000000000000000000000000000000000000000000000000000000", Name: "web-1", Image: "app:1", State: "running", Status: "Up 2 hours", Created: now.Add(-2 * time.Hour), SizeBytes: 1234, RootFSBytes: 11_421_234, Volumes: []string{"data"}, ComposeProject: "shop"},
-			{ID: "deadbeef00000000000000000000000000000000000000000000000000000000", Name: "evil\x1b]0;pwned\x07", Image: "sha256:1111111111112222222222223333333333334444444444445555555555556666", State: "exited", Status: "Exited (0) 3 days ago", Created: now.Add(-72 * time.Hour), SizeBytes: 0, RootFSBytes: 0},
+			{ID: "c0ffee0000000000000000000000000000000000000000000000000000000000", Name: "web-1", Image: "app:1", ImageID: "sha256:aaaaaaaaaaaabbbbbbbbbbbbccccccccccccddddddddddddeeeeeeeeeeeeffff", State: "running", Status: "Up 2 hours", Created: now.Add(-2 * time.Hour), SizeBytes: 1234, RootFSBytes: 11_421_234, Volumes: []string{"data"}, ComposeProject: "shop"},
+			{ID: "deadbeef00000000000000000000000000000000000000000000000000000000", Name: "evil\x1b]0;pwned\x07", Image: "sha256:1111111111112222222222223333333333334444444444445555555555556666", ImageID: "sha256:1111111111112222222222223333333333334444444444445555555555556666", State: "exited", Status: "Exited (0) 3 days ago", Created: now.Add(-72 * time.Hour), SizeBytes: 0, RootFSBytes: 0},
 		},
 		Volumes: []inspect.Volume{
 			{Name: "data", Driver: "local", SizeBytes: 2_000_000, RefCount: 1, ComposeProject: "shop"},

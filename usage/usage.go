@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/prune"
 )
 
 // Schema names the JSON document of `dockctl report`.
@@ -65,34 +66,81 @@ type Accounting struct {
 
 // Scope limits a report to some objects (report --filter). Objects out of
 // scope are neither counted nor removed, but they still hold what they use:
-// a layer an out-of-scope image shares is never reclaimable. A nil
-// predicate takes every object of its kind.
+// a layer an out-of-scope image shares is never reclaimable. The zero
+// Scope takes everything.
 type Scope struct {
-	Images     func(inspect.Image) bool
-	Containers func(inspect.Container) bool
-	Volumes    func(inspect.Volume) bool
-	Networks   func(inspect.Network) bool
-	BuildCache func(inspect.BuildCacheRecord) bool
+	// Filters restrict each kind; a kind without one is whole.
+	Filters map[inspect.Kind]inspect.Filter
+	// NoBuildCache leaves the build cache out (a label filter: records
+	// carry no labels).
+	NoBuildCache bool
 }
 
-func in[T any](pred func(T) bool, v T) bool { return pred == nil || pred(v) }
+func (sc Scope) filter(k inspect.Kind) (inspect.Filter, bool) {
+	f, ok := sc.Filters[k]
+	return f, ok
+}
+
+func (sc Scope) image(i inspect.Image) bool {
+	f, ok := sc.filter(inspect.KindImages)
+	return !ok || f.Image(i)
+}
+
+func (sc Scope) container(c inspect.Container) bool {
+	f, ok := sc.filter(inspect.KindContainers)
+	return !ok || f.Container(c)
+}
+
+func (sc Scope) volume(v inspect.Volume) bool {
+	f, ok := sc.filter(inspect.KindVolumes)
+	return !ok || f.Volume(v)
+}
+
+func (sc Scope) network(n inspect.Network) bool {
+	f, ok := sc.filter(inspect.KindNetworks)
+	return !ok || f.Network(n)
+}
+
+func (sc Scope) buildCache(r inspect.BuildCacheRecord) bool {
+	f, ok := sc.filter(inspect.KindBuildCache)
+	return !sc.NoBuildCache && (!ok || f.BuildCache(r))
+}
+
+// reclaim asks the prune planner what removing kinds would free now, with
+// dockctl prune's default guards: the report's RECLAIMABLE is exactly
+// what `dockctl prune KIND --all` (its dry run lists it) removes.
+func reclaim(inv *inspect.Inventory, sc Scope, all bool, kinds ...inspect.Kind) prune.Plan {
+	if sc.NoBuildCache {
+		var ks []inspect.Kind
+		for _, k := range kinds {
+			if k != inspect.KindBuildCache {
+				ks = append(ks, k)
+			}
+		}
+		kinds = ks
+		if len(kinds) == 0 {
+			return prune.Plan{}
+		}
+	}
+	pol := prune.Policy{Kinds: kinds, All: true, AllBuildCache: true, Volumes: true, AllVolumes: all, Filters: sc.Filters}
+	return prune.BuildPlan(inv, pol, inv.Time)
+}
 
 // Compute works out docker's figures and the true ones from inv, which
 // must hold every kind, with image layers collected, for the objects in
 // scope.
 func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	var a Accounting
-	held := inspect.HeldLayers(inv.Images, inv.BuildCache)
 
 	// Images.
 	im := &a.Summary.Images
 	im.SizeBytes = inv.LayersSize
-	if sc.Images != nil {
-		im.SizeBytes = scopedLayersSize(inv.Images, sc.Images)
+	if _, ok := sc.filter(inspect.KindImages); ok {
+		im.SizeBytes = scopedLayersSize(inv.Images, sc.image)
 	}
 	var usedUnique int64
 	for _, img := range inv.Images {
-		if !in(sc.Images, img) {
+		if !sc.image(img) {
 			continue
 		}
 		im.Total++
@@ -103,16 +151,14 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 			}
 		}
 	}
-	im.DockerReclaimableBytes = inv.LayersSize - usedUnique
-	unused := inspect.FreedImageBytes(inv.Images, func(i inspect.Image) bool { return i.Containers == 0 && in(sc.Images, i) }, held)
-	im.ReclaimableBytes = unused.Bytes
-	a.Approximate = unused.Approximate
+	im.DockerReclaimableBytes = im.SizeBytes - usedUnique
+	images := reclaim(inv, sc, true, inspect.KindImages)
+	im.ReclaimableBytes = images.ReclaimBytes
 
 	// Containers.
 	c := &a.Summary.Containers
-	stoppedIDs := map[string]bool{}
 	for _, ct := range inv.Containers {
-		if !in(sc.Containers, ct) {
+		if !sc.container(ct) {
 			continue
 		}
 		c.Total++
@@ -122,15 +168,14 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 			c.Active++
 			continue
 		}
-		stoppedIDs[ct.ID] = true
-		c.ReclaimableBytes += size
+		c.DockerReclaimableBytes += size
 	}
-	c.DockerReclaimableBytes = c.ReclaimableBytes
+	c.ReclaimableBytes = reclaim(inv, sc, true, inspect.KindContainers).ReclaimBytes
 
 	// Volumes.
 	v := &a.Summary.Volumes
 	for _, vol := range inv.Volumes {
-		if !in(sc.Volumes, vol) {
+		if !sc.volume(vol) {
 			continue
 		}
 		v.Total++
@@ -142,10 +187,10 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 		}
 		v.SizeBytes += vol.SizeBytes
 		if vol.RefCount == 0 {
-			v.ReclaimableBytes += vol.SizeBytes
+			v.DockerReclaimableBytes += vol.SizeBytes
 		}
 	}
-	v.DockerReclaimableBytes = v.ReclaimableBytes
+	v.ReclaimableBytes = reclaim(inv, sc, true, inspect.KindVolumes).ReclaimBytes
 
 	// Build cache: shared records' bytes belong to image layers; docker
 	// leaves them out of SIZE, and pruning the cache alone does not free
@@ -153,7 +198,7 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	b := &a.Summary.BuildCache
 	var sharedFree int64
 	for _, r := range inv.BuildCache {
-		if !in(sc.BuildCache, r) {
+		if !sc.buildCache(r) {
 			continue
 		}
 		b.Total++
@@ -168,33 +213,21 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 		}
 		b.SizeBytes += r.SizeBytes
 		if !r.InUse {
-			b.ReclaimableBytes += r.SizeBytes
+			b.DockerReclaimableBytes += r.SizeBytes
 		}
 	}
-	b.DockerReclaimableBytes = b.ReclaimableBytes
+	cache := reclaim(inv, sc, true, inspect.KindBuildCache)
+	b.ReclaimableBytes = cache.ReclaimBytes
 
-	// Full cleanup: stopped containers go first, which frees the images
-	// and anonymous volumes only they used; then the build cache, which
-	// then also frees the layers it shared with removed images.
-	usedByRunning := map[string]bool{}
-	volsByRunning := map[string]bool{}
-	for _, ct := range inv.Containers {
-		if !stoppedIDs[ct.ID] {
-			usedByRunning[ct.ImageID] = true
-			for _, name := range ct.Volumes {
-				volsByRunning[name] = true
-			}
-		}
-	}
-	all := inspect.FreedImageBytes(inv.Images, func(i inspect.Image) bool { return !usedByRunning[i.ID] && in(sc.Images, i) }, nil)
-	a.Approximate = a.Approximate || all.Approximate
-	full := c.ReclaimableBytes + all.Bytes + b.ReclaimableBytes
-	for _, vol := range inv.Volumes {
-		if vol.Anonymous && !volsByRunning[vol.Name] && vol.SizeBytes > 0 && in(sc.Volumes, vol) {
-			full += vol.SizeBytes
-		}
-	}
-	a.FullCleanupBytes = full
+	// Full cleanup: everything `dockctl prune --all --volumes` removes.
+	// Stopped containers go first, which frees the images and anonymous
+	// volumes only they used, and the build cache goes with the images,
+	// which frees the layers they shared.
+	full := reclaim(inv, sc, false, inspect.KindContainers, inspect.KindNetworks, inspect.KindVolumes, inspect.KindImages, inspect.KindBuildCache)
+	a.FullCleanupBytes = full.ReclaimBytes
+	a.Approximate = images.Approximate || full.Approximate
+	// Bytes images and cache hold together: freed only when both go.
+	together := reclaim(inv, sc, true, inspect.KindImages, inspect.KindBuildCache).ReclaimBytes - images.ReclaimBytes - cache.ReclaimBytes
 
 	if im.DockerReclaimableBytes != im.ReclaimableBytes {
 		a.Notes = append(a.Notes, Note{
@@ -204,11 +237,11 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 			DockctlBytes: im.ReclaimableBytes,
 		})
 	}
-	if unused.HeldByBuildCache > 0 {
+	if together > 0 {
 		a.Notes = append(a.Notes, Note{
 			Row:          "images",
 			Text:         "layers of unused images that BuildKit's cache also holds stay on disk until both the images and the build cache are pruned; they are counted only in the full cleanup",
-			DockctlBytes: unused.HeldByBuildCache,
+			DockctlBytes: together,
 		})
 	}
 	if sharedFree > 0 {
@@ -257,7 +290,7 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 	}
 	imageProjects := map[string]map[string]bool{}
 	for _, ct := range inv.Containers {
-		if !in(sc.Containers, ct) {
+		if !sc.container(ct) {
 			continue
 		}
 		p := get(ct.ComposeProject)
@@ -272,7 +305,7 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		imageProjects[ct.ImageID][ct.ComposeProject] = true
 	}
 	for _, img := range inv.Images {
-		if !in(sc.Images, img) {
+		if !sc.image(img) {
 			continue
 		}
 		projects := imageProjects[img.ID]
@@ -288,7 +321,7 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		}
 	}
 	for _, vol := range inv.Volumes {
-		if !in(sc.Volumes, vol) {
+		if !sc.volume(vol) {
 			continue
 		}
 		p := get(vol.ComposeProject)
@@ -296,7 +329,7 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		p.Bytes += max(vol.SizeBytes, 0)
 	}
 	for _, n := range inv.Networks {
-		if n.Builtin || !in(sc.Networks, n) {
+		if n.Builtin || !sc.network(n) {
 			continue
 		}
 		get(n.ComposeProject).Networks++
@@ -347,10 +380,10 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
 	if o.Verbose {
-		r.Images = largest(inv.Images, o.Scope.Images, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
-		r.Containers = largest(inv.Containers, o.Scope.Containers, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
-		r.Volumes = largest(inv.Volumes, o.Scope.Volumes, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
-		r.BuildCache = largest(inv.BuildCache, o.Scope.BuildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
+		r.Images = largest(inv.Images, o.Scope.image, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
+		r.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
+		r.Volumes = largest(inv.Volumes, o.Scope.volume, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
+		r.BuildCache = largest(inv.BuildCache, o.Scope.buildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
 	}
 	return r
 }
@@ -358,7 +391,7 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) []T {
 	out := []T{}
 	for _, v := range all {
-		if in(keep, v) {
+		if keep(v) {
 			out = append(out, v)
 		}
 	}

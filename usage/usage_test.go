@@ -2,6 +2,7 @@ package usage
 
 import (
 	"testing"
+	"time"
 
 	"github.com/dockctl/dockctl/inspect"
 )
@@ -116,7 +117,15 @@ func TestComputeScoped(t *testing.T) {
 	inv.BuildCache = nil
 	// Only "tool" and "app" in scope: base is shared with app (in use), so
 	// only tool's own layer is reclaimable; old is out of scope entirely.
-	sc := Scope{Images: func(i inspect.Image) bool { return i.ID != "old" }, Containers: func(c inspect.Container) bool { return c.ID == "c1" }}
+	images, err := inspect.ParseFilters(inspect.KindImages, []string{"id=app", "id=tool"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	containers, err := inspect.ParseFilters(inspect.KindContainers, []string{"id=c1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := Scope{Filters: map[inspect.Kind]inspect.Filter{inspect.KindImages: images, inspect.KindContainers: containers}}
 	a := Compute(inv, sc)
 	im := a.Summary.Images
 	if im.Total != 2 || im.Active != 1 || im.SizeBytes != 7_000_000 || im.ReclaimableBytes != 3_000_000 {

@@ -29,6 +29,7 @@ type Engine struct {
 	InfoFn          func(ctx context.Context) (system.Info, error)
 	ImageInspectFn  func(ctx context.Context, id string) (image.InspectResponse, error)
 	ImageHistoryFn  func(ctx context.Context, id string) ([]image.HistoryResponseItem, error)
+	ImageListFn     func(ctx context.Context, o image.ListOptions) ([]image.Summary, error)
 
 	ContainerInspectFn func(ctx context.Context, id string) (container.InspectResponse, error)
 	ContainerRemoveFn  func(ctx context.Context, id string, o container.RemoveOptions) error
@@ -124,6 +125,15 @@ func (e *Engine) ImageInspect(ctx context.Context, id string, _ ...client.ImageI
 		return image.InspectResponse{}, missing("ImageInspect")
 	}
 	return e.ImageInspectFn(ctx, id)
+}
+
+// ImageList implements the engine call.
+func (e *Engine) ImageList(ctx context.Context, o image.ListOptions) ([]image.Summary, error) {
+	e.record("ImageList")
+	if e.ImageListFn == nil {
+		return nil, missing("ImageList")
+	}
+	return e.ImageListFn(ctx, o)
 }
 
 // ImageHistory implements the engine call.
