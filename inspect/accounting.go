@@ -7,7 +7,10 @@ import "sort"
 // does not say which layer each one is, so a shared record is matched to
 // an image layer of the same size (largest layers first; among equal
 // sizes, by chain id and record id; each record and layer used once).
-// Zero-size records hold nothing worth matching.
+// A record holds its layer's whole chain: the layers below it (the image
+// the build started FROM) belong to its parent records, which the engine
+// reports with size 0 and which go only after it, so they are mapped to
+// the matched record too.
 func HeldLayerRecords(imgs []Image, cache []BuildCacheRecord) map[string]string {
 	bySize := map[int64][]string{}
 	for _, r := range cache {
@@ -46,6 +49,22 @@ func HeldLayerRecords(imgs []Image, cache []BuildCacheRecord) map[string]string 
 		if ids := bySize[c.size]; len(ids) > 0 {
 			held[c.chain] = ids[0]
 			bySize[c.size] = ids[1:]
+		}
+	}
+	// Extend each match down its chain; a layer already matched on its own
+	// keeps its record.
+	for _, img := range imgs {
+		for i := len(img.Layers) - 1; i >= 0; i-- {
+			rec, ok := held[img.Layers[i].ChainID]
+			if !ok {
+				continue
+			}
+			for _, below := range img.Layers[:i] {
+				if _, done := held[below.ChainID]; !done {
+					held[below.ChainID] = rec
+				}
+			}
+			break
 		}
 	}
 	return held

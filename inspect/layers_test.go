@@ -103,3 +103,23 @@ func TestCollectLayersUsesCache(t *testing.T) {
 		t.Fatalf("cache missed: layers = %v after %d calls", again[0].Layers, f.calls)
 	}
 }
+
+func TestHeldLayerRecordsCoverTheChainBelow(t *testing.T) {
+	imgs := []Image{
+		{ID: "base", Layers: []Layer{{ChainID: "b1", SizeBytes: 2000}}},
+		{ID: "app", Layers: []Layer{{ChainID: "b1", SizeBytes: 2000}, {ChainID: "a2", SizeBytes: 3000}}},
+		{ID: "other", Layers: []Layer{{ChainID: "o1", SizeBytes: 3000}}},
+	}
+	cache := []BuildCacheRecord{
+		{ID: "copy", SizeBytes: 3000, Shared: true},
+		{ID: "from-local", SizeBytes: 0, Shared: true},
+		{ID: "ctx", SizeBytes: 3000},
+	}
+	got := HeldLayerRecords(imgs, cache)
+	// One 3000-byte shared record: matched to a2 (chain ids sort a2 < o1),
+	// and a2's record also holds the base layer below it.
+	want := map[string]string{"a2": "copy", "b1": "copy"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("HeldLayerRecords = %v, want %v", got, want)
+	}
+}

@@ -227,12 +227,17 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	a.FullCleanupBytes = full.ReclaimBytes
 	a.Approximate = images.Approximate || full.Approximate
 	// Bytes images and cache hold together: freed only when both go.
-	together := reclaim(inv, sc, true, inspect.KindImages, inspect.KindBuildCache).ReclaimBytes - images.ReclaimBytes - cache.ReclaimBytes
+	// The cache is counted whole here even when the report leaves it out
+	// (a label filter): its records hold the scoped images' layers anyway.
+	withCache := sc
+	withCache.NoBuildCache = false
+	together := reclaim(inv, withCache, true, inspect.KindImages, inspect.KindBuildCache).ReclaimBytes -
+		images.ReclaimBytes - reclaim(inv, withCache, true, inspect.KindBuildCache).ReclaimBytes
 
 	if im.DockerReclaimableBytes != im.ReclaimableBytes {
 		a.Notes = append(a.Notes, Note{
 			Row:          "images",
-			Text:         "docker counts layers that unused images share with images in use as reclaimable; removing the unused images does not free them",
+			Text:         "docker counts as reclaimable the layers unused images share with images in use or with BuildKit's cache; removing the unused images does not free them",
 			DockerBytes:  im.DockerReclaimableBytes,
 			DockctlBytes: im.ReclaimableBytes,
 		})
