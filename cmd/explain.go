@@ -14,6 +14,7 @@ import (
 func init() {
 	extraCommands = append(extraCommands, NewExplainCmd)
 	statusNote = explainStatus
+	topicNote = explainTopic
 }
 
 // ExplainOptions are the inputs of `dockctl explain`.
@@ -86,6 +87,20 @@ func runExplain(_ context.Context, opts *ExplainOptions) error {
 // or "" for statuses the catalogue does not explain.
 func explainStatus(f *Factory, status int) string {
 	e, ok := explain.HTTPStatus(status)
+	if !ok {
+		return ""
+	}
+	lang, err := f.Lang()
+	if err != nil {
+		lang = explain.LangEN
+	}
+	return e.Text(lang)
+}
+
+// explainTopic is the topicNote hook: the catalogue entry for topic in f's
+// language, or "".
+func explainTopic(f *Factory, topic string) string {
+	e, ok := explain.Lookup(topic)
 	if !ok {
 		return ""
 	}

@@ -113,17 +113,30 @@ func (f *Factory) Engine() (Engine, engine.Endpoint, error) {
 // engine errors get their status and the explanation of that status.
 func (f *Factory) describeError(err error) string {
 	err = engine.Classify(err, f.endpoint.Host)
+	if f.NoExplain {
+		return err.Error()
+	}
 	var ae *engine.APIError
-	if errors.As(err, &ae) && !f.NoExplain {
+	if errors.As(err, &ae) {
 		if note := statusNote(f, ae.Status); note != "" {
+			return fmt.Sprintf("%v — %s", err, note)
+		}
+	}
+	var ue *engine.UnreachableError
+	if errors.As(err, &ue) && strings.HasPrefix(ue.Host, "tcp://") {
+		if note := topicNote(f, "tcp"); note != "" {
 			return fmt.Sprintf("%v — %s", err, note)
 		}
 	}
 	return err.Error()
 }
 
-// statusNote explains an HTTP status; replaced when explanations are wired.
-var statusNote = func(f *Factory, status int) string { return "" }
+// statusNote explains an HTTP status, topicNote a catalogue topic (the TCP
+// handshake for a refused tcp:// engine); set where explanations are wired.
+var (
+	statusNote = func(f *Factory, status int) string { return "" }
+	topicNote  = func(f *Factory, topic string) string { return "" }
+)
 
 // Lang returns the explanation language from --lang or the locale.
 func (f *Factory) Lang() (string, error) {

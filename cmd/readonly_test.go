@@ -146,3 +146,25 @@ func TestReportFiguresAndGates(t *testing.T) {
 		t.Fatalf("full cleanup = %d, want 3700", doc.Full)
 	}
 }
+
+func TestUnreachableTCPEngineExplainsTheHandshake(t *testing.T) {
+	e := &fake.Engine{ServerVersionFn: func(context.Context) (types.Version, error) {
+		return types.Version{}, &engine.UnreachableError{Host: "tcp://127.0.0.1:1"}
+	}}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"version", "--lang", "en"}, "connection refused"},
+		{[]string{"version", "--lang", "zh"}, "三次握手"},
+	} {
+		code, out, errOut := runFake(t, e, tt.args...)
+		if code != 1 || out != "" || !strings.Contains(errOut, "tcp://127.0.0.1:1") || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and a line naming the host and saying %q", tt.args, code, out, errOut, tt.want)
+		}
+	}
+	code, _, errOut := runFake(t, e, "version", "--no-explain")
+	if code != 1 || strings.Contains(errOut, "handshake") || strings.Contains(errOut, "SYN") {
+		t.Errorf("--no-explain: exit %d, stderr %q", code, errOut)
+	}
+}
