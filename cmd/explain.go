@@ -86,27 +86,25 @@ func runExplain(_ context.Context, opts *ExplainOptions) error {
 // (the server cannot find the requested page or resource)" in f's language,
 // or "" for statuses the catalogue does not explain.
 func explainStatus(f *Factory, status int) string {
-	e, ok := explain.HTTPStatus(status)
-	if !ok {
-		return ""
-	}
-	lang, err := f.Lang()
-	if err != nil {
-		lang = explain.LangEN
-	}
-	return e.Text(lang)
+	return noteText(f)(explain.HTTPStatus(status))
 }
 
 // explainTopic is the topicNote hook: the catalogue entry for topic in f's
 // language, or "".
 func explainTopic(f *Factory, topic string) string {
-	e, ok := explain.Lookup(topic)
-	if !ok {
-		return ""
+	return noteText(f)(explain.Lookup(topic))
+}
+
+// noteText renders a catalogue lookup in f's language ("" when not found).
+func noteText(f *Factory) func(explain.Entry, bool) string {
+	return func(e explain.Entry, ok bool) string {
+		if !ok {
+			return ""
+		}
+		lang, err := f.Lang()
+		if err != nil {
+			lang = explain.LangEN
+		}
+		return e.Text(lang)
 	}
-	lang, err := f.Lang()
-	if err != nil {
-		lang = explain.LangEN
-	}
-	return e.Text(lang)
 }

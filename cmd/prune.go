@@ -158,32 +158,16 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 			return clierr.Usage("--low-watermark", o.LowWatermark, "must not be above --high-watermark %s", o.HighWatermark)
 		}
 	}
-	if len(o.Filters) > 0 {
-		p.Filters = map[inspect.Kind]inspect.Filter{}
-		for _, raw := range o.Filters {
-			key, _, _ := strings.Cut(raw, "=")
-			switch strings.ToLower(strings.TrimSpace(key)) {
-			case "label", "label!", "until":
-			default:
-				return clierr.Usage("--filter", raw, "prune takes label, label! and until filters")
-			}
-		}
-		for _, k := range inspect.Kinds {
-			raw := o.Filters
-			if k == inspect.KindBuildCache {
-				// Build cache has no labels: only until applies to it, and a
-				// label filter leaves it out of scope (see prune.Policy).
-				raw = untilOnly(o.Filters)
-			}
-			if p.Filters[k], err = inspect.ParseFilters(k, raw, f.Now()); err != nil {
-				return err
-			}
-		}
-		if hasLabelFilter(o.Filters) && !seen[inspect.KindBuildCache] && len(p.Kinds) == 0 {
-			p.Kinds = []inspect.Kind{inspect.KindContainers, inspect.KindNetworks, inspect.KindImages}
-			if p.Volumes {
-				p.Kinds = append(p.Kinds, inspect.KindVolumes)
-			}
+	var byLabel bool
+	if p.Filters, byLabel, err = parseScopeFilters("prune", o.Filters, f.Now()); err != nil {
+		return err
+	}
+	if byLabel && len(p.Kinds) == 0 {
+		// A label filter cannot select build-cache records: unless asked
+		// for by name, the build cache is out of scope.
+		p.Kinds = []inspect.Kind{inspect.KindContainers, inspect.KindNetworks, inspect.KindImages}
+		if p.Volumes {
+			p.Kinds = append(p.Kinds, inspect.KindVolumes)
 		}
 	}
 	if err := p.Validate(); err != nil {
@@ -191,20 +175,6 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	}
 	o.policy = p
 	return nil
-}
-
-func untilOnly(raw []string) []string {
-	var out []string
-	for _, r := range raw {
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(r)), "until=") {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func hasLabelFilter(raw []string) bool {
-	return len(untilOnly(raw)) != len(raw)
 }
 
 func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {

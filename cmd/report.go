@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,40 +79,11 @@ report only reads: it sends no request that changes the engine.
 	return c
 }
 
-// parseScope turns --filter into a per-kind scope. Only the keys every
-// kind understands are allowed, so one filter means the same everywhere.
+// parseScope turns --filter into the report's scope.
 func (o *ReportOptions) parseScope(now time.Time) error {
-	if len(o.Filters) == 0 {
-		return nil
-	}
-	hasLabel := false
-	for _, raw := range o.Filters {
-		key, _, _ := strings.Cut(raw, "=")
-		switch strings.ToLower(strings.TrimSpace(key)) {
-		case "label", "label!":
-			hasLabel = true
-		case "until":
-		default:
-			return clierr.Usage("--filter", raw, "report takes label, label! and until filters")
-		}
-	}
-	parsed := map[inspect.Kind]inspect.Filter{}
-	for _, k := range []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindNetworks} {
-		f, err := inspect.ParseFilters(k, o.Filters, now)
-		if err != nil {
-			return err
-		}
-		parsed[k] = f
-	}
-	o.scope = usage.Scope{Filters: parsed, NoBuildCache: hasLabel}
-	if !hasLabel {
-		f, err := inspect.ParseFilters(inspect.KindBuildCache, o.Filters, now)
-		if err != nil {
-			return err
-		}
-		parsed[inspect.KindBuildCache] = f
-	}
-	return nil
+	filters, byLabel, err := parseScopeFilters("report", o.Filters, now)
+	o.scope = usage.Scope{Filters: filters, NoBuildCache: byLabel}
+	return err
 }
 
 func (o *ReportOptions) validate(now time.Time) error {
