@@ -168,3 +168,46 @@ func TestUnreachableTCPEngineExplainsTheHandshake(t *testing.T) {
 		t.Errorf("--no-explain: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// runFakeTTY runs dockctl as if on a terminal, answering prompts with in.
+func runFakeTTY(t *testing.T, ctx context.Context, e *fake.Engine, in string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := NewFactory(strings.NewReader(in), &out, &errOut, func(k string) string {
+		if k == "HOME" {
+			return t.TempDir()
+		}
+		return ""
+	})
+	f.IO.InIsTTY, f.IO.ErrIsTTY = true, true
+	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
+	code := Run(ctx, f, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestPruneAsksOnATerminal(t *testing.T) {
+	e := fakeEngine()
+	code, out, errOut := runFakeTTY(t, context.Background(), e, "n\n", "prune", "--no-cache", "--all")
+	if code != 0 || e.Mutations() != 0 || e.Calls("ContainerInspect") != 0 {
+		t.Fatalf("answer n: exit %d, %d mutations; stderr %q", code, e.Mutations(), errOut)
+	}
+	if !strings.Contains(errOut, "[y/N]") || !strings.Contains(errOut, "Nothing removed") || out != "" {
+		t.Fatalf("answer n: stdout %q, stderr %q", out, errOut)
+	}
+	// Answering yes goes ahead: the fake has no container to re-check, so
+	// the removal fails, which is a partial failure (exit 3).
+	e = fakeEngine()
+	code, _, errOut = runFakeTTY(t, context.Background(), e, "y\n", "prune", "--no-cache", "--all")
+	if e.Calls("ContainerInspect") == 0 || code != 3 {
+		t.Fatalf("answer y: exit %d, ContainerInspect calls %d; stderr %q", code, e.Calls("ContainerInspect"), errOut)
+	}
+}
+
+func TestInterruptedPruneExits130(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	code, _, errOut := runFakeTTY(t, ctx, fakeEngine(), "", "prune", "--no-cache", "--all", "--yes")
+	if code != 130 {
+		t.Fatalf("exit %d, want 130; stderr %q", code, errOut)
+	}
+}
