@@ -8,6 +8,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"io"
 	"net/http"
+	"regexp"
 	"sort"
 	"sync"
 	"time"
@@ -464,6 +465,14 @@ func (r *run) container(it Item) Outcome {
 	if err != nil {
 		return r.failed(it, fmt.Errorf("inspecting container %s: %w", it.Name, err))
 	}
+	if info.ContainerJSONBase != nil && info.ID != "" && info.ID != it.ID {
+		return r.skipped(it, "the plan's id %s does not name container %s exactly", it.ID, shortID(info.ID))
+	}
+	if info.Config != nil {
+		if why := keptByLabel(info.Config.Labels); why != "" {
+			return r.skipped(it, "now %s", why)
+		}
+	}
 	if info.ContainerJSONBase != nil && info.State != nil {
 		st := info.State
 		switch {
@@ -489,6 +498,12 @@ func (r *run) network(it Item) Outcome {
 	}
 	if err != nil {
 		return r.failed(it, fmt.Errorf("inspecting network %s: %w", it.Name, err))
+	}
+	if info.ID != "" && info.ID != it.ID {
+		return r.skipped(it, "the plan's id %s does not name network %s exactly", it.ID, shortID(info.ID))
+	}
+	if why := keptByLabel(info.Labels); why != "" {
+		return r.skipped(it, "now %s", why)
 	}
 	if len(info.Containers) > 0 {
 		var names []string
@@ -519,10 +534,19 @@ func (r *run) network(it Item) Outcome {
 }
 
 func (r *run) volume(it Item) Outcome {
-	if _, err := r.c.VolumeInspect(r.call, it.ID); notFound(err) {
+	v, err := r.c.VolumeInspect(r.call, it.ID)
+	if notFound(err) {
 		return r.gone(it, alreadyGone)
 	} else if err != nil {
 		return r.failed(it, fmt.Errorf("inspecting volume %s: %w", it.Name, err))
+	}
+	// A volume is known by its name only: one removed and created again
+	// since the plan is another volume, with other data.
+	if created, err := time.Parse(time.RFC3339, v.CreatedAt); err == nil && !r.plan.Time.IsZero() && created.After(r.plan.Time) {
+		return r.skipped(it, "created again since the plan (%s)", created.UTC().Format(time.RFC3339))
+	}
+	if why := keptByLabel(v.Labels); why != "" {
+		return r.skipped(it, "now %s", why)
 	}
 	users, err := r.users("volume", it.ID, nil)
 	if err != nil {
@@ -538,6 +562,15 @@ func (r *run) volume(it Item) Outcome {
 		return r.failed(it, fmt.Errorf("removing volume %s: %w", it.Name, err))
 	}
 	return r.removed(it)
+}
+
+// keptByLabel re-applies the label guard at removal time: a label put on
+// an object after the plan still protects it.
+func keptByLabel(labels map[string]string) string {
+	if labels[KeepLabel] == "true" {
+		return "labelled " + KeepLabel + "=true"
+	}
+	return ""
 }
 
 // imageUsers are the containers created from image id itself.
@@ -586,6 +619,14 @@ func (r *run) image(it Item) Outcome {
 	}
 	if err != nil {
 		return r.failed(it, fmt.Errorf("inspecting image %s: %w", it.Name, err))
+	}
+	if info.ID != "" && info.ID != it.ID {
+		return r.skipped(it, "the plan's id %s does not name image %s exactly", it.ID, shortID(info.ID))
+	}
+	if info.Config != nil {
+		if why := keptByLabel(info.Config.Labels); why != "" {
+			return r.skipped(it, "now %s", why)
+		}
 	}
 	tags := append([]string{}, info.RepoTags...)
 	sort.Strings(tags)
@@ -655,7 +696,9 @@ func (r *run) buildCache(idx []int) {
 			continue
 		}
 		it := r.plan.Items[i]
-		rep, err := r.c.BuildCachePrune(r.call, build.CachePruneOptions{All: true, Filters: filtersOf("id", it.ID)})
+		// The engine matches the id filter as a regular expression: anchor
+		// and quote it so that one record, exactly, is meant.
+		rep, err := r.c.BuildCachePrune(r.call, build.CachePruneOptions{All: true, Filters: filtersOf("id", "^"+regexp.QuoteMeta(it.ID)+"$")})
 		if err != nil {
 			r.settle(i, r.failed(it, fmt.Errorf("pruning build cache %s: %w", shortID(it.ID), err)))
 			continue

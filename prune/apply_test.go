@@ -345,7 +345,7 @@ func TestApplyPhaseOrder(t *testing.T) {
 			prunes = append(prunes, strings.TrimPrefix(c, "BuildCachePrune "))
 		}
 	}
-	if got := strings.Join(prunes, " "); got != "bc5 bc1 bc2 bc4" {
+	if got := strings.Join(prunes, " "); got != "^bc5$ ^bc1$ ^bc2$ ^bc4$" {
 		t.Errorf("build cache prunes %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package prune
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -519,6 +520,14 @@ func (e *fakeEngine) BuildCachePrune(ctx context.Context, opts build.CachePruneO
 			}
 		}
 	}
-	prune(func(id string) bool { return len(ids) == 0 || strings.Contains(id, ids[0]) })
+	// The engine hands the id filter to BuildKit as a regular expression
+	// (id~=value).
+	prune(func(id string) bool {
+		if len(ids) == 0 {
+			return true
+		}
+		ok, err := regexp.MatchString(ids[0], id)
+		return err == nil && ok
+	})
 	return rep, nil
 }

@@ -729,7 +729,6 @@ func TestValidate(t *testing.T) {
 		{"low above high", Policy{HighWatermark: 70, LowWatermark: 85, FS: FS{SizeBytes: 1}}, "must not be above the high watermark 70%"},
 		{"low alone", Policy{LowWatermark: 50}, "needs --high-watermark"},
 		{"both budgets", Policy{TargetUsage: 5, HighWatermark: 50, FS: FS{SizeBytes: 1}}, "cannot be combined"},
-		{"no fs", Policy{HighWatermark: 50}, "filesystem is unknown"},
 		{"out of range", Policy{HighWatermark: 150, FS: FS{SizeBytes: 1}}, "within 0%..100%"},
 	}
 	for _, tt := range tests {

@@ -120,8 +120,6 @@ func (p Policy) Validate() error {
 		return clierr.Usage("--low-watermark", fmtPercent(p.LowWatermark), "needs --high-watermark")
 	case p.LowWatermark > p.HighWatermark:
 		return clierr.Usage("--low-watermark", fmtPercent(p.LowWatermark), "must not be above the high watermark %s", fmtPercent(p.HighWatermark))
-	case p.HighWatermark > 0 && p.FS.SizeBytes <= 0:
-		return clierr.Usage("--high-watermark", fmtPercent(p.HighWatermark), "the size of Docker's filesystem is unknown")
 	}
 	return nil
 }
