@@ -78,7 +78,7 @@ Sizes the engine did not compute show as N/A (-1 in JSON), never 0.`,
 			if opts.filter, err = inspect.ParseFilters(k, opts.Filters, opts.now); err != nil {
 				return err
 			}
-			if err := report.ValidateInspectFormat(opts.Format); err != nil {
+			if err := report.ValidateInspectFormat(opts.Format, k); err != nil {
 				return err
 			}
 			return runInspect(c.Context(), f, opts)

@@ -66,6 +66,16 @@ Not on a terminal, prune refuses to delete without --yes.
   dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes`,
 		ValidArgs: []string{"containers", "images", "volumes", "networks", "buildcache"},
 		RunE: func(c *cobra.Command, args []string) error {
+			if opts.ApplyFile != "" {
+				// A saved plan is applied as it was reviewed: flags that
+				// would change what it removes belong to the planning run.
+				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "dry-run", "plan-out"} {
+					if c.Flags().Changed(name) {
+						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
+					}
+				}
+			}
 			if err := opts.toPolicy(args, f); err != nil {
 				return err
 			}
@@ -106,11 +116,8 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	if o.Concurrency < 1 || o.Concurrency > 64 {
 		return clierr.Usage("--concurrency", fmt.Sprint(o.Concurrency), "must be between 1 and 64")
 	}
-	if o.ApplyFile != "" && (o.DryRun || len(args) > 0 || o.PlanOut != "") {
-		return clierr.Usage("--apply", o.ApplyFile, "a saved plan takes no kinds, --dry-run or --plan-out")
-	}
-	if !o.DryRun && !o.Yes && !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
-		return &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal, so prune cannot ask (use --dry-run to see the plan)"}
+	if o.ApplyFile != "" && len(args) > 0 {
+		return clierr.Usage("--apply", o.ApplyFile, "a saved plan takes no kinds")
 	}
 	p := prune.Policy{
 		DryRun: o.DryRun, All: o.All, AllBuildCache: o.All, Volumes: o.Volumes || o.AllVolumes, AllVolumes: o.AllVolumes,
@@ -172,6 +179,14 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	}
 	if err := p.Validate(); err != nil {
 		return err
+	}
+	for flag, path := range map[string]string{"--plan-out": o.PlanOut, "--log": o.LogFile} {
+		if err := checkOutputPath(flag, path); err != nil {
+			return err
+		}
+	}
+	if !o.DryRun && !o.Yes && !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
+		return &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal, so prune cannot ask (use --dry-run to see the plan)"}
 	}
 	o.policy = p
 	return nil
@@ -243,7 +258,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		return report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{MeasuredBytes: 0}, ro)
 	}
 	if !opts.Yes {
-		ok, err := confirm(f, plan)
+		ok, err := confirm(ctx, f, plan)
 		if err != nil {
 			return err
 		}
@@ -316,16 +331,32 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 }
 
 // confirm shows the plan's summary on stderr and asks on the terminal.
-func confirm(f *Factory, plan prune.Plan) (bool, error) {
+// Ctrl-C while it waits ends the command (exit 130), nothing removed.
+func confirm(ctx context.Context, f *Factory, plan prune.Plan) (bool, error) {
 	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
 		return false, &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal"}
 	}
 	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), report.Size(plan.ReclaimBytes))
-	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return false, err
+	type answer struct {
+		line string
+		err  error
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
+	ch := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+		ch <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(f.IO.ErrOut)
+		return false, fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
+	case a = <-ch:
+	}
+	if a.err != nil && a.err != io.EOF {
+		return false, a.err
+	}
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
 	case "y", "yes":
 		return true, nil
 	}

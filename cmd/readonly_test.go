@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,29 @@ func TestInterruptedPruneExits130(t *testing.T) {
 	code, _, errOut := runFakeTTY(t, ctx, fakeEngine(), "", "prune", "--no-cache", "--all", "--yes")
 	if code != 130 {
 		t.Fatalf("exit %d, want 130; stderr %q", code, errOut)
+	}
+}
+
+func TestCtrlCAtThePromptExits130(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e := fakeEngine()
+	// The prompt blocks on stdin that never answers; Ctrl-C arrives.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	var out, errOut bytes.Buffer
+	f := NewFactory(pr, &out, &errOut, func(k string) string {
+		if k == "HOME" {
+			return t.TempDir()
+		}
+		return ""
+	})
+	f.IO.InIsTTY, f.IO.ErrIsTTY = true, true
+	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+	}()
+	if code := Run(ctx, f, []string{"prune", "--no-cache", "--all"}); code != 130 || e.Mutations() != 0 || e.Calls("ContainerInspect") != 0 {
+		t.Fatalf("exit %d, %d mutations; stderr %q", code, e.Mutations(), errOut.String())
 	}
 }

@@ -72,7 +72,7 @@ report only reads: it sends no request that changes the engine.
 	fl.StringVar(&opts.By, "by", "", "group by: project (compose project)")
 	fl.StringVar(&opts.Format, "format", "table", "table, json, markdown or html")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the report to FILE instead of stdout")
-	fl.StringVar(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "", "exit 4 if more than SIZE (500MB, 2GiB) could be reclaimed")
+	fl.StringVar(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB)")
 	fl.StringVar(&opts.FailIfUsage, "fail-if-usage-over", "", "exit 4 if docker uses more than SIZE in all")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
@@ -81,14 +81,17 @@ report only reads: it sends no request that changes the engine.
 
 // parseScope turns --filter into the report's scope.
 func (o *ReportOptions) parseScope(now time.Time) error {
-	filters, byLabel, err := parseScopeFilters("report", o.Filters, now)
-	o.scope = usage.Scope{Filters: filters, NoBuildCache: byLabel}
+	filters, _, err := parseScopeFilters("report", o.Filters, now)
+	o.scope = usage.Scope{Filters: filters}
 	return err
 }
 
 func (o *ReportOptions) validate(now time.Time) error {
 	if err := report.ValidateReportFormat(o.Format); err != nil {
 		return clierr.Usage("--format", o.Format, "%v", err)
+	}
+	if err := checkOutputPath("--output", o.Output); err != nil {
+		return err
 	}
 	if o.By != "" && o.By != "project" {
 		return clierr.Usage("--by", o.By, "must be project")
@@ -172,9 +175,8 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 
 // gates applies the CI thresholds after the report is out.
 func gates(r usage.Report, opts *ReportOptions) error {
-	reclaimable := r.Summary.Images.ReclaimableBytes + r.Summary.Containers.ReclaimableBytes + r.Summary.Volumes.ReclaimableBytes + r.Summary.BuildCache.ReclaimableBytes
-	if opts.failReclaimableBytes >= 0 && reclaimable > opts.failReclaimableBytes {
-		return &clierr.ThresholdError{Reason: fmt.Sprintf("reclaimable space %s is over --fail-if-reclaimable-over %s", report.Size(reclaimable), opts.FailIfReclaimable)}
+	if reclaimable := r.FullCleanupBytes; opts.failReclaimableBytes >= 0 && reclaimable > opts.failReclaimableBytes {
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("a full cleanup would free %s, over --fail-if-reclaimable-over %s", report.Size(reclaimable), opts.FailIfReclaimable)}
 	}
 	if opts.failUsageBytes >= 0 && r.TotalBytes > opts.failUsageBytes {
 		return &clierr.ThresholdError{Reason: fmt.Sprintf("docker uses %s, over --fail-if-usage-over %s", report.Size(r.TotalBytes), opts.FailIfUsage)}

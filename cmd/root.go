@@ -16,6 +16,7 @@ import (
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/report"
 )
 
 const exitCodesHelp = `Exit codes:
@@ -41,6 +42,9 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err == nil && ctx.Err() != nil {
+		err = clierr.ErrInterrupted
+	}
 	if err == nil {
 		return clierr.ExitOK
 	}
@@ -50,7 +54,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	if ctx.Err() != nil && !errors.Is(err, clierr.ErrInterrupted) {
 		err = fmt.Errorf("%w: %v", clierr.ErrInterrupted, err)
 	}
-	fmt.Fprintln(f.IO.ErrOut, "dockctl: "+oneLine(f.describeError(err)))
+	fmt.Fprintln(f.IO.ErrOut, "dockctl: "+report.Clean(oneLine(f.describeError(err))))
 	return clierr.Code(err)
 }
 

@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -10,8 +12,8 @@ import (
 
 // parseScopeFilters reads the --filter values of report and prune: label,
 // label! and until, which mean the same for every kind. Build-cache
-// records carry no labels, so under a label filter they get no filter and
-// byLabel is set: the caller leaves the build cache out of scope.
+// records carry no labels, so a label filter matches none of them, and
+// byLabel is set: the caller may leave the build cache out of scope.
 func parseScopeFilters(cmd string, raw []string, now time.Time) (filters map[inspect.Kind]inspect.Filter, byLabel bool, err error) {
 	if len(raw) == 0 {
 		return nil, false, nil
@@ -29,6 +31,7 @@ func parseScopeFilters(cmd string, raw []string, now time.Time) (filters map[ins
 	filters = map[inspect.Kind]inspect.Filter{}
 	for _, k := range inspect.Kinds {
 		if k == inspect.KindBuildCache && byLabel {
+			filters[k] = inspect.MatchNone(k)
 			continue
 		}
 		if filters[k], err = inspect.ParseFilters(k, raw, now); err != nil {
@@ -36,4 +39,16 @@ func parseScopeFilters(cmd string, raw []string, now time.Time) (filters map[ins
 		}
 	}
 	return filters, byLabel, nil
+}
+
+// checkOutputPath refuses, before the engine is asked anything, a file
+// flag whose folder does not exist.
+func checkOutputPath(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+		return clierr.Usage(flag, path, "no such folder %s", filepath.Dir(path))
+	}
+	return nil
 }

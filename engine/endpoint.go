@@ -101,8 +101,11 @@ func Resolve(opts Options, env Env) (Endpoint, error) {
 	return loadContext(env, name, source)
 }
 
+// withEnvTLS applies the CLI's TLS environment: TLS is on when
+// DOCKER_TLS_VERIFY (verifying the engine) or DOCKER_TLS (not verifying)
+// is set; DOCKER_CERT_PATH only says where the files are.
 func withEnvTLS(ep Endpoint, env Env) Endpoint {
-	if env("DOCKER_TLS_VERIFY") == "" && env("DOCKER_CERT_PATH") == "" {
+	if env("DOCKER_TLS_VERIFY") == "" && env("DOCKER_TLS") == "" {
 		return ep
 	}
 	dir := env("DOCKER_CERT_PATH")

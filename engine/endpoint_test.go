@@ -62,6 +62,8 @@ func TestResolve(t *testing.T) {
 		{name: "bare host:port is tcp", opts: Options{Host: "127.0.0.1:2375"}, env: map[string]string{"DOCKER_CONFIG": dir}, wantHost: "tcp://127.0.0.1:2375", wantCtx: "default"},
 		{name: "--context default uses DOCKER_HOST", opts: Options{Context: "default"}, env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_HOST": "tcp://5.6.7.8:2375"}, wantHost: "tcp://5.6.7.8:2375", wantCtx: "default"},
 		{name: "env TLS", env: map[string]string{"DOCKER_CONFIG": emptyDir, "DOCKER_HOST": "tcp://h:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/certs"}, wantHost: "tcp://h:2376", wantCtx: "default", wantTLS: true},
+		{name: "DOCKER_CERT_PATH alone is not TLS", env: map[string]string{"DOCKER_CONFIG": emptyDir, "DOCKER_HOST": "tcp://h:2375", "DOCKER_CERT_PATH": "/certs"}, wantHost: "tcp://h:2375", wantCtx: "default"},
+		{name: "DOCKER_TLS without verify", env: map[string]string{"DOCKER_CONFIG": emptyDir, "DOCKER_HOST": "tcp://h:2376", "DOCKER_TLS": "1", "DOCKER_CERT_PATH": "/certs"}, wantHost: "tcp://h:2376", wantCtx: "default", wantTLS: true},
 		{name: "--host with --context", opts: Options{Host: "unix:///a.sock", Context: "remote"}, env: map[string]string{}, wantErr: "--context"},
 		{name: "unknown context", opts: Options{Context: "nope"}, env: map[string]string{"DOCKER_CONFIG": dir}, wantErr: `"nope": no such docker context`},
 		{name: "unknown DOCKER_CONTEXT", env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_CONTEXT": "gone"}, wantErr: `DOCKER_CONTEXT "gone"`},

@@ -32,6 +32,13 @@ type Filter struct {
 	args  filters.Args
 	until time.Time
 	bools map[string]bool
+	none  bool
+}
+
+// MatchNone is a filter no object of kind passes: a label filter applied
+// to build-cache records, which carry no labels.
+func MatchNone(kind Kind) Filter {
+	return Filter{kind: kind, args: filters.NewArgs(), bools: map[string]bool{}, none: true}
 }
 
 // ParseFilters reads repeated --filter key=value flags for kind, in
@@ -93,7 +100,7 @@ func ParseFilters(kind Kind, raw []string, now time.Time) (Filter, error) {
 }
 
 // Empty reports whether the filter matches everything.
-func (f Filter) Empty() bool { return f.args.Len() == 0 }
+func (f Filter) Empty() bool { return f.args.Len() == 0 && !f.none }
 
 func parseBool(s string) (bool, error) {
 	switch strings.ToLower(s) {
@@ -117,6 +124,9 @@ func contains(list []string, s string) bool {
 // labels applies label and label! as docker does: every label filter must
 // match; an object matching all label! filters is dropped.
 func (f Filter) labels(l map[string]string) bool {
+	if f.none {
+		return false
+	}
 	if f.args.Contains("label") && !f.args.MatchKVList("label", l) {
 		return false
 	}
@@ -239,7 +249,7 @@ func (f Filter) BuildCache(r BuildCacheRecord) bool {
 	if last.IsZero() {
 		last = r.Created
 	}
-	return f.created(last) &&
+	return !f.none && f.created(last) &&
 		f.boolean("inuse", r.InUse) && f.boolean("shared", r.Shared) &&
 		f.anyOf("id", idPrefix(r.ID)) &&
 		f.anyOf("type", func(t string) bool { return t == r.Type })

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,6 +39,7 @@ type InspectOptions struct {
 
 // Template is a parsed --format Go template.
 type Template struct {
+	src   string
 	tmpl  *template.Template
 	table bool
 	heads []string
@@ -59,7 +61,7 @@ var fieldRef = regexp.MustCompile(`{{\s*\.(\w+)`)
 
 // ParseTemplate parses a --format value that is neither table nor json.
 func ParseTemplate(s string) (*Template, error) {
-	t := &Template{}
+	t := &Template{src: s}
 	body := s
 	if rest, ok := strings.CutPrefix(s, "table "); ok {
 		t.table, body = true, rest
@@ -76,8 +78,18 @@ func ParseTemplate(s string) (*Template, error) {
 	return t, nil
 }
 
-// Execute writes one line per item.
+// Execute writes one line per item. Nothing is written unless every item
+// renders: a template that fails half-way leaves stdout empty.
 func (t *Template) Execute(w io.Writer, items []any) error {
+	var buf bytes.Buffer
+	if err := t.execute(&buf, items); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (t *Template) execute(w io.Writer, items []any) error {
 	out := w
 	var tw *tabwriter.Writer
 	if t.table {
@@ -88,7 +100,7 @@ func (t *Template) Execute(w io.Writer, items []any) error {
 	for _, it := range items {
 		var b strings.Builder
 		if err := t.tmpl.Execute(&b, it); err != nil {
-			return clierr.Usage("--format", "", "template failed: %v", err)
+			return clierr.Usage("--format", t.src, "template failed: %s", strings.TrimPrefix(err.Error(), "template: format:"))
 		}
 		// Tabs separate columns; every other control character is escaped.
 		fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
@@ -103,14 +115,28 @@ func (t *Template) Execute(w io.Writer, items []any) error {
 	return nil
 }
 
-// ValidateInspectFormat checks --format before anything talks to the engine.
-func ValidateInspectFormat(s string) error {
+// zeroItem is an empty object of kind, to try a template on.
+var zeroItem = map[inspect.Kind]any{
+	inspect.KindImages: inspect.Image{}, inspect.KindContainers: inspect.Container{}, inspect.KindVolumes: inspect.Volume{},
+	inspect.KindNetworks: inspect.Network{}, inspect.KindBuildCache: inspect.BuildCacheRecord{},
+}
+
+// ValidateInspectFormat checks --format before anything talks to the
+// engine: it parses a template and tries it on an empty object of kind,
+// so a field the kind does not have is refused up front.
+func ValidateInspectFormat(s string, kind inspect.Kind) error {
 	switch s {
 	case "table", "json", "":
 		return nil
 	}
-	_, err := ParseTemplate(s)
-	return err
+	t, err := ParseTemplate(s)
+	if err != nil {
+		return err
+	}
+	if err := t.tmpl.Execute(io.Discard, zeroItem[kind]); err != nil && strings.Contains(err.Error(), "can't evaluate field") {
+		return clierr.Usage("--format", s, "%s has no such field: %s", kind, strings.TrimPrefix(err.Error(), "template: format:"))
+	}
+	return nil
 }
 
 // Items returns the objects of kind in inv, in display order.

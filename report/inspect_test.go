@@ -134,3 +134,34 @@ func TestCleanEscapes(t *testing.T) {
 		t.Fatalf("Clean changed printable text: %q", got)
 	}
 }
+
+func TestValidateInspectFormatTriesTheKind(t *testing.T) {
+	tests := []struct {
+		kind   inspect.Kind
+		format string
+		ok     bool
+	}{
+		{inspect.KindNetworks, "{{.Name}}", true},
+		{inspect.KindNetworks, "{{.Nope}}", false},
+		{inspect.KindImages, "{{.SizeBytes}}", true},
+		{inspect.KindVolumes, "{{.SizeBytes}} {{.RefCount}}", true},
+		{inspect.KindVolumes, "{{.State}}", false},
+		{inspect.KindImages, "{{index .Tags 0}}", true}, // fails on an empty image only: allowed
+		{inspect.KindImages, "json", true},
+	}
+	for _, tt := range tests {
+		err := ValidateInspectFormat(tt.format, tt.kind)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s %q: err = %v, want ok %v", tt.kind, tt.format, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), tt.format) {
+			t.Errorf("error %q does not name the value", err)
+		}
+	}
+	// A template failing on a real object prints nothing.
+	var buf bytes.Buffer
+	err := RenderInspect(&buf, inspect.KindImages, sampleInventory(), InspectOptions{Format: "{{index .Tags 0}}"})
+	if err == nil || buf.Len() != 0 {
+		t.Fatalf("err = %v, output %q: want an error and nothing printed", err, buf.String())
+	}
+}

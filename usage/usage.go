@@ -71,9 +71,6 @@ type Accounting struct {
 type Scope struct {
 	// Filters restrict each kind; a kind without one is whole.
 	Filters map[inspect.Kind]inspect.Filter
-	// NoBuildCache leaves the build cache out (a label filter: records
-	// carry no labels).
-	NoBuildCache bool
 }
 
 func (sc Scope) filter(k inspect.Kind) (inspect.Filter, bool) {
@@ -103,25 +100,13 @@ func (sc Scope) network(n inspect.Network) bool {
 
 func (sc Scope) buildCache(r inspect.BuildCacheRecord) bool {
 	f, ok := sc.filter(inspect.KindBuildCache)
-	return !sc.NoBuildCache && (!ok || f.BuildCache(r))
+	return !ok || f.BuildCache(r)
 }
 
 // reclaim asks the prune planner what removing kinds would free now, with
 // dockctl prune's default guards: the report's RECLAIMABLE is exactly
 // what `dockctl prune KIND --all` (its dry run lists it) removes.
 func reclaim(inv *inspect.Inventory, sc Scope, all bool, kinds ...inspect.Kind) prune.Plan {
-	if sc.NoBuildCache {
-		var ks []inspect.Kind
-		for _, k := range kinds {
-			if k != inspect.KindBuildCache {
-				ks = append(ks, k)
-			}
-		}
-		kinds = ks
-		if len(kinds) == 0 {
-			return prune.Plan{}
-		}
-	}
 	pol := prune.Policy{Kinds: kinds, All: true, AllBuildCache: true, Volumes: true, AllVolumes: all, Filters: sc.Filters}
 	return prune.BuildPlan(inv, pol, inv.Time)
 }
@@ -229,8 +214,12 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	// Bytes images and cache hold together: freed only when both go.
 	// The cache is counted whole here even when the report leaves it out
 	// (a label filter): its records hold the scoped images' layers anyway.
-	withCache := sc
-	withCache.NoBuildCache = false
+	withCache := Scope{Filters: map[inspect.Kind]inspect.Filter{}}
+	for k, f := range sc.Filters {
+		if k != inspect.KindBuildCache {
+			withCache.Filters[k] = f
+		}
+	}
 	together := reclaim(inv, withCache, true, inspect.KindImages, inspect.KindBuildCache).ReclaimBytes -
 		images.ReclaimBytes - reclaim(inv, withCache, true, inspect.KindBuildCache).ReclaimBytes
 
