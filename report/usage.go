@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -123,17 +124,24 @@ func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
 	fmt.Fprintln(w, fsLine(r.Engine))
 	writeExplainText(w, o.Explain["host"])
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	// Align first, colour after: escape sequences would count as width.
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 3, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE\tDOCKER SAYS")
-	for _, l := range summaryLines(r) {
-		rec := SizePercent(l.row.ReclaimableBytes, l.row.SizeBytes)
-		if l.row.ReclaimableBytes > 0 {
-			rec = paint(c, ansiGreen, rec)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", l.name, l.row.Total, l.row.Active, Size(l.row.SizeBytes), rec, SizePercent(l.row.DockerReclaimableBytes, l.row.SizeBytes))
+	lines := summaryLines(r)
+	for _, l := range lines {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", l.name, l.row.Total, l.row.Active, Size(l.row.SizeBytes), SizePercent(l.row.ReclaimableBytes, l.row.SizeBytes), SizePercent(l.row.DockerReclaimableBytes, l.row.SizeBytes))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for i, line := range strings.SplitAfter(table.String(), "\n") {
+		if i > 0 && i <= len(lines) && c && lines[i-1].row.ReclaimableBytes > 0 {
+			rec := SizePercent(lines[i-1].row.ReclaimableBytes, lines[i-1].row.SizeBytes)
+			cut := len(lines[i-1].name)
+			line = line[:cut] + strings.Replace(line[cut:], " "+rec, " "+paint(true, ansiGreen, rec), 1)
+		}
+		io.WriteString(w, line)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Full cleanup (dockctl prune --all --volumes) would free %s of %s.\n", paint(c, ansiBold, Size(r.FullCleanupBytes)), Size(r.TotalBytes))
@@ -191,9 +199,16 @@ func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
 	return nil
 }
 
-// mdCell escapes a value for a markdown table cell.
+// mdEscaper neutralises markdown: engine-provided names must not become
+// links, images, emphasis or HTML in a CI job summary.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`,
+	"!", `\!`, "#", `\#`, "~", `\~`, "|", `\|`, "\n", " ", "&", "&amp;", "<", "&lt;", ">", "&gt;",
+)
+
+// mdCell escapes a value for markdown (a table cell or a line).
 func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(Clean(s))
+	return mdEscaper.Replace(Clean(s))
 }
 
 func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {

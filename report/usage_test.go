@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,5 +92,39 @@ func TestRenderReportHTMLEscapesEngineText(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "<script>") || strings.Contains(buf.String(), "http") && strings.Contains(buf.String(), "src=") {
 		t.Fatal("HTML report must escape names and load nothing external")
+	}
+}
+
+func TestRenderReportMarkdownEscapesEngineText(t *testing.T) {
+	r := sampleReport()
+	r.Projects = append(r.Projects, usage.Project{Name: "![p](https://evil.example/t.png) [click](https://evil.example) **x**"})
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, r, ReportOptions{Format: "markdown", ByProject: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"![p](", "[click](", "**x**"} {
+		if strings.Contains(buf.String(), bad) {
+			t.Errorf("markdown passes %q through", bad)
+		}
+	}
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+func TestRenderReportColourKeepsColumnsAligned(t *testing.T) {
+	r := sampleReport()
+	r.Summary.Containers.ReclaimableBytes = 1000
+	var plain, coloured bytes.Buffer
+	if err := RenderReport(&plain, r, ReportOptions{Format: "table"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderReport(&coloured, r, ReportOptions{Format: "table", Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(coloured.String(), ansiGreen) {
+		t.Fatal("no colour on a reclaimable row")
+	}
+	if got := ansi.ReplaceAllString(coloured.String(), ""); got != plain.String() {
+		t.Fatalf("colour changed the layout:\n%s\n---\n%s", got, plain.String())
 	}
 }

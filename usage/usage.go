@@ -160,7 +160,9 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	// Volumes.
 	v := &a.Summary.Volumes
 	for _, vol := range inv.Volumes {
-		if !sc.volume(vol) {
+		// docker system df's row is "Local Volumes": other drivers'
+		// volumes are listed by inspect but not counted here.
+		if !sc.volume(vol) || (vol.Driver != "" && vol.Driver != "local") {
 			continue
 		}
 		v.Total++
@@ -237,6 +239,19 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 			Text:         "layers of unused images that BuildKit's cache also holds stay on disk until both the images and the build cache are pruned; they are counted only in the full cleanup",
 			DockctlBytes: together,
 		})
+	}
+	for _, row := range []struct {
+		name, kind string
+		r          Row
+	}{{"containers", "containers", a.Summary.Containers}, {"volumes", "volumes --all-volumes", a.Summary.Volumes}, {"build_cache", "buildcache --all", a.Summary.BuildCache}} {
+		if d := row.r.DockerReclaimableBytes - row.r.ReclaimableBytes; d > 0 {
+			a.Notes = append(a.Notes, Note{
+				Row:          row.name,
+				Text:         "dockctl's guards keep some of what docker counts (dockctl.keep=true, compose projects with a running container, parents of kept build cache); `dockctl prune " + row.kind + " --dry-run` lists each with its reason",
+				DockerBytes:  row.r.DockerReclaimableBytes,
+				DockctlBytes: row.r.ReclaimableBytes,
+			})
+		}
 	}
 	if sharedFree > 0 {
 		a.Notes = append(a.Notes, Note{
