@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -81,6 +82,8 @@ func isTerminal(v any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+var apiVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+$`)
+
 // validateGlobal checks the global flags before any command runs, so bad
 // input never reaches the engine.
 func (f *Factory) validateGlobal() error {
@@ -89,6 +92,9 @@ func (f *Factory) validateGlobal() error {
 	}
 	if _, err := f.Lang(); err != nil {
 		return err
+	}
+	if v := f.Env("DOCKER_API_VERSION"); v != "" && !apiVersion.MatchString(v) {
+		return clierr.Usage("DOCKER_API_VERSION", v, "must look like 1.41")
 	}
 	// Resolve early: a bad --host or --context is a usage error, and it
 	// costs no engine round trip.

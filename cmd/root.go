@@ -71,6 +71,13 @@ guards and exact dry runs.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			// help and completion never need an engine, even a bad one.
+			for p := c; p != nil; p = p.Parent() {
+				switch p.Name() {
+				case "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+					return nil
+				}
+			}
 			return f.validateGlobal()
 		},
 	}
