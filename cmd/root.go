@@ -89,7 +89,7 @@ guards and exact dry runs.
 	pf := root.PersistentFlags()
 	pf.StringVarP(&f.Conn.Host, "host", "H", "", "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts")
 	pf.StringVar(&f.Conn.Context, "context", "", "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT")
-	pf.DurationVar(&f.Conn.Timeout, "timeout", engine.DefaultTimeout, "give up on the engine after this long")
+	pf.DurationVar(&f.Conn.Timeout, "timeout", engine.DefaultTimeout, "give up on an engine request after this long (each request, not the whole command)")
 	pf.StringVar(&f.LangFlag, "lang", "", "language of explanations: en, zh or both (default from LC_ALL/LANG)")
 	pf.BoolVar(&f.NoExplain, "no-explain", false, "hide the docker command and explanation behind each step")
 
