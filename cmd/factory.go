@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -172,4 +173,27 @@ func (f *Factory) explained(op string) (report.Explained, error) {
 		return report.Explained{Lang: lang}, err
 	}
 	return report.Explained{Entries: explain.ForOperation(op), Lang: lang}, nil
+}
+
+// CacheDir is dockctl's folder in the user's cache dir (XDG_CACHE_HOME,
+// else ~/.cache), read from the Factory's environment so tests can move it.
+func (f *Factory) CacheDir() string {
+	if d := f.Env("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "dockctl")
+	}
+	if h := f.Env("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "dockctl")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "dockctl")
+	}
+	return filepath.Join(os.TempDir(), "dockctl")
+}
+
+// layerCache opens the layer cache, or an in-memory one under --no-cache.
+func (f *Factory) layerCache(noCache bool) *inspect.LayerCache {
+	if noCache {
+		return inspect.OpenLayerCache("")
+	}
+	return inspect.OpenLayerCache(filepath.Join(f.CacheDir(), "layers"))
 }

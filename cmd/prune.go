@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/internal/lock"
 	"github.com/dockctl/dockctl/parse"
 	"github.com/dockctl/dockctl/prune"
 	"github.com/dockctl/dockctl/report"
@@ -193,9 +195,23 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 }
 
 func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
-	eng, _, err := f.Engine()
+	eng, ep, err := f.Engine()
 	if err != nil {
 		return err
+	}
+	if !opts.DryRun {
+		// One deleting prune per engine at a time; the second one plans
+		// after the first has finished, on what is left.
+		l, err := lock.Acquire(ctx, filepath.Join(f.CacheDir(), "locks"), ep.Host, func(pid int) {
+			fmt.Fprintf(f.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, ep.Host)
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
+			}
+			return err
+		}
+		defer l.Release()
 	}
 	explained := map[prune.Type]report.Explained{}
 	for t, op := range map[prune.Type]string{
@@ -306,10 +322,7 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 	if err != nil {
 		return nil, err
 	}
-	cache := inspect.OpenLayerCache(inspect.DefaultLayerCacheDir())
-	if opts.NoCache {
-		cache = inspect.OpenLayerCache("")
-	}
+	cache := f.layerCache(opts.NoCache)
 	budget := p.TargetUsage > 0 || p.HighWatermark > 0
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache, TagTimes: budget || p.OlderThan > 0}); err != nil {
 		return nil, err

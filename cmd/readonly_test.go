@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/dockctl/dockctl/engine"
 	"github.com/dockctl/dockctl/internal/fake"
+	"github.com/dockctl/dockctl/internal/lock"
 )
 
 const diff1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -234,5 +236,45 @@ func TestCtrlCAtThePromptExits130(t *testing.T) {
 	}()
 	if code := Run(ctx, f, []string{"prune", "--no-cache", "--all"}); code != 130 || e.Mutations() != 0 || e.Calls("ContainerInspect") != 0 {
 		t.Fatalf("exit %d, %d mutations; stderr %q", code, e.Mutations(), errOut.String())
+	}
+}
+
+// Two deleting prunes on one engine do not run at once: the second waits
+// for the first's lock, says so, and Ctrl-C ends the wait with nothing done.
+func TestSecondPruneWaitsForTheLock(t *testing.T) {
+	home := t.TempDir()
+	env := func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}
+	holder := NewFactory(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, env)
+	_, ep, err := holder.Engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := lock.Acquire(context.Background(), filepath.Join(holder.CacheDir(), "locks"), ep.Host, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+
+	e := fakeEngine()
+	var out, errOut bytes.Buffer
+	f := NewFactory(strings.NewReader(""), &out, &errOut, env)
+	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	code := Run(ctx, f, []string{"prune", "--no-cache", "--all", "--yes"})
+	if code != 130 || e.Calls("DiskUsage") != 0 || e.Mutations() != 0 {
+		t.Fatalf("exit %d, df calls %d, mutations %d; stderr %q", code, e.Calls("DiskUsage"), e.Mutations(), errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "another dockctl prune") {
+		t.Fatalf("stderr %q does not say why it waits", errOut.String())
+	}
+	// A dry run does not need the lock.
+	if code, _, errOut := runFake(t, fakeEngine(), "prune", "--dry-run", "--no-cache"); code != 0 {
+		t.Fatalf("dry run: exit %d: %s", code, errOut)
 	}
 }

@@ -137,10 +137,7 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 	if err != nil {
 		return err
 	}
-	cache := inspect.OpenLayerCache(inspect.DefaultLayerCacheDir())
-	if opts.NoCache {
-		cache = inspect.OpenLayerCache("")
-	}
+	cache := f.layerCache(opts.NoCache)
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache}); err != nil {
 		return err
 	}

@@ -190,15 +190,6 @@ func OpenLayerCache(dir string) *LayerCache {
 	return &LayerCache{dir: dir, mem: map[string][]Layer{}}
 }
 
-// DefaultLayerCacheDir is dockctl's folder in the user's cache dir.
-func DefaultLayerCacheDir() string {
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(d, "dockctl", "layers")
-}
-
 func (c *LayerCache) path(id string) string {
 	return filepath.Join(c.dir, strings.ReplaceAll(id, ":", "_")+".json")
 }
