@@ -21,11 +21,12 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	},
 	"y":      func(i int) int { return 10 + i*34 },
 	"name":   projectName,
-	"note":   noteLine,
+	"note":   func(n usage.Note) string { return Clean(noteLine(n)) },
 	"host":   hostLine,
 	"fs":     fsLine,
 	"trunc":  func(s string) string { return ShortID(s, false) },
-	"tags":   func(t []string) string { return orNone(t, "<none>") },
+	"tags":   func(t []string) string { return Clean(orNone(t, "<none>")) },
+	"clean":  Clean,
 	"chartH": func(n int) int { return 20 + n*34 },
 	"y2":     func(i int) int { return 24 + i*34 },
 }).Parse(`<!DOCTYPE html>
@@ -65,10 +66,10 @@ td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{disp
 {{range .Report.Images}}<tr><td>{{trunc .ID}}</td><td>{{tags .Tags}}</td><td>{{size .SizeBytes}}</td><td>{{size .SharedBytes}}</td><td>{{size .UniqueBytes}}</td><td>{{.Containers}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Report.Containers}}<h2>Containers</h2><table><tr><th>Name</th><th>State</th><th>Status</th><th>Size</th></tr>
-{{range .Report.Containers}}<tr><td>{{.Name}}</td><td>{{.State}}</td><td>{{.Status}}</td><td>{{size .SizeBytes}}</td></tr>
+{{range .Report.Containers}}<tr><td>{{clean .Name}}</td><td>{{clean .State}}</td><td>{{clean .Status}}</td><td>{{size .SizeBytes}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Report.Volumes}}<h2>Volumes</h2><table><tr><th>Name</th><th>Links</th><th>Size</th></tr>
-{{range .Report.Volumes}}<tr><td>{{.Name}}</td><td>{{.RefCount}}</td><td>{{size .SizeBytes}}</td></tr>
+{{range .Report.Volumes}}<tr><td>{{clean .Name}}</td><td>{{.RefCount}}</td><td>{{size .SizeBytes}}</td></tr>
 {{end}}</table>{{end}}
 </body></html>
 `))

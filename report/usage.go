@@ -168,7 +168,7 @@ func projectName(p usage.Project) string {
 	if p.Name == "" {
 		return "(no project)"
 	}
-	return p.Name
+	return Clean(p.Name)
 }
 
 func projectTable(w io.Writer, ps []usage.Project) error {
