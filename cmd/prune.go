@@ -123,7 +123,7 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	}
 	p := prune.Policy{
 		DryRun: o.DryRun, All: o.All, AllBuildCache: o.All, Volumes: o.Volumes || o.AllVolumes, AllVolumes: o.AllVolumes,
-		Keep: o.Keep, KeepLabels: o.KeepLabels, KeepRecent: o.KeepRecent, IncludeRunningProjects: o.IncludeRunningProjects,
+		Keep: o.Keep, KeepLabels: trimmed(o.KeepLabels), KeepRecent: o.KeepRecent, IncludeRunningProjects: o.IncludeRunningProjects,
 		MaxRemove: o.MaxRemove, Force: o.Force,
 	}
 	seen := map[inspect.Kind]bool{}
@@ -388,4 +388,17 @@ func progressBar(w io.Writer) func(done, total int, bytes int64) {
 		filled := width * done / max(total, 1)
 		fmt.Fprintf(w, "\r[%s%s] %d/%d items, %s freed", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, report.Size(bytes))
 	}
+}
+
+// trimmed drops the blanks users leave around KEY=VALUE.
+func trimmed(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		k, v, hasValue := strings.Cut(s, "=")
+		out[i] = strings.TrimSpace(k)
+		if hasValue {
+			out[i] += "=" + strings.TrimSpace(v)
+		}
+	}
+	return out
 }

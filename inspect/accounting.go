@@ -52,11 +52,18 @@ func HeldLayerRecords(imgs []Image, cache []BuildCacheRecord) map[string]string 
 		}
 	}
 	// Extend each match down its chain; a layer already matched on its own
-	// keeps its record.
-	for _, img := range imgs {
+	// keeps its record. Images go in id order so that a base below two
+	// matched layers always goes to the same record.
+	byID := append([]Image(nil), imgs...)
+	sort.Slice(byID, func(i, j int) bool { return byID[i].ID < byID[j].ID })
+	direct := map[string]bool{}
+	for chain := range held {
+		direct[chain] = true
+	}
+	for _, img := range byID {
 		for i := len(img.Layers) - 1; i >= 0; i-- {
 			rec, ok := held[img.Layers[i].ChainID]
-			if !ok {
+			if !ok || !direct[img.Layers[i].ChainID] {
 				continue
 			}
 			for _, below := range img.Layers[:i] {

@@ -28,9 +28,10 @@ var containerStates = []string{"created", "restarting", "running", "removing", "
 // Filter is a parsed, validated set of docker-syntax filters for one kind.
 // The zero Filter matches everything.
 type Filter struct {
-	kind  Kind
-	args  filters.Args
-	until time.Time
+	kind     Kind
+	args     filters.Args
+	until    time.Time
+	hasUntil bool
 	bools map[string]bool
 	none  bool
 }
@@ -77,14 +78,14 @@ func ParseFilters(kind Kind, raw []string, now time.Time) (Filter, error) {
 				return Filter{}, bad("bad %s pattern", key)
 			}
 		case "until":
-			if !f.until.IsZero() {
+			if f.hasUntil {
 				return Filter{}, bad("more than one until filter")
 			}
 			t, err := parse.Until(val, now)
 			if err != nil {
 				return Filter{}, bad("%v", err)
 			}
-			f.until = t
+			f.until, f.hasUntil = t, true
 		case "type":
 			if kind == KindNetworks && val != "custom" && val != "builtin" {
 				return Filter{}, bad("type must be custom or builtin")
@@ -137,7 +138,7 @@ func (f Filter) labels(l map[string]string) bool {
 }
 
 func (f Filter) created(t time.Time) bool {
-	return f.until.IsZero() || t.Before(f.until)
+	return !f.hasUntil || t.Before(f.until)
 }
 
 func (f Filter) boolean(key string, v bool) bool {
@@ -185,11 +186,15 @@ func MatchReference(pattern, ref string) bool {
 	if ok, _ := path.Match(pattern, ref); ok {
 		return true
 	}
+	// The repository is the reference without its digest (@sha256:…) and
+	// without a tag (a colon after the last slash: a registry's port has
+	// one before it).
 	repo := ref
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		repo = ref[:i]
-	} else if i := strings.Index(ref, "@"); i >= 0 {
-		repo = ref[:i]
+	if i := strings.Index(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	}
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
 	}
 	ok, _ := path.Match(pattern, repo)
 	return ok

@@ -54,7 +54,8 @@ func Duration(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("duration %q: unknown unit %q (use ns, us, ms, s, m, h, d or w)", s, rest[:j])
 		}
 		total += num * float64(unit)
-		if total > math.MaxInt64 {
+		// float64(MaxInt64) rounds up to 2^63, which no Duration holds.
+		if total >= math.MaxInt64 {
 			return 0, fmt.Errorf("duration %q is too long", s)
 		}
 		rest = rest[j:]

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	cerrdefs "github.com/containerd/errdefs"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,6 +110,9 @@ type Result struct {
 	Skipped     []Outcome `json:"skipped"`
 	Failed      []Outcome `json:"failed"`
 	Interrupted bool      `json:"interrupted"`
+	// EngineGone is the error that showed the engine had stopped
+	// answering; the items after it were not attempted.
+	EngineGone string `json:"engine_gone,omitempty"`
 	// ReclaimedBytes sums the removed outcomes' bytes (the plan's
 	// prediction for each).
 	ReclaimedBytes int64 `json:"reclaimed_bytes"`
@@ -120,6 +125,8 @@ type Result struct {
 // otherwise.
 func (r Result) Err() error {
 	switch {
+	case r.EngineGone != "":
+		return fmt.Errorf("the engine stopped answering after %d of %d items (%s); run the same prune again to finish", len(r.Removed), r.Total, r.EngineGone)
 	case r.Interrupted:
 		return fmt.Errorf("prune stopped after %d of %d items: %w", len(r.Removed)+len(r.Failed), r.Total, clierr.ErrInterrupted)
 	case len(r.Failed) > 0:
@@ -165,7 +172,11 @@ func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(opts.Grace, cancel) })
 	defer stop()
 
-	r := &run{c: c, plan: plan, opts: opts, ctx: ctx, call: callCtx, settled: make([]bool, len(plan.Items))}
+	// dispatch stops handing out work on Ctrl-C, or when the engine stops
+	// answering (one timeout per remaining item would only add waiting).
+	dispatch, stopDispatch := context.WithCancel(ctx)
+	defer stopDispatch()
+	r := &run{c: c, plan: plan, opts: opts, ctx: dispatch, call: callCtx, settled: make([]bool, len(plan.Items)), stopDispatch: stopDispatch}
 	byType := map[Type][]int{}
 	for i, it := range plan.Items {
 		byType[it.Type] = append(byType[it.Type], i)
@@ -192,6 +203,10 @@ func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
 
 	for i, it := range plan.Items {
 		if !r.settled[i] {
+			if r.goneErr != nil {
+				r.settle(i, r.outcome(it, ResultSkipped, "not attempted: the engine stopped answering"))
+				continue
+			}
 			r.interrupted = true
 			r.settle(i, r.outcome(it, ResultSkipped, interruptedReason))
 		}
@@ -216,6 +231,9 @@ func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
 		}
 	}
 	res.Interrupted = r.interrupted
+	if r.goneErr != nil {
+		res.EngineGone = r.goneErr.Error()
+	}
 	return res
 }
 
@@ -234,6 +252,11 @@ type run struct {
 	bytes       int64
 	seq         int
 	interrupted bool
+
+	// gone is the first error that says the engine stopped answering;
+	// stopDispatch then ends the handing out of work.
+	goneErr      error
+	stopDispatch context.CancelFunc
 
 	// children counts each image's child images (the classic builder's
 	// parent links), refreshed before every image pass; nil when the
@@ -399,10 +422,31 @@ func (r *run) gone(it Item, reason string) Outcome {
 }
 
 func (r *run) failed(it Item, err error) Outcome {
+	if engineGone(err) {
+		r.mu.Lock()
+		if r.goneErr == nil {
+			r.goneErr = err
+		}
+		r.mu.Unlock()
+		r.stopDispatch()
+	}
 	o := r.outcome(it, ResultFailed, it.Reason)
 	o.Error = err.Error()
 	o.Status = statusOf(err)
 	return o
+}
+
+// engineGone reports errors that mean the engine itself stopped answering
+// (connection refused or dropped, request timed out), as opposed to an
+// answer about one object.
+func engineGone(err error) bool {
+	if err == nil || statusOf(err) != 0 || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	return client.IsErrConnectionFailed(err) || errors.As(err, &ne) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) ||
+		strings.Contains(err.Error(), "error during connect")
 }
 
 // statusOf is the engine's HTTP status for err, or 0 when err is not an

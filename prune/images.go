@@ -239,7 +239,7 @@ func (pl *planner) keepBases(imgs []inspect.Image) {
 			continue
 		}
 		for _, l := range byID[k.ID].Layers {
-			if _, ok := holder[l.ChainID]; !ok {
+			if cur, ok := holder[l.ChainID]; !ok || k.Name < cur {
 				holder[l.ChainID] = k.Name
 			}
 		}

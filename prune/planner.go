@@ -374,7 +374,9 @@ func (pl *planner) buildCache() {
 		if depth > len(rs) {
 			return
 		}
-		for _, p := range byID[id].Parents {
+		parents := append([]string(nil), byID[id].Parents...)
+		sort.Strings(parents)
+		for _, p := range parents {
 			if _, ok := byID[p]; ok && why[p] == "" {
 				why[p] = "parent of kept build cache " + shortID(id)
 				keepParents(p, depth+1)
