@@ -32,8 +32,8 @@ type Filter struct {
 	args     filters.Args
 	until    time.Time
 	hasUntil bool
-	bools map[string]bool
-	none  bool
+	bools    map[string]bool
+	none     bool
 }
 
 // MatchNone is a filter no object of kind passes: a label filter applied
