@@ -336,10 +336,16 @@ func (g *gen) unique(space, name string) string {
 	return n
 }
 
+// propOlderThan are the --older-than values policies use.
+var propOlderThan = []time.Duration{time.Hour, day, 3 * day, 7 * day, 30 * day, 90 * day}
+
 // age is a random age: often under two days (to meet --older-than), up
-// to four months; whole minutes or hours, so ages equal to the policy's
-// --older-than (the boundary) come up.
+// to four months, and now and then right at an --older-than value (the
+// boundary) or a minute either side.
 func (g *gen) age() time.Duration {
+	if g.chance(0.1) {
+		return pickOne(g, propOlderThan) + pickOne(g, []time.Duration{-time.Minute, 0, time.Minute})
+	}
 	if g.chance(0.3) {
 		return time.Duration(g.r.IntN(48*60)) * time.Minute
 	}
@@ -737,6 +743,7 @@ func genCase(seed uint64) *propCase {
 	}
 
 	c.Pol, c.FilterRaw = genPolicy(g, inv)
+	genBudget(g, c)
 	return c
 }
 
@@ -772,7 +779,7 @@ func genPolicy(g *gen, inv *inspect.Inventory) (Policy, map[inspect.Kind][]strin
 	}
 	for _, img := range inv.Images {
 		for _, t := range img.Tags {
-			names = append(names, t, repoOf(t))
+			names = append(names, t, t, repoOf(t), repoOf(t)) // tags twice as likely: multi-tag images get untag items
 		}
 		for _, d := range img.Digests {
 			names = append(names, repoOfDigest(d))
@@ -805,7 +812,7 @@ func genPolicy(g *gen, inv *inspect.Inventory) (Policy, map[inspect.Kind][]strin
 		}
 	}
 	if g.chance(0.4) {
-		p.OlderThan = pickOne(g, []time.Duration{time.Hour, day, 3 * day, 7 * day, 30 * day, 90 * day})
+		p.OlderThan = pickOne(g, propOlderThan)
 	}
 	if g.chance(0.3) {
 		p.KeepRecent = 1 + g.r.IntN(3)
@@ -833,21 +840,43 @@ func genPolicy(g *gen, inv *inspect.Inventory) (Policy, map[inspect.Kind][]strin
 		raw = nil
 	}
 
-	// Budget mode now and then.
-	switch x := g.r.IntN(100); {
-	case x < 15:
-		use := inv.DockerBytes()
-		p.TargetUsage = max(1, int64(float64(use)*(0.2+g.r.Float64())))
-	case x < 22:
-		use := inv.DockerBytes()
-		p.FS = FS{SizeBytes: use + 1 + g.r.Int64N(use+1000)}
-		p.FS.FreeBytes = p.FS.SizeBytes - use
-		p.HighWatermark = float64(20 + g.r.IntN(80))
-		if g.chance(0.6) {
-			p.LowWatermark = float64(1 + g.r.IntN(int(p.HighWatermark)))
-		}
-	}
 	return p, raw
+}
+
+// genBudget turns budget mode on now and then, with a target the plan can
+// reach part of the way, all of the way, or not: the target is the usage
+// less a random share (0 to 120%) of what the plan frees without a budget.
+func genBudget(g *gen, c *propCase) {
+	x := g.r.IntN(100)
+	if x >= 22 {
+		return
+	}
+	pol, err := c.policy()
+	if err != nil {
+		return // runCase reports it
+	}
+	use := c.Inv.DockerBytes()
+	reclaim := BuildPlan(c.Inv, pol, now).ReclaimBytes
+	target := max(1, use-int64(float64(reclaim)*1.2*g.r.Float64()))
+	if g.chance(0.15) {
+		target = use + g.r.Int64N(1000) // at or over the mark: nothing goes
+	}
+	if x < 15 {
+		c.Pol.TargetUsage = target
+		return
+	}
+	size := use + 1 + g.r.Int64N(use+1000)
+	c.Pol.FS = FS{SizeBytes: size, FreeBytes: size - use}
+	usePct := float64(use) * 100 / float64(size)
+	low := min(100, max(0.1, float64(target)*100/float64(size)))
+	high := max(low, usePct-5*g.r.Float64()) // triggered (mostly)
+	if g.chance(0.25) {
+		high = min(100, usePct+10*g.r.Float64()) // under the high mark
+	}
+	c.Pol.HighWatermark = high
+	if g.chance(0.7) {
+		c.Pol.LowWatermark = min(low, high)
+	}
 }
 
 // ---------------------------------------------------------------------
@@ -1575,12 +1604,25 @@ func (k *checker) budget() {
 	}
 	var newestRemoved time.Time
 	var newestName string
-	for _, it := range k.p.Items {
+	var last *Item
+	var held int64
+	for i, it := range k.p.Items {
 		if it.Type == TypeImage && it.Action == ActionRemove {
+			last = &k.p.Items[i]
 			if t := lastUseOf(k.inv, k.img[it.ID]); t.After(newestRemoved) {
 				newestRemoved, newestName = t, it.Name
 			}
 		}
+		if it.Type == TypeBuildCache && k.bc[it.ID].Shared {
+			held += it.Bytes // layers released by the images, credited after them
+		}
+	}
+	// No more than needed: images go while the predicted usage is above
+	// the target, so before the last one it still was.
+	if last != nil {
+		before := b.UsageBytes - (k.p.ReclaimBytes - last.Bytes - held)
+		k.check(propBudget, before > b.TargetBytes, "image %s removed, but the usage was already predicted at %d, at or under the target %d",
+			last.Name, before, b.TargetBytes)
 	}
 	for _, kp := range k.p.Kept {
 		if kp.Type != TypeImage || !strings.HasPrefix(kp.Reason, "not needed") {

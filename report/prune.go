@@ -31,10 +31,13 @@ type PruneOptions struct {
 // PruneDoc is the JSON form: the plan and, after apply, the outcome.
 type PruneDoc struct {
 	prune.Plan
-	Removed        []prune.Outcome                `json:"removed,omitempty"`
-	Skipped        []prune.Outcome                `json:"skipped,omitempty"`
-	Failed         []prune.Outcome                `json:"failed,omitempty"`
-	Interrupted    bool                           `json:"interrupted,omitempty"`
+	Removed     []prune.Outcome `json:"removed,omitempty"`
+	Skipped     []prune.Outcome `json:"skipped,omitempty"`
+	Failed      []prune.Outcome `json:"failed,omitempty"`
+	Interrupted bool            `json:"interrupted,omitempty"`
+	EngineGone  string          `json:"engine_gone,omitempty"`
+	// ReclaimedBytes is measured; absent when the engine could not be
+	// read after the removals.
 	ReclaimedBytes *int64                         `json:"reclaimed_bytes,omitempty"`
 	Explain        map[prune.Type][]explain.Entry `json:"explain,omitempty"`
 }
@@ -70,8 +73,10 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 			doc.Skipped = out.Skipped
 			doc.Failed = nonNilOutcomes(out.Failed)
 			doc.Interrupted = out.Interrupted
-			m := out.MeasuredBytes
-			doc.ReclaimedBytes = &m
+			doc.EngineGone = out.EngineGone
+			if m := out.MeasuredBytes; m >= 0 {
+				doc.ReclaimedBytes = &m
+			}
 		}
 		for t, e := range o.Explain {
 			if len(e.Entries) > 0 {
@@ -168,6 +173,9 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 			len(out.Removed), len(out.Skipped), len(out.Failed), out.Total, Size(out.ReclaimedBytes), measured)
 		if out.Interrupted {
 			fmt.Fprintln(w, "Interrupted: no further removals were started.")
+		}
+		if out.EngineGone != "" {
+			fmt.Fprintln(w, "The engine stopped answering: no further removals were started; run the same prune again to finish.")
 		}
 		var rows [][]string
 		for _, s := range out.Skipped {
