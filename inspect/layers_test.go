@@ -118,7 +118,20 @@ func TestHeldLayerRecordsCoverTheChainBelow(t *testing.T) {
 	got := HeldLayerRecords(imgs, cache)
 	// One 3000-byte shared record: matched to a2 (chain ids sort a2 < o1),
 	// and a2's record also holds the base layer below it.
-	want := map[string]string{"a2": "copy", "b1": "copy"}
+	want := map[string][]string{"a2": {"copy"}, "b1": {"copy"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("HeldLayerRecords = %v, want %v", got, want)
+	}
+}
+
+func TestHeldLayerRecordsBaseBelowTwoRecords(t *testing.T) {
+	imgs := []Image{
+		{ID: "x", Layers: []Layer{{ChainID: "b", SizeBytes: 1000}, {ChainID: "x1", SizeBytes: 10}}},
+		{ID: "y", Layers: []Layer{{ChainID: "b", SizeBytes: 1000}, {ChainID: "y1", SizeBytes: 20}}},
+	}
+	cache := []BuildCacheRecord{{ID: "r1", SizeBytes: 10, Shared: true}, {ID: "r2", SizeBytes: 20, Shared: true}}
+	got := HeldLayerRecords(imgs, cache)
+	want := map[string][]string{"x1": {"r1"}, "y1": {"r2"}, "b": {"r1", "r2"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("HeldLayerRecords = %v, want %v", got, want)
 	}

@@ -175,7 +175,7 @@ func (pl *planner) images() {
 		return a.img.ID < b.img.ID
 	})
 	layers := newLayerBook(imgs, inspect.HeldLayerRecords(pl.inv.Images, pl.inv.BuildCache))
-	pl.heldReleased = layers.released
+	pl.heldReleased, pl.heldBy = layers.released, layers.held
 	if layers.missing {
 		pl.approximate = true
 	}
@@ -290,7 +290,9 @@ func (pl *planner) keepImage(img inspect.Image, users []string) string {
 	if pl.younger(newest) {
 		return youngerReason(pl.pol.OlderThan)
 	}
-	for _, d := range img.Digests {
+	digests := append([]string(nil), img.Digests...)
+	sort.Strings(digests)
+	for _, d := range digests {
 		if why := pl.pol.keepRef(d); why != "" {
 			return why
 		}
@@ -371,11 +373,11 @@ type layerBook struct {
 	// record: freeing the image does not free them on disk; released
 	// collects, per record, the bytes its layer would free once the
 	// record goes too.
-	held     map[string]string
+	held     map[string][]string
 	released map[string]int64
 }
 
-func newLayerBook(imgs []inspect.Image, held map[string]string) *layerBook {
+func newLayerBook(imgs []inspect.Image, held map[string][]string) *layerBook {
 	b := &layerBook{refs: map[string]int{}, size: map[string]int64{}, held: held, released: map[string]int64{}}
 	for _, img := range imgs {
 		if img.Layers == nil {
@@ -420,8 +422,8 @@ func (b *layerBook) remove(img inspect.Image) (int64, bool) {
 		if b.refs[id] != 0 {
 			continue
 		}
-		if rec, ok := b.held[id]; ok {
-			b.released[rec] += b.size[id]
+		if _, ok := b.held[id]; ok {
+			b.released[id] += b.size[id]
 			continue
 		}
 		n += b.size[id]

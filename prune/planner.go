@@ -33,6 +33,8 @@ type planner struct {
 	// image layer it shares that the plan's image removals release: the
 	// disk frees them only when the record is removed too.
 	heldReleased map[string]int64
+	// heldBy are the shared records holding each such layer (sorted).
+	heldBy map[string][]string
 
 	items       map[Type][]Item
 	kept        []Kept
@@ -73,12 +75,31 @@ func newPlanner(inv *inspect.Inventory, pol Policy, now time.Time) *planner {
 // Images are planned after the build cache (budget mode counts the other
 // kinds first), so this runs last.
 func (pl *planner) settleHeld() {
+	planned := map[string]int{}
 	for i, it := range pl.items[TypeBuildCache] {
-		if n := pl.heldReleased[it.ID]; n > 0 {
-			it.Reason = "unused shared build cache (frees the layer of an image removed in this plan)"
-			pl.sized(&it, n)
-			pl.items[TypeBuildCache][i] = it
+		planned[it.ID] = i
+	}
+	credit := map[string]int64{}
+	for chain, n := range pl.heldReleased {
+		recs := pl.heldBy[chain]
+		all := len(recs) > 0
+		for _, r := range recs {
+			if _, ok := planned[r]; !ok {
+				all = false
+			}
 		}
+		// Freed only when every record holding it goes; counted on the
+		// last of them by id, so the items still add up.
+		if all {
+			credit[recs[len(recs)-1]] += n
+		}
+	}
+	for id, n := range credit {
+		i := planned[id]
+		it := pl.items[TypeBuildCache][i]
+		it.Reason = "unused shared build cache (frees the layer of an image removed in this plan)"
+		pl.sized(&it, n)
+		pl.items[TypeBuildCache][i] = it
 	}
 }
 
