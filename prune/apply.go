@@ -535,16 +535,25 @@ func (r *run) container(it Item) Outcome {
 	return r.removed(it)
 }
 
+// inspected turns the re-check's inspect answer into the item's outcome
+// when it cannot go on: gone (404), failed, or an object whose id is not
+// exactly the plan's (a short or edited id in a saved plan).
+func (r *run) inspected(it Item, what, gotID string, err error) (Outcome, bool) {
+	switch {
+	case notFound(err):
+		return r.gone(it, alreadyGone), true
+	case err != nil:
+		return r.failed(it, fmt.Errorf("inspecting %s %s: %w", what, it.Name, err)), true
+	case gotID != "" && gotID != it.ID:
+		return r.skipped(it, "the plan's id %s does not name %s %s exactly", it.ID, what, shortID(gotID)), true
+	}
+	return Outcome{}, false
+}
+
 func (r *run) network(it Item) Outcome {
 	info, err := r.c.NetworkInspect(r.call, it.ID, network.InspectOptions{})
-	if notFound(err) {
-		return r.gone(it, alreadyGone)
-	}
-	if err != nil {
-		return r.failed(it, fmt.Errorf("inspecting network %s: %w", it.Name, err))
-	}
-	if info.ID != "" && info.ID != it.ID {
-		return r.skipped(it, "the plan's id %s does not name network %s exactly", it.ID, shortID(info.ID))
+	if o, stop := r.inspected(it, "network", info.ID, err); stop {
+		return o
 	}
 	if why := keptByLabel(info.Labels); why != "" {
 		return r.skipped(it, "now %s", why)
@@ -658,14 +667,8 @@ func (r *run) untag(it Item) Outcome {
 
 func (r *run) image(it Item) Outcome {
 	info, err := r.c.ImageInspect(r.call, it.ID)
-	if notFound(err) {
-		return r.gone(it, alreadyGone)
-	}
-	if err != nil {
-		return r.failed(it, fmt.Errorf("inspecting image %s: %w", it.Name, err))
-	}
-	if info.ID != "" && info.ID != it.ID {
-		return r.skipped(it, "the plan's id %s does not name image %s exactly", it.ID, shortID(info.ID))
+	if o, stop := r.inspected(it, "image", info.ID, err); stop {
+		return o
 	}
 	if info.Config != nil {
 		if why := keptByLabel(info.Config.Labels); why != "" {
