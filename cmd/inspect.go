@@ -50,12 +50,7 @@ func NewInspectCmd(f *Factory) *cobra.Command {
 		Long: `List every object of one kind with sizes, users and compose project.
 
 Filters use docker's syntax (--filter key=value, repeatable):
-  images      dangling, id, label, label!, reference, until
-  containers  ancestor, id, label, label!, name, network, status, until, volume
-  volumes     dangling, driver, label, label!, name, until
-  networks    dangling, driver, id, label, label!, name, scope, type, until
-  buildcache  id, inuse, shared, type, until
-
+` + filterHelp() + `
 Sizes the engine did not compute show as N/A (-1 in JSON), never 0.`,
 		Example: `  dockctl inspect images --filter dangling=true
   dockctl inspect containers --filter status=exited --format json
@@ -109,4 +104,14 @@ func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 	return report.RenderInspect(f.IO.Out, opts.Kind, inv, report.InspectOptions{
 		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now,
 	})
+}
+
+// filterHelp lists each kind's filter keys from the ones inspect accepts,
+// so the help cannot drift from the parser.
+func filterHelp() string {
+	var b strings.Builder
+	for _, k := range []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindNetworks, inspect.KindBuildCache} {
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(inspect.FilterKeys(k), ", "))
+	}
+	return b.String()
 }

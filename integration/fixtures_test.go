@@ -367,7 +367,6 @@ func drainStream(r io.Reader) (status, auxID, text string, err error) {
 // distinct. It returns the full "sha256:…" id.
 func importImage(t testing.TB, ref string, files map[string][]byte, labels map[string]string) string {
 	t.Helper()
-	c := requireEngine(t)
 	entries := []tarEntry{{Path: "bin/app", Data: appExecutable(t), Mode: 0o755}}
 	for _, p := range sortedKeys(files) {
 		entries = append(entries, tarEntry{Path: p, Data: files[p]})
@@ -381,9 +380,18 @@ func importImage(t testing.TB, ref string, files map[string][]byte, labels map[s
 	}
 	changes = append(changes, `CMD ["/bin/app"]`)
 
+	return importArchive(t, ref, archive, changes, "dockctl integration fixture")
+}
+
+// importArchive imports archive as a one-layer image tagged ref with the
+// given Dockerfile changes (which must carry the run label), registers its
+// cleanup and returns its full id.
+func importArchive(t testing.TB, ref string, archive []byte, changes []string, message string) string {
+	t.Helper()
+	c := requireEngine(t)
 	ctx := testContext(t, fixtureTimeout)
 	rc, err := c.ImageImport(ctx, image.ImportSource{Source: bytes.NewReader(archive), SourceName: "-"}, ref,
-		image.ImportOptions{Changes: changes, Message: "dockctl integration fixture"})
+		image.ImportOptions{Changes: changes, Message: message})
 	if err != nil {
 		t.Fatalf("importing image %q: %v", ref, err)
 	}

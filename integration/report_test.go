@@ -8,7 +8,6 @@ package integration
 // where the engine is local, by the disk use of its root dir.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -342,29 +341,12 @@ func buildReclaimWorld(t *testing.T) *reclaimWorld {
 // scope leaves it out (the sweep still removes it by the run label).
 func importOutOfScope(t *testing.T, ref string, n int) string {
 	t.Helper()
-	c := requireEngine(t)
 	archive := tarArchive(t, []tarEntry{{Path: "opt/outside.bin", Data: randomBytes(t, n)}})
 	changes := []string{
 		"LABEL " + strconv.Quote(runLabel) + "=" + strconv.Quote(runID),
 		"LABEL " + strconv.Quote(caseLabel) + "=" + strconv.Quote(caseName(t)+"/out-of-scope"),
 	}
-	ctx := testContext(t, fixtureTimeout)
-	rc, err := c.ImageImport(ctx, image.ImportSource{Source: bytes.NewReader(archive), SourceName: "-"}, ref,
-		image.ImportOptions{Changes: changes, Message: "dockctl integration fixture (out of scope)"})
-	if err != nil {
-		t.Fatalf("importing image %q: %v", ref, err)
-	}
-	status, _, _, err := drainStream(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatalf("importing image %q: %v", ref, err)
-	}
-	id := strings.TrimSpace(status)
-	if !strings.HasPrefix(id, "sha256:") {
-		t.Fatalf("importing image %q: engine answered %q, not an image id", ref, status)
-	}
-	t.Cleanup(func() { cleanupImage(t, id) })
-	return id
+	return importArchive(t, ref, archive, changes, "dockctl integration fixture (out of scope)")
 }
 
 // inCase reports whether labels mark an object t made.
