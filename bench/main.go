@@ -46,12 +46,42 @@ func main() {
 		docker      = flag.String("docker", "docker", "docker CLI to compare with")
 		doPrune     = flag.Bool("prune", false, "also benchmark prune (slow: recreates the objects for every run)")
 		pruneRuns   = flag.Int("prune-runs", 3, "timed runs of each prune")
+		setupOnly   = flag.Bool("setup-only", false, "only create the objects, print the label selecting them, and leave them (for profiling one command)")
+		cleanupRun  = flag.String("cleanup", "", "remove what -setup-only created for this run id, then exit")
 	)
 	flag.Parse()
+	if *setupOnly || *cleanupRun != "" {
+		if err := setup(*setupOnly, *cleanupRun, *nImages, *nContainers, *nVolumes); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*nImages, *nContainers, *nVolumes, *runs, *docker, *doPrune, *pruneRuns); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// setup creates one set of objects and leaves it, or removes a set.
+func setup(create bool, cleanupID string, nImages, nContainers, nVolumes int) error {
+	ctx := context.Background()
+	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if !create {
+		cleanup(ctx, c, cleanupID)
+		return nil
+	}
+	runID := fmt.Sprintf("%d", time.Now().UnixNano())
+	if _, err := populate(ctx, c, runID, "s", nImages, nContainers, nVolumes); err != nil {
+		cleanup(ctx, c, runID)
+		return err
+	}
+	fmt.Printf("label=%s=%s\n", label, runID)
+	return nil
 }
 
 func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune bool, pruneRuns int) error {
