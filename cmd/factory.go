@@ -49,6 +49,16 @@ type Factory struct {
 	LangFlag  string
 	NoExplain bool
 
+	// Hosts and Contexts are the repeatable -H and --context flags; one of
+	// them alone names the engine (as Conn would), more than one engine in
+	// all, or AllContexts, makes a fleet run (see Targets).
+	Hosts, Contexts []string
+	AllContexts     bool
+	// Strict makes a fleet run fail when any engine fails, not only when
+	// all do; Parallel bounds the engines queried at once.
+	Strict   bool
+	Parallel int
+
 	// Dial connects to an endpoint, bounding each request by timeout;
 	// tests replace it with a fake engine.
 	Dial func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error)
@@ -57,6 +67,7 @@ type Factory struct {
 	eng      Engine
 	endpoint engine.Endpoint
 	dialErr  error
+	errMu    sync.Mutex // serialises fleet runs' stderr lines
 }
 
 // NewFactory builds a Factory on real streams.
@@ -66,8 +77,9 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 			In: in, Out: out, ErrOut: errOut,
 			InIsTTY: isTerminal(in), OutIsTTY: isTerminal(out), ErrIsTTY: isTerminal(errOut),
 		},
-		Env: env,
-		Now: time.Now,
+		Env:      env,
+		Now:      time.Now,
+		Parallel: DefaultParallel,
 		Dial: func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error) {
 			return engine.New(ep, env, timeout)
 		},
@@ -83,6 +95,9 @@ func isTerminal(v any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// DefaultParallel is how many engines a fleet run queries at once.
+const DefaultParallel = 4
+
 var apiVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+$`)
 
 // validateGlobal checks the global flags before any command runs, so bad
@@ -97,17 +112,129 @@ func (f *Factory) validateGlobal() error {
 	if v := f.Env("DOCKER_API_VERSION"); v != "" && !apiVersion.MatchString(v) {
 		return clierr.Usage("DOCKER_API_VERSION", v, "must look like 1.41")
 	}
+	if f.Parallel < 1 || f.Parallel > 64 {
+		return clierr.Usage("--parallel", fmt.Sprint(f.Parallel), "must be between 1 and 64")
+	}
 	// Resolve early: a bad --host or --context is a usage error, and it
 	// costs no engine round trip.
-	_, err := engine.Resolve(f.Conn, f.Env)
+	if f.Fleet() {
+		targets, err := f.Targets()
+		if err != nil {
+			return err
+		}
+		for _, t := range targets {
+			if _, err := engine.Resolve(t.Options, f.Env); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	_, err := engine.Resolve(f.conn(), f.Env)
 	return err
+}
+
+// conn is the connection of a single-engine run: Conn, with the one -H or
+// --context given.
+func (f *Factory) conn() engine.Options {
+	o := f.Conn
+	if o.Host == "" && len(f.Hosts) == 1 {
+		o.Host = f.Hosts[0]
+	}
+	if o.Context == "" && len(f.Contexts) == 1 {
+		o.Context = f.Contexts[0]
+	}
+	return o
+}
+
+// Fleet reports whether the command line names several engines.
+func (f *Factory) Fleet() bool {
+	return f.AllContexts || len(f.Hosts)+len(f.Contexts) > 1
+}
+
+// Target is one engine of a fleet run, named as the user named it: the
+// context's name or the -H address.
+type Target struct {
+	Name    string
+	Options engine.Options
+}
+
+// Targets lists the engines of a fleet run in command-line order: each -H,
+// each --context, then (--all-contexts) every docker context, the default
+// one first as in 'docker context ls'. A name given twice counts once.
+func (f *Factory) Targets() ([]Target, error) {
+	var out []Target
+	seen := map[string]bool{}
+	add := func(name string, o engine.Options) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		o.Timeout = f.Conn.Timeout
+		out = append(out, Target{Name: name, Options: o})
+	}
+	for _, h := range f.Hosts {
+		add(h, engine.Options{Host: h})
+	}
+	for _, c := range f.Contexts {
+		add(c, engine.Options{Context: c})
+	}
+	if f.AllContexts {
+		names, err := engine.ContextNames(f.Env)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range names {
+			add(c, engine.Options{Context: c})
+		}
+	}
+	return out, nil
+}
+
+// forTarget is a Factory for one engine of a fleet run: the same settings,
+// its own lazily dialled engine, output into out, warnings on stderr
+// prefixed with the engine's name, never a terminal (fleet runs do not ask).
+func (f *Factory) forTarget(t Target, out io.Writer) *Factory {
+	return &Factory{
+		IO:        IOStreams{In: strings.NewReader(""), Out: out, ErrOut: &prefixWriter{w: f.IO.ErrOut, mu: &f.errMu, prefix: "[" + t.Name + "] "}},
+		Env:       f.Env,
+		Now:       f.Now,
+		Conn:      t.Options,
+		LangFlag:  f.LangFlag,
+		NoExplain: f.NoExplain,
+		Parallel:  1,
+		Dial:      f.Dial,
+	}
+}
+
+// prefixWriter writes whole lines, each prefixed, one writer at a time.
+type prefixWriter struct {
+	w      io.Writer
+	mu     *sync.Mutex
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = append(p.buf, b...)
+	for {
+		i := strings.IndexByte(string(p.buf), '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if _, err := io.WriteString(p.w, p.prefix+string(p.buf[:i+1])); err != nil {
+			return len(b), err
+		}
+		p.buf = p.buf[i+1:]
+	}
 }
 
 // Engine returns the engine client, creating it on first use. Creating it
 // does not dial; the first request does.
 func (f *Factory) Engine() (Engine, engine.Endpoint, error) {
 	f.once.Do(func() {
-		f.endpoint, f.dialErr = engine.Resolve(f.Conn, f.Env)
+		f.endpoint, f.dialErr = engine.Resolve(f.conn(), f.Env)
 		if f.dialErr != nil {
 			return
 		}

@@ -45,8 +45,9 @@ func parseKind(arg string) (inspect.Kind, error) {
 func NewInspectCmd(f *Factory) *cobra.Command {
 	opts := &InspectOptions{}
 	c := &cobra.Command{
-		Use:   "inspect images|containers|volumes|networks|buildcache",
-		Short: "List every object of one kind with what a disk cleaner needs to know",
+		Use:         "inspect images|containers|volumes|networks|buildcache",
+		Annotations: map[string]string{fleetAnnotation: "true"},
+		Short:       "List every object of one kind with what a disk cleaner needs to know",
 		Long: `List every object of one kind with sizes, users and compose project.
 
 Filters use docker's syntax (--filter key=value, repeatable):
@@ -88,6 +89,11 @@ Sizes the engine did not compute show as N/A (-1 in JSON), never 0.`,
 }
 
 func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
+	if f.Fleet() {
+		return runFleetSections(ctx, f, "inspect "+string(opts.Kind), opts.Format, func(ctx context.Context, sub *Factory) error {
+			return runInspect(ctx, sub, opts)
+		})
+	}
 	eng, _, err := f.Engine()
 	if err != nil {
 		return err

@@ -41,8 +41,9 @@ type PruneOptions struct {
 func NewPruneCmd(f *Factory) *cobra.Command {
 	opts := &PruneOptions{}
 	c := &cobra.Command{
-		Use:   "prune [containers|images|volumes|networks|buildcache]...",
-		Short: "Remove unused objects with guards; the dry run is exactly what is removed",
+		Use:         "prune [containers|images|volumes|networks|buildcache]...",
+		Annotations: map[string]string{fleetAnnotation: "true"},
+		Short:       "Remove unused objects with guards; the dry run is exactly what is removed",
 		Long: `Plan, then remove. Every object of the kinds in scope is either in the plan
 (with the bytes it frees and why) or kept (with the reason it is kept). With
 no kinds, containers, networks, images and build cache are in scope; volumes
@@ -187,6 +188,15 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 			return err
 		}
 	}
+	if f.Fleet() {
+		// Removing on several engines at once is a decision per engine.
+		switch {
+		case !o.DryRun:
+			return &clierr.UsageError{Reason: "prune over several engines is a dry run only: add --dry-run, or prune one engine at a time"}
+		case o.PlanOut != "":
+			return clierr.Usage("--plan-out", o.PlanOut, "a saved plan is for one engine: give one --host or --context")
+		}
+	}
 	if !o.DryRun && !o.Yes && !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
 		return &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal, so prune cannot ask (use --dry-run to see the plan)"}
 	}
@@ -195,6 +205,11 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 }
 
 func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
+	if f.Fleet() {
+		return runFleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, sub *Factory) error {
+			return runPrune(ctx, sub, opts)
+		})
+	}
 	eng, ep, err := f.Engine()
 	if err != nil {
 		return err

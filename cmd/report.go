@@ -39,8 +39,9 @@ type ReportOptions struct {
 func NewReportCmd(f *Factory) *cobra.Command {
 	opts := &ReportOptions{}
 	c := &cobra.Command{
-		Use:   "report",
-		Short: "Summarise disk use like docker system df, with reclaimable figures that are true",
+		Use:         "report",
+		Annotations: map[string]string{fleetAnnotation: "true"},
+		Short:       "Summarise disk use like docker system df, with reclaimable figures that are true",
 		Long: `Summarise what the engine holds: TOTAL, ACTIVE and SIZE as docker system df
 counts them, and RECLAIMABLE as the bytes that pruning each type alone really
 frees now (docker's own figure is shown beside it). Image figures come from
@@ -118,11 +119,29 @@ func (o *ReportOptions) validate(now time.Time) error {
 }
 
 func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
-	eng, ep, err := f.Engine()
+	if f.Fleet() {
+		return runFleetReport(ctx, f, opts)
+	}
+	r, err := buildReport(ctx, f, opts)
 	if err != nil {
 		return err
 	}
-	now := f.Now()
+	ro, err := reportOptions(f, opts)
+	if err != nil {
+		return err
+	}
+	if err := writeReport(f, opts, func(w io.Writer) error { return report.RenderReport(w, r, ro) }); err != nil {
+		return err
+	}
+	return gates(r, opts)
+}
+
+// buildReport reads one engine and accounts for its disk use.
+func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Report, error) {
+	eng, ep, err := f.Engine()
+	if err != nil {
+		return usage.Report{}, err
+	}
 	// /info is independent of /system/df, the slow call: ask both at once.
 	type infoResult struct {
 		info inspect.EngineInfo
@@ -133,41 +152,50 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 		i, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
 		infoCh <- infoResult{i, err}
 	}()
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, now)
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now())
 	if err != nil {
-		return err
+		<-infoCh
+		return usage.Report{}, err
 	}
 	cache := f.layerCache(opts.NoCache)
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache}); err != nil {
-		return err
+		<-infoCh
+		return usage.Report{}, err
 	}
 	ir := <-infoCh
 	if ir.err != nil {
-		return ir.err
+		return usage.Report{}, ir.err
 	}
-	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope})
-	ro := report.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: now, Explain: map[string]report.Explained{}}
+	return usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope}), nil
+}
+
+// reportOptions are the rendering options and explanations of a report.
+func reportOptions(f *Factory, opts *ReportOptions) (report.ReportOptions, error) {
+	ro := report.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: f.Now(), Explain: map[string]report.Explained{}}
 	for section, op := range map[string]string{"summary": "report", "host": "report host"} {
+		var err error
 		if ro.Explain[section], err = f.explained(op); err != nil {
-			return err
+			return ro, err
 		}
 	}
-	var out io.Writer = f.IO.Out
-	var buf bytes.Buffer
-	if opts.Output != "" {
-		out = &buf
-	} else {
-		ro.Color = f.IO.OutIsTTY && f.Env("NO_COLOR") == "" && opts.Format == "table"
+	ro.Color = opts.Output == "" && f.IO.OutIsTTY && f.Env("NO_COLOR") == "" && opts.Format == "table"
+	return ro, nil
+}
+
+// writeReport renders to stdout, or to --output (written whole, only once
+// rendering succeeded).
+func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) error {
+	if opts.Output == "" {
+		return render(f.IO.Out)
 	}
-	if err := report.RenderReport(out, r, ro); err != nil {
+	var buf bytes.Buffer
+	if err := render(&buf); err != nil {
 		return err
 	}
-	if opts.Output != "" {
-		if err := os.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("writing report: %w", err)
-		}
+	if err := os.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing report: %w", err)
 	}
-	return gates(r, opts)
+	return nil
 }
 
 // gates applies the CI thresholds after the report is out.

@@ -78,7 +78,13 @@ guards and exact dry runs.
 					return nil
 				}
 			}
-			return f.validateGlobal()
+			if err := f.validateGlobal(); err != nil {
+				return err
+			}
+			if f.Fleet() && !fleetCapable(c) {
+				return &clierr.UsageError{Reason: fmt.Sprintf("%s runs on one engine: give one --host or --context (several engines work with report, inspect and prune --dry-run)", c.CommandPath())}
+			}
+			return nil
 		},
 	}
 	root.SetOut(f.IO.Out)
@@ -87,8 +93,11 @@ guards and exact dry runs.
 		return flagError(err)
 	})
 	pf := root.PersistentFlags()
-	pf.StringVarP(&f.Conn.Host, "host", "H", "", "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts")
-	pf.StringVar(&f.Conn.Context, "context", "", "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT")
+	pf.StringArrayVarP(&f.Hosts, "host", "H", nil, "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts; repeat for a fleet run")
+	pf.StringArrayVar(&f.Contexts, "context", nil, "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT; repeat for a fleet run")
+	pf.BoolVar(&f.AllContexts, "all-contexts", false, "fleet run over every docker context (report, inspect, prune --dry-run)")
+	pf.BoolVar(&f.Strict, "strict", false, "in a fleet run, fail (exit 1) when any engine fails, not only when all do")
+	pf.IntVar(&f.Parallel, "parallel", DefaultParallel, "in a fleet run, query at most N engines at once")
 	pf.DurationVar(&f.Conn.Timeout, "timeout", engine.DefaultTimeout, "give up on an engine request after this long (each request, not the whole command)")
 	pf.StringVar(&f.LangFlag, "lang", "", "language of explanations: en, zh or both (default from LC_ALL/LANG)")
 	pf.BoolVar(&f.NoExplain, "no-explain", false, "hide the docker command and explanation behind each step")
@@ -106,6 +115,18 @@ guards and exact dry runs.
 // extraCommands lets command files register themselves without editing the
 // list above (explain, report, prune live in their own files).
 var extraCommands []func(*Factory) *cobra.Command
+
+// fleetAnnotation marks the commands that run over several engines.
+const fleetAnnotation = "dockctl/fleet"
+
+func fleetCapable(c *cobra.Command) bool {
+	for p := c; p != nil; p = p.Parent() {
+		if p.Annotations[fleetAnnotation] == "true" {
+			return true
+		}
+	}
+	return false
+}
 
 // flagError turns cobra/pflag's parse errors into usage errors so they exit 2.
 func flagError(err error) error {

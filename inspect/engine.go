@@ -88,6 +88,10 @@ func ReadVersion(ctx context.Context, c EngineClient, host string) (Version, err
 // EngineInfo is the host context of a report: which engine, where it keeps
 // its data, and how full that filesystem is.
 type EngineInfo struct {
+	// ID is the engine's own identity: two addresses that reach the same
+	// engine report the same ID.
+	ID            string `json:"id,omitempty"`
+	Name          string `json:"name,omitempty"`
 	Host          string `json:"host"`
 	ServerVersion string `json:"server_version"`
 	APIVersion    string `json:"api_version"`
@@ -117,7 +121,7 @@ func ReadEngineInfo(ctx context.Context, c EngineClient, host string) (EngineInf
 		return EngineInfo{}, fmt.Errorf("reading engine info: %w", err)
 	}
 	ei := EngineInfo{
-		Host: host, ServerVersion: info.ServerVersion, APIVersion: c.ClientVersion(),
+		ID: info.ID, Name: info.Name, Host: host, ServerVersion: info.ServerVersion, APIVersion: c.ClientVersion(),
 		DockerRootDir: info.DockerRootDir, StorageDriver: info.Driver,
 		FSSizeBytes: SizeUnknown, FSUsedBytes: SizeUnknown, FSFreeBytes: SizeUnknown,
 	}

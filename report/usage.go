@@ -21,6 +21,8 @@ type ReportOptions struct {
 	ByProject bool
 	Color     bool
 	Now       time.Time
+	// Engine names the engine in a fleet report's markdown headings.
+	Engine string
 	// Explain holds the entries per section: "summary" (docker system df),
 	// "host" (df, du).
 	Explain map[string]Explained
@@ -212,7 +214,11 @@ func mdCell(s string) string {
 }
 
 func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
-	fmt.Fprintln(w, "## Docker disk usage")
+	if o.Engine != "" {
+		fmt.Fprintf(w, "## Docker disk usage: %s\n", mdCell(o.Engine))
+	} else {
+		fmt.Fprintln(w, "## Docker disk usage")
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, mdCell(hostLine(r.Engine))+"  ")
 	fmt.Fprintln(w, mdCell(fsLine(r.Engine)))
