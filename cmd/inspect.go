@@ -52,7 +52,11 @@ func NewInspectCmd(f *Factory) *cobra.Command {
 
 Filters use docker's syntax (--filter key=value, repeatable):
 ` + filterHelp() + `
-Sizes the engine did not compute show as N/A (-1 in JSON), never 0.`,
+Sizes the engine did not compute show as N/A (-1 in JSON), never 0.
+
+Several engines (repeat -H/--context, or --all-contexts): each engine's
+listing under its own heading; with --format json, one document whose
+engines[] hold each engine's listing or its error.`,
 		Example: `  dockctl inspect images --filter dangling=true
   dockctl inspect containers --filter status=exited --format json
   dockctl inspect volumes -q --filter dangling=true

@@ -61,6 +61,9 @@ skipped, never forced.
 
 Not on a terminal, prune refuses to delete without --yes.
 
+With several engines (repeat -H/--context, or --all-contexts) prune plans
+on each, a dry run only: deleting is decided one engine at a time.
+
 ` + exitCodesHelp,
 		Example: `  dockctl prune --dry-run
   dockctl prune --yes --all --older-than 7d --keep 'postgres:*'

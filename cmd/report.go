@@ -52,13 +52,20 @@ would free.
 
 report only reads: it sends no request that changes the engine.
 
+Several engines (repeat -H/--context, or --all-contexts): one section per
+engine, a table of the engines with an error row for each that failed, and
+totals over those that answered (an engine reached at two addresses counts
+once). Exit 1 only when every engine failed, or any did with --strict.
+
 ` + exitCodesHelp,
 		Example: `  dockctl report
   dockctl report -v --top 10
   dockctl report --by project
   dockctl report --format markdown >> "$GITHUB_STEP_SUMMARY"
   dockctl report --format html -o report.html
-  dockctl report --fail-if-usage-over 20GB`,
+  dockctl report --fail-if-usage-over 20GB
+  dockctl report --all-contexts
+  dockctl report -H unix:///var/run/docker.sock -H tcp://build-1:2376 --format json`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := opts.validate(f.Now()); err != nil {
