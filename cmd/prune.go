@@ -33,8 +33,10 @@ type PruneOptions struct {
 	KeepRecent, MaxRemove, Concurrency                      int
 	PlanOut, ApplyFile, LogFile, Format                     string
 	NoCache                                                 bool
+	Every                                                   string
 
 	policy prune.Policy
+	every  time.Duration
 }
 
 // NewPruneCmd builds `dockctl prune`.
@@ -61,6 +63,18 @@ skipped, never forced.
 
 Not on a terminal, prune refuses to delete without --yes.
 
+With --every DURATION prune is a long-lived housekeeping process: a round
+now, then one every DURATION from each round's start (an overrunning round
+is followed at once, never overlapped), each planned anew from what the
+engine holds then. Each round logs one line on stderr (time, round, status,
+the exit code a single run would have had, duration); --log keeps appending
+every removal. An unreachable engine is retried with backoff (1s, 2s, 4s…
+up to DURATION or 5m); other failures are logged and the next round runs on
+schedule. SIGTERM or Ctrl-C lets the running round finish its removals in
+flight, then exits 0. It needs --yes (or --dry-run), refuses --apply and
+--plan-out, and prints each round's output with a header line (--format
+json: one compact JSON document per line, JSON Lines).
+
 With several engines (repeat -H/--context, or --all-contexts) prune plans
 on each, a dry run only: deleting is decided one engine at a time.
 
@@ -69,9 +83,13 @@ on each, a dry run only: deleting is decided one engine at a time.
   dockctl prune --yes --all --older-than 7d --keep 'postgres:*'
   dockctl prune images --all --keep-recent 3 --dry-run
   dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
-  dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes`,
+  dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes
+  dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
 		ValidArgs: []string{"containers", "images", "volumes", "networks", "buildcache"},
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := opts.checkEvery(c); err != nil {
+				return err
+			}
 			if opts.ApplyFile != "" {
 				// A saved plan is applied as it was reviewed: flags that
 				// would change what it removes belong to the planning run.
@@ -84,6 +102,9 @@ on each, a dry run only: deleting is decided one engine at a time.
 			}
 			if err := opts.toPolicy(args, f); err != nil {
 				return err
+			}
+			if opts.every > 0 {
+				return runPruneEvery(c.Context(), f, opts)
 			}
 			return runPrune(c.Context(), f, opts)
 		},
@@ -111,6 +132,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.StringVar(&opts.LogFile, "log", "", "append one JSON line per removal or failure to FILE")
 	fl.StringVar(&opts.Format, "format", "table", "table, json or markdown")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	fl.StringVar(&opts.Every, "every", "", "keep running: a round now, then one every DURATION (24h, 7d; at least 1s), each planned anew, until SIGTERM; needs --yes or --dry-run")
 	return c
 }
 

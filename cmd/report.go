@@ -33,6 +33,8 @@ type ReportOptions struct {
 	scope                usage.Scope
 	failReclaimableBytes int64
 	failUsageBytes       int64
+	Every                string
+	every                time.Duration
 }
 
 // NewReportCmd builds `dockctl report`.
@@ -52,6 +54,15 @@ would free.
 
 report only reads: it sends no request that changes the engine.
 
+With --every DURATION report keeps running: a report now, then one every
+DURATION from each report's start, each read anew, each logged as one line
+on stderr (time, round, status, duration). Reports go to stdout with a
+header line before each; --format json writes one compact JSON document
+per line (JSON Lines, for log shippers); -o FILE is rewritten each round
+(html needs -o). An unreachable engine is retried with backoff (1s, 2s,
+4s… up to DURATION or 5m); a --fail-if-… gate that trips is logged and the
+next round runs. SIGTERM or Ctrl-C stops it after the running round: exit 0.
+
 Several engines (repeat -H/--context, or --all-contexts): one section per
 engine, a table of the engines with an error row for each that failed, and
 totals over those that answered (an engine reached at two addresses counts
@@ -64,12 +75,19 @@ once). Exit 1 only when every engine failed, or any did with --strict.
   dockctl report --format markdown >> "$GITHUB_STEP_SUMMARY"
   dockctl report --format html -o report.html
   dockctl report --fail-if-usage-over 20GB
+  dockctl report --every 1h --format json >> /var/log/dockctl-report.jsonl
   dockctl report --all-contexts
   dockctl report -H unix:///var/run/docker.sock -H tcp://build-1:2376 --format json`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := opts.validate(f.Now()); err != nil {
 				return err
+			}
+			if err := opts.checkEvery(c); err != nil {
+				return err
+			}
+			if opts.every > 0 {
+				return runReportEvery(c.Context(), f, opts)
 			}
 			return runReport(c.Context(), f, opts)
 		},
@@ -83,6 +101,7 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 	fl.StringVar(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB)")
 	fl.StringVar(&opts.FailIfUsage, "fail-if-usage-over", "", "exit 4 if docker uses more than SIZE in all")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	fl.StringVar(&opts.Every, "every", "", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
 	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
 	return c
 }

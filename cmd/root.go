@@ -42,7 +42,10 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil && ctx.Err() != nil {
+	if errors.Is(err, errStopped) {
+		// A scheduled run (--every) asked to stop has stopped: success.
+		err = nil
+	} else if err == nil && ctx.Err() != nil {
 		err = clierr.ErrInterrupted
 	}
 	if err == nil {

@@ -120,13 +120,17 @@ type Result struct {
 	Total int `json:"total"`
 }
 
+// ErrEngineGone is wrapped by Result.Err when the engine stopped answering
+// during the removals: callers that retry (scheduled runs) look for it.
+var ErrEngineGone = errors.New("the engine stopped answering")
+
 // Err maps the result to dockctl's errors: clierr.ErrInterrupted (wrapped)
 // when interrupted, a *clierr.PartialError when some removals failed, nil
 // otherwise.
 func (r Result) Err() error {
 	switch {
 	case r.EngineGone != "":
-		return fmt.Errorf("the engine stopped answering after %d of %d items (%s); run the same prune again to finish", len(r.Removed), r.Total, r.EngineGone)
+		return fmt.Errorf("%w after %d of %d items (%s); run the same prune again to finish", ErrEngineGone, len(r.Removed), r.Total, r.EngineGone)
 	case r.Interrupted:
 		return fmt.Errorf("prune stopped after %d of %d items: %w", len(r.Removed)+len(r.Failed), r.Total, clierr.ErrInterrupted)
 	case len(r.Failed) > 0:
