@@ -112,6 +112,7 @@ guards and exact dry runs.
 	for _, extra := range extraCommands {
 		root.AddCommand(extra(f))
 	}
+	registerCompletions(root, f)
 	return root
 }
 
