@@ -1,5 +1,5 @@
 # Convenience targets; README's two commands need none of them.
-.PHONY: build test ci bench bench-prune
+.PHONY: build test ci bench bench-prune docs
 
 build:
 	go build -o dockctl ./cmd/dockctl
@@ -17,3 +17,37 @@ bench:
 # Also dockctl prune --yes vs docker system prune -af on 500 removable objects.
 bench-prune:
 	go run ./bench -images 100 -containers 200 -volumes 200 -runs 5 -prune -prune-runs 3
+
+# Man pages (docs/man) and markdown (docs/cli) from the command tree; a test
+# fails while the checked-in copy is stale.
+docs:
+	go run ./internal/gendocs -out docs
+
+# The container image: the static binary on scratch (see Dockerfile and
+# README, "Container image and compose"). The binary is built for the
+# engine's architecture. The classic builder is the default because buildx
+# may be missing and nothing here needs BuildKit; DOCKER_BUILDKIT=1 in the
+# environment selects BuildKit. Override IMAGE, VERSION, DOCKER_BUILD_FLAGS.
+.PHONY: image demo
+IMAGE ?= dockctl:dev
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+ENGINE_ARCH ?= $(shell docker version --format '{{.Server.Arch}}' 2>/dev/null | grep . || go env GOARCH)
+DOCKER_BUILDKIT ?= 0
+
+image:
+	rm -rf .build/rootfs
+	install -d -m 1777 .build/rootfs/tmp
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(ENGINE_ARCH) go build -trimpath \
+		-ldflags '-s -w -X github.com/dockctl/dockctl/inspect.BuildVersion=$(VERSION)' \
+		-o .build/rootfs/dockctl ./cmd/dockctl
+	DOCKER_BUILDKIT=$(DOCKER_BUILDKIT) docker build $(DOCKER_BUILD_FLAGS) \
+		--build-arg VERSION='$(VERSION)' \
+		--build-arg REVISION="$$(git rev-parse HEAD 2>/dev/null)" \
+		--build-arg CREATED="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		-t '$(IMAGE)' .
+
+# The demo app's binary, which demo/Dockerfile copies; then
+# `docker compose --profile demo up -d --build`.
+demo:
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(ENGINE_ARCH) go build -trimpath -ldflags '-s -w' \
+		-o demo/.build/app ./demo/app
