@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,17 +63,7 @@ type completed struct {
 // scripts do, with dial standing for the engine.
 func completeCLI(t *testing.T, dial func(engine.Endpoint) (Engine, error), env map[string]string, args ...string) completed {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	home := t.TempDir()
-	f := NewFactory(strings.NewReader(""), &out, &errOut, func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		if k == "HOME" {
-			return home
-		}
-		return ""
-	})
+	f, out, errOut := testFactory(t, env)
 	var r completed
 	f.Dial = func(ep engine.Endpoint, _ engine.Env, _ time.Duration) (Engine, error) {
 		r.dialled = append(r.dialled, ep)
@@ -194,19 +182,6 @@ func TestCompletionDescribesKeepCandidates(t *testing.T) {
 		if !slices.Contains(r.lines, want) {
 			t.Errorf("lines %q lack %q", r.lines, want)
 		}
-	}
-}
-
-// writeDockerContext stores a context as the docker CLI does.
-func writeDockerContext(t *testing.T, cfg, name, host string) {
-	t.Helper()
-	dir := filepath.Join(cfg, "contexts", "meta", contextDir(name))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	meta := `{"Name":"` + name + `","Metadata":{},"Endpoints":{"docker":{"Host":"` + host + `"}}}`
-	if err := os.WriteFile(filepath.Join(dir, "meta.json"), []byte(meta), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 

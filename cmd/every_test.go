@@ -409,14 +409,7 @@ func everyCLI(t *testing.T, e *fake.Engine, stopAt int, args ...string) (code in
 	defer cancel()
 	clk = newFakeClock(t, cancel)
 	clk.stopAt = stopAt
-	var out, errOut bytes.Buffer
-	home := t.TempDir()
-	f := NewFactory(strings.NewReader(""), &out, &errOut, func(k string) string {
-		if k == "HOME" {
-			return home
-		}
-		return ""
-	})
+	f, out, errOut := testFactory(t, nil)
 	f.Now = clk.Now
 	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) {
 		dials++
@@ -610,14 +603,7 @@ func TestEveryDoesNotCacheAFailedClient(t *testing.T) {
 	defer cancel()
 	clk := newFakeClock(t, cancel)
 	clk.stopAt = 1
-	var out, errOut bytes.Buffer
-	home := t.TempDir()
-	f := NewFactory(strings.NewReader(""), &out, &errOut, func(k string) string {
-		if k == "HOME" {
-			return home
-		}
-		return ""
-	})
+	f, _, errOut := testFactory(t, nil)
 	f.Now = clk.Now
 	dials := 0
 	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) {

@@ -1,15 +1,10 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,18 +21,7 @@ import (
 // engines cannot be reached. It returns the hosts dialled too.
 func runFleetFake(t *testing.T, engines map[string]*fake.Engine, env map[string]string, args ...string) (int, string, string, []string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	home := t.TempDir()
-	f := NewFactory(strings.NewReader(""), &out, &errOut, func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		if k == "HOME" {
-			return home
-		}
-		return ""
-	})
-	f.Now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	f, out, errOut := testFactory(t, env)
 	dialled := make(chan string, 64)
 	f.Dial = func(ep engine.Endpoint, _ engine.Env, _ time.Duration) (Engine, error) {
 		dialled <- ep.Host
@@ -191,16 +175,8 @@ func TestFleetCountsAnEngineOnce(t *testing.T) {
 
 func TestAllContexts(t *testing.T) {
 	cfg := t.TempDir()
-	for name, host := range map[string]string{"build": "tcp://10.0.0.2:2375", "edge": "unix:///edge.sock"} {
-		dir := filepath.Join(cfg, "contexts", "meta", contextDir(name))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		meta := `{"Name":"` + name + `","Endpoints":{"docker":{"Host":"` + host + `"}}}`
-		if err := os.WriteFile(filepath.Join(dir, "meta.json"), []byte(meta), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeDockerContext(t, cfg, "build", "tcp://10.0.0.2:2375")
+	writeDockerContext(t, cfg, "edge", "unix:///edge.sock")
 	engines := map[string]*fake.Engine{"unix:///var/run/docker.sock": identified("D"), "unix:///edge.sock": identified("E")}
 	code, out, errOut, _ := runFleetFake(t, engines, map[string]string{"DOCKER_CONFIG": cfg}, "report", "--no-cache", "--format", "json", "--all-contexts")
 	if code != 0 {
@@ -221,12 +197,6 @@ func TestAllContexts(t *testing.T) {
 	if doc.Totals.Answered != 2 || doc.Totals.Failed != 1 {
 		t.Errorf("totals %+v", doc.Totals)
 	}
-}
-
-// contextDir is where the docker CLI stores a context: the sha256 of its name.
-func contextDir(name string) string {
-	sum := sha256.Sum256([]byte(name))
-	return hex.EncodeToString(sum[:])
 }
 
 // --parallel bounds the engines in flight; all of them are still asked.

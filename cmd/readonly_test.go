@@ -68,14 +68,7 @@ func fakeEngine() *fake.Engine {
 
 func runFake(t *testing.T, e *fake.Engine, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	f := NewFactory(strings.NewReader(""), &out, &errOut, func(k string) string {
-		if k == "HOME" {
-			return t.TempDir()
-		}
-		return ""
-	})
-	f.Now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	f, out, errOut := testFactory(t, nil)
 	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
 	code := Run(context.Background(), f, args)
 	return code, out.String(), errOut.String()
