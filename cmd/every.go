@@ -90,7 +90,7 @@ type everyRound struct {
 func runEvery(ctx context.Context, f *Factory, every time.Duration, what string, round func(context.Context, everyRound) error) error {
 	l := &everyLog{w: f.IO.ErrOut, now: f.Now, what: what}
 	l.line(kv("status", "started"), kv("every", every),
-		kv("msg", fmt.Sprintf("a round now, then one every %s; SIGTERM or Ctrl-C stops", shortDuration(every))))
+		kv("msg", fmt.Sprintf("a round now, then one every %s; SIGTERM or Ctrl-C stops", parse.FormatDuration(every))))
 	rounds := 0
 	for ctx.Err() == nil {
 		rounds++
@@ -445,7 +445,7 @@ func kv(key string, value any) string {
 	case time.Time:
 		s = v.Format(logTime)
 	case time.Duration:
-		s = shortDuration(v.Round(time.Millisecond))
+		s = parse.FormatDuration(v.Round(time.Millisecond))
 	default:
 		s = fmt.Sprint(v)
 	}
@@ -453,18 +453,6 @@ func kv(key string, value any) string {
 		s = strconv.Quote(s)
 	}
 	return key + "=" + s
-}
-
-// shortDuration is d without trailing zero units: 24h, 1h30m, 1m, 1.5s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func plural(n int, word string) string {

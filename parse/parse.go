@@ -10,6 +10,23 @@ import (
 	"github.com/dustin/go-humanize"
 )
 
+// FormatDuration writes an age the way users give it, so that Duration
+// reads it back: 24h, 7d, 90m as 1h30m, 45s; no trailing zero units.
+func FormatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d > day && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // Duration reads a Go duration extended with d (24h) and w (7d) units, as
 // users write retention ages: "90m", "24h", "7d", "1w2d", "1.5d".
 // Negative durations are refused: an age is never negative.

@@ -126,3 +126,25 @@ func TestUntil(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatDurationRoundTrips(t *testing.T) {
+	const day = 24 * time.Hour
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{day, "24h"}, {7 * day, "7d"}, {90 * time.Minute, "1h30m"}, {2 * time.Hour, "2h"},
+		{45 * time.Second, "45s"}, {time.Minute, "1m"}, {1500 * time.Millisecond, "1.5s"}, {36 * time.Hour, "36h"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := FormatDuration(tt.d)
+			if got != tt.want {
+				t.Errorf("FormatDuration(%v) = %q, want %q", tt.d, got, tt.want)
+			}
+			if back, err := Duration(got); err != nil || back != tt.d {
+				t.Errorf("Duration(%q) = %v, %v; want %v", got, back, err, tt.d)
+			}
+		})
+	}
+}

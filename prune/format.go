@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dockctl/dockctl/parse"
 )
 
 // fmtBytes writes a byte count as docker does (decimal units, 3
@@ -27,22 +29,6 @@ func fmtBytes(n int64) string {
 func fmtPercent(p float64) string {
 	s := strconv.FormatFloat(p, 'f', 1, 64)
 	return strings.TrimSuffix(s, ".0") + "%"
-}
-
-// fmtDuration writes an age the way users give it: 24h, 7d, 90m, 1h30m.
-func fmtDuration(d time.Duration) string {
-	const day = 24 * time.Hour
-	if d > day && d%day == 0 {
-		return fmt.Sprintf("%dd", d/day)
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // shortID is the 12-digit id docker shows.
@@ -70,4 +56,4 @@ func usedBy(names []string) string {
 }
 
 // younger is the OlderThan reason.
-func youngerReason(d time.Duration) string { return "younger than " + fmtDuration(d) }
+func youngerReason(d time.Duration) string { return "younger than " + parse.FormatDuration(d) }

@@ -838,8 +838,7 @@ func TestFormat(t *testing.T) {
 		{fmtBytes(0), "0B"}, {fmtBytes(999), "999B"}, {fmtBytes(1500), "1.5kB"}, {fmtBytes(9_100_000_000), "9.1GB"},
 		{fmtBytes(-1), "size unknown"},
 		{fmtPercent(85), "85%"}, {fmtPercent(84.63), "84.6%"},
-		{fmtDuration(day), "24h"}, {fmtDuration(7 * day), "7d"}, {fmtDuration(90 * time.Minute), "1h30m"}, {fmtDuration(2 * time.Hour), "2h"},
-		{fmtDuration(45 * time.Second), "45s"},
+		{youngerReason(7 * day), "younger than 7d"},
 		{shortID("sha256:0123456789abcdef"), "0123456789ab"},
 		{usedBy([]string{"a", "b", "c", "d", "e"}), "used by containers a, b, c and 2 more"},
 	} {

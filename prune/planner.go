@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/parse"
 )
 
 // planner holds one BuildPlan run's state.
@@ -476,7 +477,7 @@ func (pl *planner) keepBuildCache(r inspect.BuildCacheRecord) string {
 	}
 	if !r.LastUsed.IsZero() {
 		if pl.younger(r.LastUsed) {
-			return "last used less than " + fmtDuration(pl.pol.OlderThan) + " ago"
+			return "last used less than " + parse.FormatDuration(pl.pol.OlderThan) + " ago"
 		}
 	} else if pl.younger(r.Created) {
 		return youngerReason(pl.pol.OlderThan)
