@@ -57,6 +57,11 @@ func (e *ThresholdError) Error() string { return e.Reason }
 // ErrInterrupted is returned when the user pressed Ctrl-C (SIGINT/SIGTERM).
 var ErrInterrupted = errors.New("interrupted")
 
+// ErrStopped is returned by a long-lived run (--every) that was asked to
+// stop (SIGTERM, Ctrl-C) and has stopped: it did what it was asked, so it
+// exits 0, and no error line is printed.
+var ErrStopped = errors.New("scheduled run stopped on request")
+
 // Code maps an error to dockctl's exit code.
 func Code(err error) int {
 	var (
@@ -65,7 +70,7 @@ func Code(err error) int {
 		t *ThresholdError
 	)
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, ErrStopped):
 		return ExitOK
 	case errors.As(err, &u):
 		return ExitUsage

@@ -19,6 +19,7 @@ func TestCode(t *testing.T) {
 		{"partial", &PartialError{Failed: 1, Total: 3}, ExitPartial},
 		{"threshold", &ThresholdError{Reason: "too big"}, ExitThreshold},
 		{"interrupted", fmt.Errorf("stopped: %w", ErrInterrupted), ExitInterrupted},
+		{"a scheduled run asked to stop", fmt.Errorf("after 3 rounds: %w", ErrStopped), ExitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,9 +8,11 @@ package cmd
 // on stderr; stdout carries each round's output (JSON Lines for --format
 // json). An unreachable engine is retried with exponential backoff; other
 // failures are logged and the next round runs on schedule. SIGTERM or
-// Ctrl-C ends the loop after the running round has handled the
-// interruption itself (prune finishes its removals in flight): the process
-// was asked to stop and did, so it exits 0.
+// Ctrl-C cancels the running round, which handles it as a single run would
+// (prune hands out no new removal and completes those in flight; a report
+// is dropped), and ends the loop: the process was asked to stop and did, so
+// it exits 0. A round is cut short rather than finished because whoever
+// sends SIGTERM (docker stop, systemd) sends SIGKILL a few seconds later.
 
 import (
 	"bytes"
@@ -50,12 +52,6 @@ const (
 	backoffJitter = 0.2
 )
 
-// errStopped is what a scheduled run returns once it was asked to stop
-// (SIGTERM, Ctrl-C) and has stopped: a housekeeping process told to stop
-// has done nothing wrong, so Run maps it to success (exit 0), not to the
-// interruption (130) of a single run.
-var errStopped = errors.New("scheduled run stopped on request")
-
 // The loop's clock, replaced by tests so that nothing really waits.
 var (
 	// everySleep waits d or until ctx is done (then it returns ctx.Err()).
@@ -86,7 +82,7 @@ type everyRound struct {
 // runEvery runs round now, then every `every` after the start of the
 // previous round, until ctx is cancelled; it logs each round on stderr.
 // what names the command in the log ("prune", "report"). It returns
-// errStopped: the loop only ends when it is asked to.
+// clierr.ErrStopped: the loop only ends when it is asked to.
 func runEvery(ctx context.Context, f *Factory, every time.Duration, what string, round func(context.Context, everyRound) error) error {
 	l := &everyLog{w: f.IO.ErrOut, now: f.Now, what: what}
 	l.line(kv("status", "started"), kv("every", every),
@@ -105,7 +101,7 @@ func runEvery(ctx context.Context, f *Factory, every time.Duration, what string,
 		}
 	}
 	l.line(kv("status", "stopped"), kv("rounds", rounds), kv("msg", "stopping after "+plural(rounds, "round")))
-	return errStopped
+	return clierr.ErrStopped
 }
 
 // runRound runs round n, retrying it with backoff while the engine is

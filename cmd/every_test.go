@@ -248,8 +248,8 @@ func TestRunEverySchedule(t *testing.T) {
 				}
 				return s.err
 			})
-			if !errors.Is(err, errStopped) {
-				t.Fatalf("runEvery returned %v, want errStopped", err)
+			if !errors.Is(err, clierr.ErrStopped) {
+				t.Fatalf("runEvery returned %v, want clierr.ErrStopped", err)
 			}
 			if fmt.Sprint(starts) != fmt.Sprint(tt.starts) {
 				t.Errorf("attempts started at %v, want %v", starts, tt.starts)
@@ -332,8 +332,8 @@ func TestRunEveryStops(t *testing.T) {
 				}
 				return tt.steps[n-1]
 			})
-			if !errors.Is(err, errStopped) {
-				t.Fatalf("runEvery returned %v, want errStopped", err)
+			if !errors.Is(err, clierr.ErrStopped) {
+				t.Fatalf("runEvery returned %v, want clierr.ErrStopped", err)
 			}
 			lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
 			checkLogLines(t, lines, []string{tt.log})
@@ -430,8 +430,8 @@ func everyCLI(t *testing.T, e *fake.Engine, stopAt int, args ...string) (code in
 // final line.
 func wantStopped(t *testing.T, code int, stderr string, rounds int) {
 	t.Helper()
-	if code == clierr.ExitInterrupted && strings.Contains(stderr, errStopped.Error()) {
-		t.Fatalf("exit 130: cmd.Run does not map errStopped to exit 0 (see errStopped in every.go); stderr:\n%s", stderr)
+	if code == clierr.ExitInterrupted && strings.Contains(stderr, clierr.ErrStopped.Error()) {
+		t.Fatalf("exit 130: cmd.Run does not map clierr.ErrStopped to exit 0 (see clierr.ErrStopped in every.go); stderr:\n%s", stderr)
 	}
 	if code != 0 {
 		t.Fatalf("exit %d, want 0 (a scheduled run asked to stop has done nothing wrong); stderr:\n%s", code, stderr)
@@ -670,5 +670,38 @@ func TestWriteJSONLines(t *testing.T) {
 	b.Reset()
 	if err := writeJSONLines(&b, []byte("not json\n")); err != nil || b.String() != "not json\n" {
 		t.Errorf("non-JSON output: %q, %v", b.String(), err)
+	}
+}
+
+// SIGTERM in the middle of a report round drops that round: nothing on
+// stdout for it, the round logged as interrupted, exit 0.
+func TestReportEverySIGTERMDropsTheRound(t *testing.T) {
+	e := fakeEngine()
+	started := make(chan struct{})
+	e.DiskUsageFn = func(ctx context.Context, o types.DiskUsageOptions) (types.DiskUsage, error) {
+		close(started)
+		<-ctx.Done() // the engine is slow; SIGTERM comes first
+		return types.DiskUsage{}, fmt.Errorf("reading disk usage: %w", ctx.Err())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f, out, errOut := testFactory(t, nil)
+	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, f, []string{"report", "--every", "1h", "--no-cache", "--format", "json"}) }()
+	<-started
+	cancel()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scheduled report did not stop")
+	}
+	wantStopped(t, code, errOut.String(), 1)
+	if out.Len() != 0 {
+		t.Errorf("a dropped round wrote stdout: %q", out.String())
+	}
+	if !strings.Contains(errOut.String(), "round=1 status=interrupted") {
+		t.Errorf("round 1 not logged as interrupted:\n%s", errOut.String())
 	}
 }

@@ -124,6 +124,9 @@ func (f *Factory) validateGlobal() error {
 			return err
 		}
 		for _, t := range targets {
+			if t.Discovered {
+				continue // a context that does not resolve is an error row
+			}
 			if _, err := engine.Resolve(t.Options, f.Env); err != nil {
 				return err
 			}
@@ -157,6 +160,10 @@ func (f *Factory) Fleet() bool {
 type Target struct {
 	Name    string
 	Options engine.Options
+	// Discovered is set for the contexts --all-contexts found (rather than
+	// the user typed): one that does not resolve (an ssh:// endpoint, a
+	// broken meta.json) is that engine's error, not a usage error.
+	Discovered bool
 }
 
 // Targets lists the engines of a fleet run in command-line order: each -H,
@@ -165,19 +172,19 @@ type Target struct {
 func (f *Factory) Targets() ([]Target, error) {
 	var out []Target
 	seen := map[string]bool{}
-	add := func(name string, o engine.Options) {
+	add := func(name string, o engine.Options, discovered bool) {
 		if seen[name] {
 			return
 		}
 		seen[name] = true
 		o.Timeout = f.Conn.Timeout
-		out = append(out, Target{Name: name, Options: o})
+		out = append(out, Target{Name: name, Options: o, Discovered: discovered})
 	}
 	for _, h := range f.Hosts {
-		add(h, engine.Options{Host: h})
+		add(h, engine.Options{Host: h}, false)
 	}
 	for _, c := range f.Contexts {
-		add(c, engine.Options{Context: c})
+		add(c, engine.Options{Context: c}, false)
 	}
 	if f.AllContexts {
 		names, err := engine.ContextNames(f.Env)
@@ -185,7 +192,7 @@ func (f *Factory) Targets() ([]Target, error) {
 			return nil, err
 		}
 		for _, c := range names {
-			add(c, engine.Options{Context: c})
+			add(c, engine.Options{Context: c}, true)
 		}
 	}
 	return out, nil

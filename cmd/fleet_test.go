@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +91,8 @@ func TestFleetRuns(t *testing.T) {
 		{name: "prune --plan-out", engines: two(), args: []string{"prune", "--dry-run", "--plan-out", "p.json", "-H", a, "-H", b}, code: 2, stderr: "--plan-out", noStdout: true},
 		{name: "version is one engine", engines: two(), args: []string{"version", "-H", a, "-H", b}, code: 2, stderr: "runs on one engine", noStdout: true},
 		{name: "html is one engine", engines: two(), args: []string{"report", "--format", "html", "-H", a, "-H", b}, code: 2, stderr: "--format", noStdout: true},
+		{name: "inspect -q", engines: two(), args: []string{"inspect", "images", "-q", "-H", a, "-H", b}, code: 2, stderr: "--quiet", noStdout: true},
+		{name: "inspect -q --format json", engines: two(), args: []string{"inspect", "images", "-q", "--format", "json", "-H", a, "-H", b}, code: 2, stderr: "--quiet", noStdout: true},
 		{name: "bad --parallel", engines: two(), args: []string{"report", "--parallel", "0", "-H", a, "-H", b}, code: 2, stderr: "--parallel", noStdout: true},
 		{name: "bad host among several", engines: two(), args: []string{"report", "-H", a, "-H", "ftp://x"}, code: 2, stderr: "ftp://x", noStdout: true},
 	}
@@ -177,6 +181,7 @@ func TestAllContexts(t *testing.T) {
 	cfg := t.TempDir()
 	writeDockerContext(t, cfg, "build", "tcp://10.0.0.2:2375")
 	writeDockerContext(t, cfg, "edge", "unix:///edge.sock")
+	writeDockerContext(t, cfg, "remote", "ssh://me@remote")
 	engines := map[string]*fake.Engine{"unix:///var/run/docker.sock": identified("D"), "unix:///edge.sock": identified("E")}
 	code, out, errOut, _ := runFleetFake(t, engines, map[string]string{"DOCKER_CONFIG": cfg}, "report", "--no-cache", "--format", "json", "--all-contexts")
 	if code != 0 {
@@ -190,12 +195,21 @@ func TestAllContexts(t *testing.T) {
 	for _, e := range doc.Engines {
 		names = append(names, e.Name+"="+e.Host)
 	}
-	want := "default=unix:///var/run/docker.sock build=tcp://10.0.0.2:2375 edge=unix:///edge.sock"
+	want := "default=unix:///var/run/docker.sock build=tcp://10.0.0.2:2375 edge=unix:///edge.sock remote="
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("engines %s, want %s", got, want)
 	}
-	if doc.Totals.Answered != 2 || doc.Totals.Failed != 1 {
-		t.Errorf("totals %+v", doc.Totals)
+	// A found context that cannot be used (ssh://) is its engine's error
+	// row; the others still report.
+	if doc.Totals.Answered != 2 || doc.Totals.Failed != 2 || !strings.Contains(doc.Engines[3].Error, "ssh://") {
+		t.Errorf("totals %+v, remote's error %q", doc.Totals, doc.Engines[3].Error)
+	}
+	// Typed by the user, the same context fails the command before any engine
+	// is asked, as it does alone (exit 1: the context exists, dockctl cannot
+	// use it).
+	code, out, errOut, dialled := runFleetFake(t, engines, map[string]string{"DOCKER_CONFIG": cfg}, "report", "--context", "remote", "--context", "edge")
+	if code != 1 || out != "" || len(dialled) != 0 || !strings.Contains(errOut, "ssh://") {
+		t.Errorf("typed ssh context: exit %d, stdout %q, dialled %v, stderr %s", code, out, dialled, errOut)
 	}
 }
 
@@ -232,6 +246,90 @@ func TestFleetParallelBound(t *testing.T) {
 			}
 			if calls != 6 || peak > parallel {
 				t.Errorf("calls %d, peak in flight %d, want 6 calls and at most %d at once", calls, peak, parallel)
+			}
+		})
+	}
+}
+
+// Each engine of a fleet prune plans against its own filesystem: the
+// watermarks of one are never computed from another's disk (the engines
+// run at once and share the command's options).
+func TestFleetPruneBudgetPerEngine(t *testing.T) {
+	rooted := func(id, root string) *fake.Engine {
+		e := identified(id)
+		info := e.InfoFn
+		e.InfoFn = func(ctx context.Context) (system.Info, error) {
+			i, err := info(ctx)
+			i.DockerRootDir = root
+			return i, err
+		}
+		return e
+	}
+	const a, b = "unix:///a.sock", "unix:///b.sock"
+	roots := map[string]string{a: "/", b: "/dev/shm"}
+	args := []string{"prune", "--dry-run", "--no-cache", "--all", "--high-watermark", "1%", "--low-watermark", "0%", "--format", "json"}
+	trigger := func(out string) int64 {
+		var doc struct {
+			Budget struct {
+				TriggerBytes int64 `json:"trigger_bytes"`
+			} `json:"budget"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return doc.Budget.TriggerBytes
+	}
+	alone := map[string]int64{}
+	for host, root := range roots {
+		code, out, errOut, _ := runFleetFake(t, map[string]*fake.Engine{host: rooted(host, root)}, nil, append(args, "-H", host)...)
+		if code != 0 {
+			t.Fatalf("%s alone: exit %d: %s", host, code, errOut)
+		}
+		alone[host] = trigger(out)
+	}
+	if alone[a] == alone[b] {
+		t.Skipf("SKIPPED: / and /dev/shm have the same size here (%d bytes): nothing tells the engines apart", alone[a])
+	}
+	for range 5 {
+		code, out, errOut, _ := runFleetFake(t, map[string]*fake.Engine{a: rooted("A", roots[a]), b: rooted("B", roots[b])}, nil, append(args, "-H", a, "-H", b)...)
+		if code != 0 {
+			t.Fatalf("fleet: exit %d: %s", code, errOut)
+		}
+		var doc fleetJSON
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range doc.Engines {
+			if got := trigger(string(e.Report)); got != alone[e.Name] {
+				t.Fatalf("engine %s planned with a trigger of %d bytes, alone %d: another engine's filesystem", e.Name, got, alone[e.Name])
+			}
+		}
+	}
+}
+
+// report -o replaces the file whole (a temporary file renamed over it) and
+// leaves nothing else in its folder; one engine or several.
+func TestReportOutputReplacesTheFile(t *testing.T) {
+	for _, hosts := range [][]string{{"-H", "unix:///a.sock"}, {"-H", "unix:///a.sock", "-H", "unix:///b.sock"}} {
+		t.Run(fmt.Sprint(len(hosts)/2), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "report.json")
+			if err := os.WriteFile(path, []byte("old report"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			engines := map[string]*fake.Engine{"unix:///a.sock": identified("A"), "unix:///b.sock": identified("B")}
+			code, out, errOut, _ := runFleetFake(t, engines, nil, append([]string{"report", "--no-cache", "--format", "json", "-o", path}, hosts...)...)
+			if code != 0 || out != "" {
+				t.Fatalf("exit %d, stdout %q: %s", code, out, errOut)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil || !json.Valid(b) {
+				t.Fatalf("report file: %v, %q", err, b)
+			}
+			st, _ := os.Stat(path)
+			entries, _ := os.ReadDir(dir)
+			if st.Mode().Perm() != 0o644 || len(entries) != 1 {
+				t.Errorf("mode %v, %d entries in the folder (a temporary file left?)", st.Mode().Perm(), len(entries))
 			}
 		})
 	}

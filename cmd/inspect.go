@@ -94,6 +94,11 @@ engines[] hold each engine's listing or its error.`,
 
 func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 	if f.Fleet() {
+		if opts.Quiet {
+			// Bare ids of several engines in one list could be fed to a
+			// removal on the wrong engine.
+			return clierr.Usage("--quiet", "true", "lists the ids of one engine: give one --host or --context")
+		}
 		return runFleetSections(ctx, f, "inspect "+string(opts.Kind), opts.Format, func(ctx context.Context, sub *Factory) error {
 			return runInspect(ctx, sub, opts)
 		})

@@ -70,8 +70,8 @@ engine holds then. Each round logs one line on stderr (time, round, status,
 the exit code a single run would have had, duration); --log keeps appending
 every removal. An unreachable engine is retried with backoff (1s, 2s, 4s…
 up to DURATION or 5m); other failures are logged and the next round runs on
-schedule. SIGTERM or Ctrl-C lets the running round finish its removals in
-flight, then exits 0. It needs --yes (or --dry-run), refuses --apply and
+schedule. SIGTERM or Ctrl-C cuts the running round short (no new removal;
+those in flight complete), then exits 0. It needs --yes (or --dry-run), refuses --apply and
 --plan-out, and prints each round's output with a header line (--format
 json: one compact JSON document per line, JSON Lines).
 
@@ -266,6 +266,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 
 	var plan prune.Plan
 	var before int64 = -1
+	pol := opts.policy
 	if opts.ApplyFile != "" {
 		fh, err := os.Open(opts.ApplyFile)
 		if err != nil {
@@ -281,12 +282,13 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			before = inv.DockerBytes()
 		}
 	} else {
-		inv, err := collectForPrune(ctx, f, eng, opts)
+		var inv *inspect.Inventory
+		inv, pol, err = collectForPrune(ctx, f, eng, opts)
 		if err != nil {
 			return err
 		}
 		before = inv.DockerBytes()
-		plan = prune.BuildPlan(inv, opts.policy, f.Now())
+		plan = prune.BuildPlan(inv, pol, f.Now())
 		if opts.PlanOut != "" {
 			var buf bytes.Buffer
 			if err := report.RenderPrune(&buf, plan, nil, report.PruneOptions{Format: "json"}); err != nil {
@@ -300,7 +302,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	if opts.DryRun {
 		return report.RenderPrune(f.IO.Out, plan, nil, ro)
 	}
-	if err := plan.Check(opts.policy); err != nil {
+	if err := plan.Check(pol); err != nil {
 		var le *prune.LimitError
 		if errors.As(err, &le) {
 			if rerr := report.RenderPrune(f.IO.Out, plan, nil, ro); rerr != nil {
@@ -355,32 +357,35 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 
 // collectForPrune reads what the planner needs: every kind (containers
 // decide what is in use), image layers for exact bytes, last tag times and
-// the filesystem for budget mode.
-func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (*inspect.Inventory, error) {
-	p := &opts.policy
+// the filesystem for budget mode. The policy it returns is opts.policy
+// with this engine's filesystem: opts is shared by the engines of a fleet
+// run and by the rounds of a scheduled one, so it is never written here.
+func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
+	pol := opts.policy
+	p := &pol
 	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now())
 	if err != nil {
-		return nil, err
+		return nil, pol, err
 	}
 	cache := f.layerCache(opts.NoCache)
 	budget := p.TargetUsage > 0 || p.HighWatermark > 0
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache, TagTimes: budget || p.OlderThan > 0}); err != nil {
-		return nil, err
+		return nil, pol, err
 	}
 	if p.HighWatermark > 0 {
 		_, ep, _ := f.Engine()
 		info, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
 		if err != nil {
-			return nil, err
+			return nil, pol, err
 		}
 		if info.FSSizeBytes < 0 {
-			return nil, fmt.Errorf("--high-watermark needs the Docker root filesystem, which is not on this machine (use --target-usage)")
+			return nil, pol, fmt.Errorf("--high-watermark needs the Docker root filesystem, which is not on this machine (use --target-usage)")
 		}
 		// df's Use% is used/(used+available): blocks reserved for root
 		// count in neither.
 		p.FS = prune.FS{SizeBytes: info.FSUsedBytes + info.FSFreeBytes, FreeBytes: info.FSFreeBytes}
 	}
-	return inv, nil
+	return inv, pol, nil
 }
 
 // confirm shows the plan's summary on stderr and asks on the terminal.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,7 +62,8 @@ header line before each; --format json writes one compact JSON document
 per line (JSON Lines, for log shippers); -o FILE is rewritten each round
 (html needs -o). An unreachable engine is retried with backoff (1s, 2s,
 4s… up to DURATION or 5m); a --fail-if-… gate that trips is logged and the
-next round runs. SIGTERM or Ctrl-C stops it after the running round: exit 0.
+next round runs. SIGTERM or Ctrl-C stops it (a report in progress is
+dropped): exit 0.
 
 Several engines (repeat -H/--context, or --all-contexts): one section per
 engine, a table of the engines with an error row for each that failed, and
@@ -208,8 +210,10 @@ func reportOptions(f *Factory, opts *ReportOptions) (report.ReportOptions, error
 	return ro, nil
 }
 
-// writeReport renders to stdout, or to --output (written whole, only once
-// rendering succeeded).
+// writeReport renders to stdout, or to --output: written whole, once
+// rendering succeeded, into a temporary file renamed over the old one, so
+// that whoever reads the file (a web server, a dashboard, while --every
+// rewrites it each round) never sees half a report.
 func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) error {
 	if opts.Output == "" {
 		return render(f.IO.Out)
@@ -218,7 +222,22 @@ func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) 
 	if err := render(&buf); err != nil {
 		return err
 	}
-	if err := os.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(opts.Output), "."+filepath.Base(opts.Output)+".*")
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	_, err = tmp.Write(buf.Bytes())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), opts.Output)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil

@@ -42,13 +42,10 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if errors.Is(err, errStopped) {
-		// A scheduled run (--every) asked to stop has stopped: success.
-		err = nil
-	} else if err == nil && ctx.Err() != nil {
+	if err == nil && ctx.Err() != nil {
 		err = clierr.ErrInterrupted
 	}
-	if err == nil {
+	if clierr.Code(err) == clierr.ExitOK {
 		return clierr.ExitOK
 	}
 	if strings.HasPrefix(err.Error(), "unknown command") {
@@ -96,8 +93,8 @@ guards and exact dry runs.
 		return flagError(err)
 	})
 	pf := root.PersistentFlags()
-	pf.StringArrayVarP(&f.Hosts, "host", "H", nil, "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts; repeat for a fleet run")
-	pf.StringArrayVar(&f.Contexts, "context", nil, "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT; repeat for a fleet run")
+	pf.StringArrayVarP(&f.Hosts, "host", "H", nil, "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts; more than one -H/--context in all is a fleet run")
+	pf.StringArrayVar(&f.Contexts, "context", nil, "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT; more than one -H/--context in all is a fleet run")
 	pf.BoolVar(&f.AllContexts, "all-contexts", false, "fleet run over every docker context (report, inspect, prune --dry-run)")
 	pf.BoolVar(&f.Strict, "strict", false, "in a fleet run, fail (exit 1) when any engine fails, not only when all do")
 	pf.IntVar(&f.Parallel, "parallel", DefaultParallel, "in a fleet run, query at most N engines at once")

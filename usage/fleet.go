@@ -12,7 +12,8 @@ type FleetEngine struct {
 	Report *Report `json:"report,omitempty"`
 	Error  string  `json:"error,omitempty"`
 	// SameEngineAs names an earlier engine of the fleet that this one is
-	// (same engine ID, reached at another address); it is counted once.
+	// (same engine ID and name, reached at another address); it is counted
+	// once.
 	SameEngineAs string `json:"same_engine_as,omitempty"`
 }
 
@@ -53,7 +54,10 @@ func NewFleet(engines []FleetEngine) Fleet {
 			continue
 		}
 		t.Answered++
+		// The name (the engine host's) goes with the ID: machines cloned
+		// from one disk image share the engine ID but not their hostname.
 		if id := e.Report.Engine.ID; id != "" {
+			id += "\x00" + e.Report.Engine.Name
 			if first, ok := firstByID[id]; ok {
 				e.SameEngineAs = first
 				t.Duplicates++

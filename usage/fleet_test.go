@@ -15,6 +15,11 @@ func fleetReport(id string, images, containers int64) *Report {
 	return r
 }
 
+func named(r *Report, name string) *Report {
+	r.Engine.Name = name
+	return r
+}
+
 func TestNewFleet(t *testing.T) {
 	tests := []struct {
 		name                                   string
@@ -43,6 +48,14 @@ func TestNewFleet(t *testing.T) {
 			},
 			answered: 3, duplicates: 1, total: 4040, fullCleanup: 2040, images: 4000, containers: 40,
 			same: map[int]string{1: "socket"},
+		},
+		{
+			name: "a cloned machine (same engine ID, another name) is another engine",
+			engines: []FleetEngine{
+				{Name: "vm-1", Report: named(fleetReport("A", 1000, 10), "vm-1")},
+				{Name: "vm-2", Report: named(fleetReport("A", 1000, 10), "vm-2")},
+			},
+			answered: 2, total: 2020, fullCleanup: 1020, images: 2000, containers: 20,
 		},
 		{
 			name:     "engines without an ID are never merged",
