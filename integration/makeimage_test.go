@@ -73,6 +73,14 @@ func TestMakeImage(t *testing.T) {
 	}
 	t.Logf("make image: %v", time.Since(start).Round(time.Millisecond))
 
+	// make demo stages the binary demo/Dockerfile copies (the compose
+	// demo's build context, which TestComposeDemo builds and runs).
+	if _, _, err := tryTool(buildTimeout, clone, env, makeTool, "demo"); err != nil {
+		t.Errorf("make demo on a fresh copy of the repository: %v", err)
+	} else if b, err := os.ReadFile(filepath.Join(clone, "demo", ".build", "app")); err != nil || len(b) < 4 || string(b[:4]) != "\x7fELF" {
+		t.Errorf("make demo did not leave an executable at demo/.build/app (%v)", err)
+	}
+
 	name := objName("make-image")
 	args := []string{"run", "--rm", "--name", name}
 	for _, k := range sortedKeys(labels) {
