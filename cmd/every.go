@@ -85,8 +85,15 @@ type everyRound struct {
 // clierr.ErrStopped: the loop only ends when it is asked to.
 func runEvery(ctx context.Context, f *Factory, every time.Duration, what string, round func(context.Context, everyRound) error) error {
 	l := &everyLog{w: f.IO.ErrOut, now: f.Now, what: what}
-	l.line(kv("status", "started"), kv("every", every),
-		kv("msg", fmt.Sprintf("a round now, then one every %s; SIGTERM or Ctrl-C stops", parse.FormatDuration(every))))
+	started := []string{kv("status", "started"), kv("every", every),
+		kv("msg", fmt.Sprintf("a round now, then one every %s; SIGTERM or Ctrl-C stops", parse.FormatDuration(every)))}
+	// What a scheduled run stands for (crontab), unless --no-explain.
+	if ex, err := f.explained("schedule"); err == nil {
+		for _, e := range ex.Entries {
+			started = append(started, kv("explain", e.Line(ex.Lang)))
+		}
+	}
+	l.line(started...)
 	rounds := 0
 	for ctx.Err() == nil {
 		rounds++

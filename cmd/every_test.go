@@ -705,3 +705,25 @@ func TestReportEverySIGTERMDropsTheRound(t *testing.T) {
 		t.Errorf("round 1 not logged as interrupted:\n%s", errOut.String())
 	}
 }
+
+// The first line of a scheduled run says what it stands for (crontab, with
+// the document's explanation), unless --no-explain.
+func TestEveryStartLineExplains(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"report", "--every", "1h", "--no-cache", "--format", "json", "--lang", "both"}, true},
+		{[]string{"report", "--every", "1h", "--no-cache", "--format", "json", "--no-explain"}, false},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr, _, _ := everyCLI(t, fakeEngine(), 1, tt.args...)
+			wantStopped(t, code, stderr, 2)
+			first := strings.SplitN(stderr, "\n", 2)[0]
+			has := strings.Contains(first, `explain="≈ crontab — 设置定时任务 (set up scheduled tasks)"`)
+			if has != tt.want {
+				t.Errorf("start line %q: explanation present %v, want %v", first, has, tt.want)
+			}
+		})
+	}
+}
