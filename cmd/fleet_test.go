@@ -41,12 +41,18 @@ func runFleetFake(t *testing.T, engines map[string]*fake.Engine, env map[string]
 	return code, out.String(), errOut.String(), hosts
 }
 
-func identified(id string) *fake.Engine {
-	e := fakeEngine()
+// identified is the fake engine answering /info with its ID (and, when
+// root is given, that Docker root dir).
+func identified(id string) *fake.Engine { return withInfo(fakeEngine(), id, "") }
+
+func withInfo(e *fake.Engine, id, root string) *fake.Engine {
 	info := e.InfoFn
 	e.InfoFn = func(ctx context.Context) (system.Info, error) {
 		i, err := info(ctx)
 		i.ID = id
+		if root != "" {
+			i.DockerRootDir = root
+		}
 		return i, err
 	}
 	return e
@@ -255,16 +261,7 @@ func TestFleetParallelBound(t *testing.T) {
 // watermarks of one are never computed from another's disk (the engines
 // run at once and share the command's options).
 func TestFleetPruneBudgetPerEngine(t *testing.T) {
-	rooted := func(id, root string) *fake.Engine {
-		e := identified(id)
-		info := e.InfoFn
-		e.InfoFn = func(ctx context.Context) (system.Info, error) {
-			i, err := info(ctx)
-			i.DockerRootDir = root
-			return i, err
-		}
-		return e
-	}
+	rooted := func(id, root string) *fake.Engine { return withInfo(fakeEngine(), id, root) }
 	const a, b = "unix:///a.sock", "unix:///b.sock"
 	roots := map[string]string{a: "/", b: "/dev/shm"}
 	args := []string{"prune", "--dry-run", "--no-cache", "--all", "--high-watermark", "1%", "--low-watermark", "0%", "--format", "json"}

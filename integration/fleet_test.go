@@ -52,6 +52,20 @@ func startTCPForwarder(t *testing.T) string {
 	return "tcp://" + l.Addr().String()
 }
 
+// dockctlJSON runs dockctl, wants exit 0, and decodes its stdout into doc;
+// it returns stderr.
+func dockctlJSON(t *testing.T, doc any, args ...string) string {
+	t.Helper()
+	out, errOut, code := runDockctl(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if err := json.Unmarshal([]byte(out), doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, out)
+	}
+	return errOut
+}
+
 // deadEndpoint is a 127.0.0.1 address nothing listens on: a port that was
 // free a moment ago.
 func deadEndpoint(t *testing.T) string {
@@ -78,10 +92,6 @@ func TestFleetReport(t *testing.T) {
 	hosts := []string{"-H", socket, "-H", tcp, "-H", dead}
 
 	args := append(append([]string{"report", "--no-cache", "--timeout", "20s", "--format", "json"}, hosts...), scope...)
-	out, errOut, code := runDockctl(t, args...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
 	var doc struct {
 		Schema  string `json:"schema"`
 		Engines []struct {
@@ -105,9 +115,7 @@ func TestFleetReport(t *testing.T) {
 			TotalBytes                   int64 `json:"total_bytes"`
 		} `json:"totals"`
 	}
-	if err := json.Unmarshal([]byte(out), &doc); err != nil {
-		t.Fatalf("not one JSON document: %v\n%s", err, out)
-	}
+	errOut := dockctlJSON(t, &doc, args...)
 	if doc.Schema != "dockctl.fleet-report/v1" || len(doc.Engines) != 3 {
 		t.Fatalf("schema %q, %d engines", doc.Schema, len(doc.Engines))
 	}
@@ -142,7 +150,7 @@ func TestFleetReport(t *testing.T) {
 
 	// The table: two sections with the engine's figures, one error row.
 	args = append(append([]string{"report", "--no-cache", "--timeout", "20s", "--no-explain"}, hosts...), scope...)
-	out, _, code = runDockctl(t, args...)
+	out, _, code := runDockctl(t, args...)
 	if code != 0 {
 		t.Fatalf("table: exit %d", code)
 	}
@@ -181,10 +189,6 @@ func TestFleetInspectAndDryRun(t *testing.T) {
 		append([]string{"prune", "volumes", "--dry-run", "--all-volumes", "--no-cache", "--format", "json", "-H", engineHost, "-H", tcp}, scope...),
 	} {
 		t.Run(args[0], func(t *testing.T) {
-			out, errOut, code := runDockctl(t, args...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
 			var doc struct {
 				Schema  string `json:"schema"`
 				Engines []struct {
@@ -193,9 +197,7 @@ func TestFleetInspectAndDryRun(t *testing.T) {
 					Error  string          `json:"error"`
 				} `json:"engines"`
 			}
-			if err := json.Unmarshal([]byte(out), &doc); err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
+			dockctlJSON(t, &doc, args...)
 			if doc.Schema != "dockctl.fleet/v1" || len(doc.Engines) != 2 {
 				t.Fatalf("schema %q, %d engines", doc.Schema, len(doc.Engines))
 			}

@@ -96,14 +96,7 @@ func tryTool(timeout time.Duration, dir string, env []string, name string, args 
 // without one: these tests are about what users type.
 func requireDockerCLI(t testing.TB) string {
 	t.Helper()
-	p := dockerCLIPath()
-	if p == "" {
-		if inCI() {
-			t.Fatalf("CI=true and no docker CLI in PATH")
-		}
-		t.Skip("SKIPPED: no docker CLI in PATH")
-	}
-	return p
+	return requirePath(t, "docker CLI", dockerCLIPath())
 }
 
 // engineSocket is the path of the engine's unix socket, which containers
