@@ -110,10 +110,8 @@ func (pl *planner) images() {
 	imgs := append([]inspect.Image{}, pl.inv.Images...)
 	sort.SliceStable(imgs, func(i, j int) bool { return imgs[i].ID < imgs[j].ID })
 
-	users := map[string][]string{}
-	for _, c := range pl.remaining {
-		users[c.ImageID] = append(users[c.ImageID], c.Name)
-	}
+	idx := pl.index(func(c inspect.Container) []string { return []string{c.ImageID} })
+	users := idx.staying
 	recent := pl.recentTags(imgs)
 
 	var cands []candidate
@@ -156,7 +154,7 @@ func (pl *planner) images() {
 		}
 		c := candidate{img: img, tags: tags, name: name}
 		c.lastUse, c.signal = pl.lastUse(img)
-		c.cascaded = pl.wasUsed(nil, func(ct inspect.Container) bool { return ct.ImageID == img.ID })
+		c.cascaded = pl.wasUsed(idx, nil, img.ID)
 		cands = append(cands, c)
 	}
 	// Untags first, by tag.
@@ -353,10 +351,16 @@ func (pl *planner) lastUse(img inspect.Image) (time.Time, string) {
 	if img.LastTagged.After(t) {
 		t, sig = img.LastTagged, "tagged"
 	}
-	cs := append([]inspect.Container{}, pl.inv.Containers...)
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
-	for _, c := range cs {
-		if c.ImageID == img.ID && c.Created.After(t) {
+	if pl.createdFrom == nil {
+		cs := append([]inspect.Container{}, pl.inv.Containers...)
+		sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+		pl.createdFrom = map[string][]inspect.Container{}
+		for _, c := range cs {
+			pl.createdFrom[c.ImageID] = append(pl.createdFrom[c.ImageID], c)
+		}
+	}
+	for _, c := range pl.createdFrom[img.ID] {
+		if c.Created.After(t) {
 			t, sig = c.Created, "container "+c.Name+" created"
 		}
 	}

@@ -41,6 +41,10 @@ type planner struct {
 	kept        []Kept
 	approximate bool
 	budget      *budgetState
+
+	// createdFrom lists each image's containers by name, built on first
+	// use: looking them up per image would make planning quadratic.
+	createdFrom map[string][]inspect.Container
 }
 
 func newPlanner(inv *inspect.Inventory, pol Policy, now time.Time) *planner {
@@ -254,16 +258,46 @@ func (pl *planner) keepContainer(c inspect.Container) string {
 	return pl.guards(c.Labels, c.Name, c.ComposeProject, c.Created)
 }
 
+// useIndex says, for one kind of object, which containers use each object
+// (by the names or ids the containers give for it): those that stay, and
+// whether one the plan removes did. Built once the containers are planned,
+// so that finding an object's users does not scan every container.
+type useIndex struct {
+	staying map[string][]string // key → names of remaining containers
+	removed map[string]bool     // key → a removed container used it
+}
+
+// index builds the use index of keysOf (a container's volume names, its
+// networks, its image id).
+func (pl *planner) index(keysOf func(c inspect.Container) []string) *useIndex {
+	idx := &useIndex{staying: map[string][]string{}, removed: map[string]bool{}}
+	for _, c := range pl.remaining {
+		for _, k := range keysOf(c) {
+			idx.staying[k] = append(idx.staying[k], c.Name)
+		}
+	}
+	for _, c := range pl.inv.Containers {
+		if pl.removed[c.ID] {
+			for _, k := range keysOf(c) {
+				idx.removed[k] = true
+			}
+		}
+	}
+	return idx
+}
+
 // users returns, sorted and without duplicates, the remaining containers
-// that use an object: those whose uses(c) is true, and those the object
-// lists by name that the plan does not remove.
-func (pl *planner) users(listed []string, uses func(c inspect.Container) bool) []string {
+// that use an object known by keys, and those the object lists by name
+// that the plan does not remove.
+func (pl *planner) users(idx *useIndex, listed []string, keys ...string) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, c := range pl.remaining {
-		if uses(c) && !seen[c.Name] {
-			seen[c.Name] = true
-			out = append(out, c.Name)
+	for _, k := range keys {
+		for _, n := range idx.staying[k] {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
 		}
 	}
 	for _, n := range listed {
@@ -276,15 +310,16 @@ func (pl *planner) users(listed []string, uses func(c inspect.Container) bool) [
 	return out
 }
 
-// wasUsed reports whether a removed container used an object.
-func (pl *planner) wasUsed(listed []string, uses func(c inspect.Container) bool) bool {
+// wasUsed reports whether a removed container used an object known by keys
+// (or listed by name).
+func (pl *planner) wasUsed(idx *useIndex, listed []string, keys ...string) bool {
 	for _, n := range listed {
 		if pl.removedNames[n] {
 			return true
 		}
 	}
-	for _, c := range pl.inv.Containers {
-		if pl.removed[c.ID] && uses(c) {
+	for _, k := range keys {
+		if idx.removed[k] {
 			return true
 		}
 	}
@@ -313,14 +348,14 @@ func (pl *planner) networks() {
 		}
 		return ns[i].ID < ns[j].ID
 	})
+	idx := pl.index(func(c inspect.Container) []string { return c.Networks })
 	for _, n := range ns {
-		uses := func(c inspect.Container) bool { return contains(c.Networks, n.Name) || contains(c.Networks, n.ID) }
 		why := ""
 		if n.Builtin {
 			why = "built-in network"
 		} else if f, ok := pl.filter(inspect.KindNetworks); ok && !f.Network(n) {
 			why = outsideFilter
-		} else if u := pl.users(n.Containers, uses); len(u) > 0 {
+		} else if u := pl.users(idx, n.Containers, n.Name, n.ID); len(u) > 0 {
 			why = usedBy(u)
 		} else {
 			why = pl.guards(n.Labels, n.Name, n.ComposeProject, n.Created)
@@ -330,7 +365,7 @@ func (pl *planner) networks() {
 			continue
 		}
 		reason := "unused custom network"
-		if pl.wasUsed(n.Containers, uses) {
+		if pl.wasUsed(idx, n.Containers, n.Name, n.ID) {
 			reason += cascade
 		}
 		pl.add(Item{Type: TypeNetwork, ID: n.ID, Name: n.Name, Reason: reason})
@@ -343,12 +378,12 @@ func (pl *planner) volumes() {
 	}
 	vs := append([]inspect.Volume{}, pl.inv.Volumes...)
 	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Name < vs[j].Name })
+	idx := pl.index(func(c inspect.Container) []string { return c.Volumes })
 	for _, v := range vs {
-		uses := func(c inspect.Container) bool { return contains(c.Volumes, v.Name) }
 		why := ""
 		if f, ok := pl.filter(inspect.KindVolumes); ok && !f.Volume(v) {
 			why = outsideFilter
-		} else if u := pl.users(v.Containers, uses); len(u) > 0 {
+		} else if u := pl.users(idx, v.Containers, v.Name); len(u) > 0 {
 			why = usedBy(u)
 		} else if !pl.containersKnown && len(v.Containers) == 0 && v.RefCount > 0 {
 			why = fmt.Sprintf("used by %d container(s)", v.RefCount)
@@ -365,7 +400,7 @@ func (pl *planner) volumes() {
 		if v.Anonymous {
 			reason = "unused anonymous volume"
 		}
-		if pl.wasUsed(v.Containers, uses) {
+		if pl.wasUsed(idx, v.Containers, v.Name) {
 			reason += cascade
 		}
 		it := Item{Type: TypeVolume, ID: v.Name, Name: v.Name, Reason: reason}
