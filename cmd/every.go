@@ -22,14 +22,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/docker/docker/client"
 	"github.com/spf13/cobra"
 
 	"github.com/dockctl/dockctl/clierr"
@@ -188,22 +185,7 @@ func backoff(attempt int, ceiling time.Duration, jitter float64) time.Duration {
 // reached or stopped answering (connection refused or dropped, socket
 // gone, request timed out), as opposed to an answer about the request.
 func engineDown(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
-		return false
-	}
-	var ue *engine.UnreachableError
-	var ne net.Error
-	switch {
-	case errors.As(err, &ue), errors.Is(err, prune.ErrEngineGone), client.IsErrConnectionFailed(err), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return true
-	case engine.StatusOf(err) != 0:
-		return false
-	case errors.As(err, &ne):
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "error during connect")
+	return engine.Gone(err) || errors.Is(err, prune.ErrEngineGone)
 }
 
 // forgetEngine closes the Factory's engine client and drops it, so the

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -142,6 +143,30 @@ func StatusOf(err error) int {
 		return ae.Status
 	}
 	return httpStatus(err)
+}
+
+// Gone reports errors that mean the engine itself could not be reached or
+// stopped answering — refused or dropped connections, a vanished socket, a
+// request past --timeout — as opposed to an answer about the request (an
+// HTTP status). A cancelled request (Ctrl-C) is neither. Callers stop
+// handing out work on it (prune) or retry later (scheduled runs).
+func Gone(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ue *UnreachableError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ue), client.IsErrConnectionFailed(err), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case StatusOf(err) != 0:
+		return false
+	case errors.As(err, &ne):
+		return true
+	}
+	// The client's wrapping of a failed dial loses the cause's type.
+	return strings.Contains(err.Error(), "error during connect")
 }
 
 func isDialError(err error) bool {

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	cerrdefs "github.com/containerd/errdefs"
 	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -443,15 +441,7 @@ func (r *run) failed(it Item, err error) Outcome {
 // engineGone reports errors that mean the engine itself stopped answering
 // (connection refused or dropped, request timed out), as opposed to an
 // answer about one object.
-func engineGone(err error) bool {
-	if err == nil || statusOf(err) != 0 || errors.Is(err, context.Canceled) {
-		return false
-	}
-	var ne net.Error
-	return client.IsErrConnectionFailed(err) || errors.As(err, &ne) || errors.Is(err, io.EOF) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) ||
-		strings.Contains(err.Error(), "error during connect")
-}
+func engineGone(err error) bool { return engine.Gone(err) }
 
 // statusOf is the engine's HTTP status for err, or 0 when err is not an
 // engine answer.
