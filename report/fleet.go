@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/dockctl/dockctl/explain"
@@ -33,25 +34,12 @@ type FleetReportDoc struct {
 func RenderFleetReport(w io.Writer, f usage.Fleet, o ReportOptions) error {
 	switch o.Format {
 	case "json":
-		doc := FleetReportDoc{Fleet: f}
-		for k, e := range o.Explain {
-			if len(e.Entries) > 0 {
-				if doc.Explain == nil {
-					doc.Explain = map[string][]explain.Entry{}
-				}
-				doc.Explain[k] = e.Entries
-			}
-		}
-		for i := range doc.Engines {
-			if r := doc.Engines[i].Report; r != nil {
-				c := *r
-				if c.Projects == nil {
-					c.Projects = []usage.Project{}
-				}
-				if c.Notes == nil {
-					c.Notes = []usage.Note{}
-				}
-				doc.Engines[i].Report = &c
+		doc := FleetReportDoc{Fleet: f, Explain: explainEntries(o.Explain)}
+		doc.Engines = append([]usage.FleetEngine{}, f.Engines...)
+		for i, e := range doc.Engines {
+			if e.Report != nil {
+				r := withLists(*e.Report)
+				doc.Engines[i].Report = &r
 			}
 		}
 		return writeJSON(w, doc)
@@ -118,8 +106,8 @@ func renderFleetTable(w io.Writer, f usage.Fleet, o ReportOptions) error {
 	var table bytes.Buffer
 	tw = tabwriter.NewWriter(&table, 0, 0, 3, ' ', 0)
 	fmt.Fprintln(tw, "TYPE (ALL ENGINES)\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE\tDOCKER SAYS")
-	for _, l := range summaryLines(usage.Report{Accounting: usage.Accounting{Summary: t.Summary}}) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", l.name, l.row.Total, l.row.Active, Size(l.row.SizeBytes), SizePercent(l.row.ReclaimableBytes, l.row.SizeBytes), SizePercent(l.row.DockerReclaimableBytes, l.row.SizeBytes))
+	for _, l := range summaryLines(t.Summary) {
+		fmt.Fprintln(tw, strings.Join(l.cells(), "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -167,17 +155,14 @@ func renderFleetMarkdown(w io.Writer, f usage.Fleet, o ReportOptions) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| Type (all engines) | Total | Active | Size | Reclaimable | Docker says |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
-	for _, l := range summaryLines(usage.Report{Accounting: usage.Accounting{Summary: t.Summary}}) {
-		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s |\n", l.name, l.row.Total, l.row.Active, Size(l.row.SizeBytes),
-			SizePercent(l.row.ReclaimableBytes, l.row.SizeBytes), SizePercent(l.row.DockerReclaimableBytes, l.row.SizeBytes))
+	for _, l := range summaryLines(t.Summary) {
+		fmt.Fprintln(w, markdownRow(l.cells()))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "**Full cleanup** on every engine that answered would free **%s** of %s.\n", Size(t.FullCleanupBytes), Size(t.TotalBytes))
 	if e := o.Explain["summary"]; len(e.Entries) > 0 {
 		fmt.Fprintln(w)
-		for _, en := range e.Entries {
-			fmt.Fprintln(w, "> "+mdCell(en.Line(e.Lang))+"  ")
-		}
+		writeExplainMarkdown(w, e)
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func renderHTML(w io.Writer, r usage.Report, o ReportOptions) error {
 		ProjectMax    int64
 		Host, Summary []string
 	}{Report: r}
-	for _, l := range summaryLines(r) {
+	for _, l := range summaryLines(r.Summary) {
 		data.Lines = append(data.Lines, htmlLine{Name: l.name, Row: l.row})
 		data.Max = max(data.Max, l.row.SizeBytes)
 	}

@@ -78,14 +78,7 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 				doc.ReclaimedBytes = &m
 			}
 		}
-		for t, e := range o.Explain {
-			if len(e.Entries) > 0 {
-				if doc.Explain == nil {
-					doc.Explain = map[prune.Type][]explain.Entry{}
-				}
-				doc.Explain[t] = e.Entries
-			}
-		}
+		doc.Explain = explainEntries(o.Explain)
 		return writeJSON(w, doc)
 	}
 	md := o.Format == "markdown"

@@ -48,22 +48,7 @@ func ValidateReportFormat(s string) error {
 func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {
 	switch o.Format {
 	case "json":
-		doc := ReportDoc{Report: r}
-		for k, e := range o.Explain {
-			if len(e.Entries) > 0 {
-				if doc.Explain == nil {
-					doc.Explain = map[string][]explain.Entry{}
-				}
-				doc.Explain[k] = e.Entries
-			}
-		}
-		if doc.Projects == nil {
-			doc.Projects = []usage.Project{}
-		}
-		if doc.Notes == nil {
-			doc.Notes = []usage.Note{}
-		}
-		return writeJSON(w, doc)
+		return writeJSON(w, ReportDoc{Report: withLists(r), Explain: explainEntries(o.Explain)})
 	case "markdown":
 		return renderMarkdown(w, r, o)
 	case "html":
@@ -73,15 +58,59 @@ func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {
 	}
 }
 
+// withLists gives r's lists that JSON readers index into as [] rather
+// than null.
+func withLists(r usage.Report) usage.Report {
+	if r.Projects == nil {
+		r.Projects = []usage.Project{}
+	}
+	if r.Notes == nil {
+		r.Notes = []usage.Note{}
+	}
+	return r
+}
+
+// explainEntries is the JSON form of a renderer's explanations: the
+// entries of each section that has some, nil when none has.
+func explainEntries[K comparable](ex map[K]Explained) map[K][]explain.Entry {
+	var out map[K][]explain.Entry
+	for k, e := range ex {
+		if len(e.Entries) > 0 {
+			if out == nil {
+				out = map[K][]explain.Entry{}
+			}
+			out[k] = e.Entries
+		}
+	}
+	return out
+}
+
+// writeExplainMarkdown appends explanations as markdown quote lines.
+func writeExplainMarkdown(w io.Writer, e Explained) {
+	for _, en := range e.Entries {
+		fmt.Fprintln(w, "> "+mdCell(en.Line(e.Lang))+"  ")
+	}
+}
+
 type summaryLine struct {
 	name string
 	row  usage.Row
 }
 
-func summaryLines(r usage.Report) []summaryLine {
-	s := r.Summary
+func summaryLines(s usage.Summary) []summaryLine {
 	return []summaryLine{{"Images", s.Images}, {"Containers", s.Containers}, {"Local Volumes", s.Volumes}, {"Build Cache", s.BuildCache}}
 }
+
+// cells are the line's columns: TYPE, TOTAL, ACTIVE, SIZE, RECLAIMABLE,
+// DOCKER SAYS, in the table and the markdown alike.
+func (l summaryLine) cells() []string {
+	r := l.row
+	return []string{l.name, strconv.Itoa(r.Total), strconv.Itoa(r.Active), Size(r.SizeBytes),
+		SizePercent(r.ReclaimableBytes, r.SizeBytes), SizePercent(r.DockerReclaimableBytes, r.SizeBytes)}
+}
+
+// markdownRow is a markdown table row of cells.
+func markdownRow(cells []string) string { return "| " + strings.Join(cells, " | ") + " |" }
 
 const (
 	ansiBold  = "\x1b[1m"
@@ -130,9 +159,9 @@ func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 0, 3, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE\tDOCKER SAYS")
-	lines := summaryLines(r)
+	lines := summaryLines(r.Summary)
 	for _, l := range lines {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", l.name, l.row.Total, l.row.Active, Size(l.row.SizeBytes), SizePercent(l.row.ReclaimableBytes, l.row.SizeBytes), SizePercent(l.row.DockerReclaimableBytes, l.row.SizeBytes))
+		fmt.Fprintln(tw, strings.Join(l.cells(), "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -225,9 +254,8 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| Type | Total | Active | Size | Reclaimable | Docker says |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
-	for _, l := range summaryLines(r) {
-		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s |\n", l.name, l.row.Total, l.row.Active, Size(l.row.SizeBytes),
-			SizePercent(l.row.ReclaimableBytes, l.row.SizeBytes), SizePercent(l.row.DockerReclaimableBytes, l.row.SizeBytes))
+	for _, l := range summaryLines(r.Summary) {
+		fmt.Fprintln(w, markdownRow(l.cells()))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "**Full cleanup** (`dockctl prune --all --volumes`) would free **%s** of %s.\n", Size(r.FullCleanupBytes), Size(r.TotalBytes))
@@ -240,9 +268,7 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 	for _, key := range []string{"summary", "host"} {
 		if e := o.Explain[key]; len(e.Entries) > 0 {
 			fmt.Fprintln(w)
-			for _, en := range e.Entries {
-				fmt.Fprintln(w, "> "+mdCell(en.Line(e.Lang))+"  ")
-			}
+			writeExplainMarkdown(w, e)
 		}
 	}
 	if o.ByProject {
