@@ -438,7 +438,9 @@ type object struct {
 // a timeout) it offers nothing, and says why only in cobra's debug log
 // (BASH_COMP_DEBUG_FILE), never on stdout.
 func (f *Factory) engineObjects(c *cobra.Command, kinds []inspect.Kind) []object {
-	if len(kinds) == 0 || !oneEngine(c) {
+	// Completion reads from the engine the command would use, and offers
+	// nothing for several rather than ask one the user did not mean.
+	if len(kinds) == 0 || f.Fleet() {
 		return nil
 	}
 	eng, _, err := f.Engine()
@@ -464,41 +466,6 @@ func (f *Factory) engineObjects(c *cobra.Command, kinds []inspect.Kind) []object
 		return nil
 	}
 	return slices.Concat(lists...)
-}
-
-// oneEngine restores the flags that name the engine to what was typed,
-// and reports whether they name at most one engine: completion reads from
-// the engine the command would use, and offers nothing for several rather
-// than ask one the user did not mean. Cobra parses the command line twice
-// before it calls a completion function, so by then a repeatable flag
-// holds each value twice.
-func oneEngine(c *cobra.Command) bool {
-	n := 0
-	for _, name := range []string{"host", "context"} {
-		fl := c.Flags().Lookup(name)
-		if fl == nil || !fl.Changed {
-			continue
-		}
-		sv, ok := fl.Value.(pflag.SliceValue)
-		if !ok {
-			n++
-			continue
-		}
-		var typed []string
-		for _, v := range sv.GetSlice() {
-			if !slices.Contains(typed, v) {
-				typed = append(typed, v)
-			}
-		}
-		if err := sv.Replace(typed); err != nil {
-			return false
-		}
-		n += len(typed)
-	}
-	if fl := c.Flags().Lookup("all-contexts"); fl != nil && fl.Value.String() == "true" {
-		return false
-	}
-	return n <= 1
 }
 
 // listObjects asks for the cheap list of one kind (not /system/df, which

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -141,18 +142,36 @@ func (f *Factory) validateGlobal() error {
 // --context given.
 func (f *Factory) conn() engine.Options {
 	o := f.Conn
-	if o.Host == "" && len(f.Hosts) == 1 {
-		o.Host = f.Hosts[0]
+	if hosts := distinct(f.Hosts); o.Host == "" && len(hosts) == 1 {
+		o.Host = hosts[0]
 	}
-	if o.Context == "" && len(f.Contexts) == 1 {
-		o.Context = f.Contexts[0]
+	if contexts := distinct(f.Contexts); o.Context == "" && len(contexts) == 1 {
+		o.Context = contexts[0]
 	}
 	return o
 }
 
-// Fleet reports whether the command line names several engines.
+// distinct is list without repeats, in first-seen order.
+func distinct(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Fleet reports whether the command line names several engines. A value
+// given twice names one engine (Targets counts it once; and cobra parses
+// the line twice before a completion function runs, which doubles every
+// repeatable flag's values).
 func (f *Factory) Fleet() bool {
-	return f.AllContexts || len(f.Hosts)+len(f.Contexts) > 1
+	if f.AllContexts {
+		return true
+	}
+	targets, _ := f.Targets()
+	return len(targets) > 1
 }
 
 // Target is one engine of a fleet run, named as the user named it: the

@@ -295,6 +295,14 @@ func (r *run) hasChildren(id string) bool {
 // handler re-checks and removes one item.
 type handler func(it Item) Outcome
 
+// isSettled reports whether item i has its final outcome (an earlier pass,
+// or a record the engine pruned along with another).
+func (r *run) isSettled(i int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.settled[i]
+}
+
 // settle records item i's final outcome.
 func (r *run) settle(i int, o Outcome) {
 	r.mu.Lock()
@@ -349,10 +357,7 @@ func (r *run) pool(idx []int, h handler, hold func(i int, o Outcome) bool) {
 				if !ok {
 					return
 				}
-				r.mu.Lock()
-				already := r.settled[i]
-				r.mu.Unlock()
-				if already {
+				if r.isSettled(i) {
 					continue
 				}
 				o := h(r.plan.Items[i])
@@ -730,10 +735,7 @@ func (r *run) buildCache(idx []int) {
 		if r.ctx.Err() != nil {
 			return
 		}
-		r.mu.Lock()
-		already := r.settled[i]
-		r.mu.Unlock()
-		if already {
+		if r.isSettled(i) {
 			continue
 		}
 		it := r.plan.Items[i]
