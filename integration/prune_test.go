@@ -140,15 +140,7 @@ func prunePlan(t *testing.T, scope []string, want int, args ...string) (pruneDoc
 	if code != want {
 		t.Fatalf("dockctl %s: exit %d, want %d; stderr %q\nstdout:\n%s", strings.Join(full, " "), code, want, errOut, out)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(out), &raw); err != nil {
-		t.Fatalf("dockctl %s: stdout is not JSON: %v\n%s", strings.Join(full, " "), err, out)
-	}
-	for _, k := range pruneDocKeys {
-		if _, ok := raw[k]; !ok {
-			t.Errorf("dockctl %s: no %q key in the document", strings.Join(full, " "), k)
-		}
-	}
+	requireKeys(t, "dockctl "+strings.Join(full, " "), []byte(out), pruneDocKeys)
 	var doc pruneDoc
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("dockctl %s: decoding: %v\n%s", strings.Join(full, " "), err, out)

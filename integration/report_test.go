@@ -100,23 +100,9 @@ func reportJSON(t testing.TB, scope []string) reportDoc {
 	if code != 0 {
 		t.Fatalf("dockctl %s: exit %d, stderr %q", strings.Join(args, " "), code, errOut)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(out), &raw); err != nil {
-		t.Fatalf("dockctl %s: not JSON: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	for _, k := range reportTopKeys {
-		if _, ok := raw[k]; !ok {
-			t.Errorf("dockctl %s: no %q key", strings.Join(args, " "), k)
-		}
-	}
-	var eng map[string]json.RawMessage
-	if json.Unmarshal(raw["engine"], &eng) == nil {
-		for _, k := range reportEngineKeys {
-			if _, ok := eng[k]; !ok {
-				t.Errorf("dockctl %s: engine has no %q key", strings.Join(args, " "), k)
-			}
-		}
-	}
+	what := "dockctl " + strings.Join(args, " ")
+	raw := requireKeys(t, what, []byte(out), reportTopKeys)
+	requireKeys(t, what+": engine", raw["engine"], reportEngineKeys)
 	var sum map[string]map[string]json.RawMessage
 	if err := json.Unmarshal(raw["summary"], &sum); err != nil {
 		t.Fatalf("dockctl %s: summary: %v", strings.Join(args, " "), err)

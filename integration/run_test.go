@@ -163,3 +163,19 @@ func filterFlags(fs []string) []string {
 	}
 	return out
 }
+
+// requireKeys decodes a JSON object (failing t if it is not one), checks
+// that it has every key, and returns its members.
+func requireKeys(t testing.TB, what string, doc []byte, keys []string) map[string]json.RawMessage {
+	t.Helper()
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &raw); err != nil {
+		t.Fatalf("%s: not a JSON object: %v\n%s", what, err, doc)
+	}
+	for _, k := range keys {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("%s: no %q key", what, k)
+		}
+	}
+	return raw
+}
