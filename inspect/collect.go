@@ -13,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 )
@@ -23,6 +24,10 @@ type Client interface {
 	ContainerList(ctx context.Context, opts container.ListOptions) ([]container.Summary, error)
 	VolumeList(ctx context.Context, opts volume.ListOptions) (volume.ListResponse, error)
 	NetworkList(ctx context.Context, opts network.ListOptions) ([]network.Summary, error)
+	// ClientVersion is the API version requests use, negotiated on the
+	// first request: it says what the engine records (volumes' anonymity
+	// from 1.42 on).
+	ClientVersion() string
 }
 
 var _ Client = (*client.Client)(nil)
@@ -89,7 +94,7 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time) (*Inven
 		if err != nil {
 			return nil, fmt.Errorf("listing volumes: %w", err)
 		}
-		inv.Volumes = volumesFrom(vl.Volumes, du.Volumes, containers)
+		inv.Volumes = volumesFrom(vl.Volumes, du.Volumes, containers, recordsAnonymous(c.ClientVersion()))
 	}
 	if want[KindNetworks] {
 		nl, err := c.NetworkList(ctx, network.ListOptions{})
@@ -189,9 +194,7 @@ func containerFrom(s container.Summary) Container {
 		Volumes:     []string{},
 		Networks:    []string{},
 	}
-	if len(s.Names) > 0 {
-		c.Name = strings.TrimPrefix(s.Names[0], "/")
-	}
+	c.Name = ContainerName(s)
 	for _, m := range s.Mounts {
 		if m.Type == "volume" && m.Name != "" {
 			c.Volumes = append(c.Volumes, m.Name)
@@ -216,7 +219,16 @@ var anonymousName = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // anonymous volumes.
 const AnonymousVolumeLabel = "com.docker.volume.anonymous"
 
-func volumesFrom(listed []*volume.Volume, sized []*volume.Volume, containers []container.Summary) []Volume {
+// recordsAnonymous reports whether an engine answering at API version v
+// labels the volumes it creates without a name (Docker 23.0, API 1.42).
+// With such an engine the label alone decides: a volume someone named
+// with 64 hex digits is named. (A volume made anonymous before the engine
+// was upgraded has no label and counts as named: kept, the safe side.)
+func recordsAnonymous(v string) bool {
+	return v != "" && versions.GreaterThanOrEqualTo(v, "1.42")
+}
+
+func volumesFrom(listed []*volume.Volume, sized []*volume.Volume, containers []container.Summary, recorded bool) []Volume {
 	size := map[string]*volume.UsageData{}
 	for _, v := range sized {
 		if v != nil && v.UsageData != nil {
@@ -225,10 +237,7 @@ func volumesFrom(listed []*volume.Volume, sized []*volume.Volume, containers []c
 	}
 	users := map[string][]string{}
 	for _, s := range containers {
-		name := ""
-		if len(s.Names) > 0 {
-			name = strings.TrimPrefix(s.Names[0], "/")
-		}
+		name := ContainerName(s)
 		for _, m := range s.Mounts {
 			if m.Type == "volume" && m.Name != "" {
 				users[m.Name] = append(users[m.Name], name)
@@ -259,7 +268,11 @@ func volumesFrom(listed []*volume.Volume, sized []*volume.Volume, containers []c
 			}
 		}
 		_, labelled := vol.Labels[AnonymousVolumeLabel]
-		vol.Anonymous = labelled || anonymousName.MatchString(v.Name)
+		vol.Anonymous = labelled
+		if !labelled && !recorded && anonymousName.MatchString(v.Name) {
+			// Older engines do not record it: the name is all there is.
+			vol.Anonymous, vol.AnonymousByName = true, true
+		}
 		vol.ComposeProject = vol.Labels[ComposeProjectLabel]
 		out = append(out, vol)
 	}
@@ -270,28 +283,40 @@ func volumesFrom(listed []*volume.Volume, sized []*volume.Volume, containers []c
 // builtinNetworks cannot be removed; docker network prune skips them.
 var builtinNetworks = map[string]bool{"bridge": true, "host": true, "none": true, "ingress": true, "docker_gwbridge": true}
 
-func networksFrom(listed []network.Summary, containers []container.Summary) []Network {
-	// A container is attached to the networks in its configuration, in any
-	// state: docker network inspect lists only running endpoints (and a
-	// never-started container has no endpoint id), but a stopped container
-	// needs its networks to start again, so dockctl counts it.
-	attached := map[string][]string{}
-	for _, s := range containers {
-		if s.NetworkSettings == nil {
-			continue
-		}
-		name := ""
-		if len(s.Names) > 0 {
-			name = strings.TrimPrefix(s.Names[0], "/")
-		}
-		for netName, ep := range s.NetworkSettings.Networks {
-			key := netName
-			if ep != nil && ep.NetworkID != "" {
-				key = "id:" + ep.NetworkID
+// AttachedToNetwork reports whether container s, in any state, is attached
+// to the network known by id and name. It is dockctl's one definition of a
+// network's users, for the inventory the planner reads and for the
+// re-check before a network's removal: a stopped container needs its
+// networks to start again. The engine's own answers each miss some:
+// network inspect lists running endpoints only, and on Docker 20.10 the
+// container list's network=<id> filter misses a container never started
+// since it joined (created, or connected while stopped), whose endpoint
+// has no network id yet. So every way a container names a network counts:
+// the name its endpoint is listed under, the network id the endpoint
+// records, and the network mode it was created with (a name or an id
+// prefix, as --network takes).
+func AttachedToNetwork(s container.Summary, id, name string) bool {
+	if s.NetworkSettings != nil {
+		for n, ep := range s.NetworkSettings.Networks {
+			if (name != "" && n == name) || (id != "" && ep != nil && ep.NetworkID == id) {
+				return true
 			}
-			attached[key] = append(attached[key], name)
 		}
 	}
+	mode := s.HostConfig.NetworkMode
+	return mode != "" && (mode == name || (id != "" && strings.HasPrefix(id, mode)))
+}
+
+// ContainerName is the name a container summary gives, without docker's
+// leading slash.
+func ContainerName(s container.Summary) string {
+	if len(s.Names) > 0 {
+		return strings.TrimPrefix(s.Names[0], "/")
+	}
+	return ""
+}
+
+func networksFrom(listed []network.Summary, containers []container.Summary) []Network {
 	out := make([]Network, 0, len(listed))
 	for _, n := range listed {
 		nw := Network{
@@ -301,8 +326,13 @@ func networksFrom(listed []network.Summary, containers []container.Summary) []Ne
 			Scope:      n.Scope,
 			Created:    n.Created.UTC(),
 			Labels:     nonNilMap(n.Labels),
-			Containers: nonNilSlice(append(attached["id:"+n.ID], attached[n.Name]...)),
+			Containers: []string{},
 			Builtin:    builtinNetworks[n.Name],
+		}
+		for _, s := range containers {
+			if AttachedToNetwork(s, n.ID, n.Name) {
+				nw.Containers = append(nw.Containers, ContainerName(s))
+			}
 		}
 		sort.Strings(nw.Containers)
 		nw.ComposeProject = nw.Labels[ComposeProjectLabel]

@@ -3,6 +3,7 @@ package inspect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,88 @@ func TestNetworksCountNeverStartedContainers(t *testing.T) {
 		if n.Name == "lonely" && (len(n.Containers) != 1 || n.Containers[0] != "fresh") {
 			t.Fatalf("lonely = %+v: a never-started container still needs its network", n)
 		}
+	}
+}
+
+// TestAttachedToNetwork is dockctl's one definition of a network's users,
+// on container summaries as Docker 20.10 gives them: a container never
+// started since it joined a network names it only by name (its endpoint
+// has no network id yet).
+func TestAttachedToNetwork(t *testing.T) {
+	const id, name = "5e1f0c2a9d3b4e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7", "n1"
+	eps := func(m map[string]string) *container.NetworkSettingsSummary {
+		ns := &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}
+		for k, v := range m {
+			ns.Networks[k] = &network.EndpointSettings{NetworkID: v}
+		}
+		return ns
+	}
+	mode := func(m string) container.Summary {
+		s := container.Summary{State: "created"}
+		s.HostConfig.NetworkMode = m
+		return s
+	}
+	tests := []struct {
+		name string
+		s    container.Summary
+		want bool
+	}{
+		{"created: by name, no network id", container.Summary{State: "created", NetworkSettings: eps(map[string]string{name: ""})}, true},
+		{"connected while stopped", container.Summary{State: "exited", NetworkSettings: eps(map[string]string{"bridge": "b0", name: ""})}, true},
+		{"ran on it: by id", container.Summary{State: "exited", NetworkSettings: eps(map[string]string{name: id})}, true},
+		{"ran on it under the same id, listed by another name", container.Summary{State: "exited", NetworkSettings: eps(map[string]string{"old-name": id})}, true},
+		{"nil endpoint", container.Summary{State: "created", NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{name: nil}}}, true},
+		{"created on it by short id (network mode only)", mode(id[:12]), true},
+		{"created on it by name (network mode only)", mode(name), true},
+		{"another network", container.Summary{State: "created", NetworkSettings: eps(map[string]string{"n2": ""})}, false},
+		{"another network whose name is this id's prefix", container.Summary{State: "exited", NetworkSettings: eps(map[string]string{"n2": "5e1f"})}, false},
+		{"no networks", container.Summary{State: "created"}, false},
+		{"host mode", mode("host"), false},
+		{"default mode", mode("default"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := AttachedToNetwork(tt.s, id, name); got != tt.want {
+				t.Errorf("AttachedToNetwork = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCollectAnonymousVolumes: where the engine records anonymity (API
+// 1.42, Docker 23.0, label com.docker.volume.anonymous) dockctl takes its
+// word, so a named volume whose name is 64 hex digits stays named; older
+// engines do not record it, so there the name decides, and the volume says
+// so (AnonymousByName).
+func TestCollectAnonymousVolumes(t *testing.T) {
+	hexName := strings.Repeat("ab", 32)
+	tests := []struct {
+		api               string
+		labels            map[string]string
+		anonymous, byName bool
+	}{
+		{"1.42", nil, false, false},
+		{"1.47", nil, false, false},
+		{"1.42", map[string]string{AnonymousVolumeLabel: ""}, true, false},
+		{"1.41", nil, true, true},
+		{"", nil, true, true},
+		{"1.41", map[string]string{AnonymousVolumeLabel: ""}, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("API %q labels %v", tt.api, tt.labels), func(t *testing.T) {
+			e := sampleEngine()
+			e.APIVersion = tt.api
+			e.VolumeListFn = func(context.Context, volume.ListOptions) (volume.ListResponse, error) {
+				return volume.ListResponse{Volumes: []*volume.Volume{{Name: hexName, Driver: "local", Labels: tt.labels}}}, nil
+			}
+			inv, err := Collect(context.Background(), e, []Kind{KindVolumes}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := inv.Volumes[0]
+			if v.Anonymous != tt.anonymous || v.AnonymousByName != tt.byName {
+				t.Errorf("anonymous %v (by name %v), want %v (by name %v)", v.Anonymous, v.AnonymousByName, tt.anonymous, tt.byName)
+			}
+		})
 	}
 }

@@ -158,10 +158,14 @@ type Volume struct {
 	// SizeBytes is -1 where the engine does not measure (non-local drivers).
 	SizeBytes int64 `json:"size_bytes"`
 	// RefCount is how many containers (any state) mount it.
-	RefCount       int      `json:"ref_count"`
-	Containers     []string `json:"containers"`
-	Anonymous      bool     `json:"anonymous"`
-	ComposeProject string   `json:"compose_project"`
+	RefCount   int      `json:"ref_count"`
+	Containers []string `json:"containers"`
+	Anonymous  bool     `json:"anonymous"`
+	// AnonymousByName is set when only the name (64 hex digits) says the
+	// volume is anonymous: engines before Docker 23.0 do not record it, so
+	// a volume someone named so cannot be told apart there.
+	AnonymousByName bool   `json:"anonymous_by_name,omitempty"`
+	ComposeProject  string `json:"compose_project"`
 }
 
 // Network is one network as `docker network ls` lists it.

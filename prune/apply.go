@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/inspect"
 )
 
 // Client is the part of the engine API Apply needs: re-checks and
@@ -461,21 +463,22 @@ func notFound(err error) bool { return err != nil && statusOf(err) == http.Statu
 
 const alreadyGone = "already gone"
 
-// users lists the containers (any state) matching one ContainerList
-// filter, keeping those keep accepts, sorted by name.
-func (r *run) users(key, value string, keep func(container.Summary) bool) ([]string, error) {
-	list, err := r.c.ContainerList(r.call, container.ListOptions{All: true, Filters: filtersOf(key, value)})
+// users lists the containers (any state) that the engine's filter f
+// selects (every container when f is empty) and keep accepts, sorted by
+// name.
+func (r *run) users(what string, f filters.Args, keep func(container.Summary) bool) ([]string, error) {
+	list, err := r.c.ContainerList(r.call, container.ListOptions{All: true, Filters: f})
 	if err != nil {
-		return nil, fmt.Errorf("listing containers using %s: %w", value, err)
+		return nil, fmt.Errorf("listing containers using %s: %w", what, err)
 	}
 	var names []string
 	for _, s := range list {
 		if keep != nil && !keep(s) {
 			continue
 		}
-		name := shortID(s.ID)
-		if len(s.Names) > 0 {
-			name = trimSlash(s.Names[0])
+		name := inspect.ContainerName(s)
+		if name == "" {
+			name = shortID(s.ID)
 		}
 		names = append(names, name)
 	}
@@ -487,11 +490,17 @@ func filtersOf(key, value string) filters.Args {
 	return filters.NewArgs(filters.Arg(key, value))
 }
 
-func trimSlash(s string) string {
-	if len(s) > 0 && s[0] == '/' {
-		return s[1:]
+// guarded re-applies the plan's guards at removal time: a label put on an
+// object, or a name given to it, after the plan still protects it.
+func (r *run) guarded(it Item, labels map[string]string, names, refs []string) (Outcome, bool) {
+	var g Guards
+	if r.plan.Guards != nil {
+		g = *r.plan.Guards
 	}
-	return s
+	if why := g.protects(labels, names, refs); why != "" {
+		return r.skipped(it, "now kept: %s", why), true
+	}
+	return Outcome{}, false
 }
 
 func (r *run) container(it Item) Outcome {
@@ -511,10 +520,16 @@ func (r *run) container(it Item) Outcome {
 	if info.ContainerJSONBase != nil && info.ID != "" && info.ID != it.ID {
 		return r.skipped(it, "the plan's id %s does not name container %s exactly", it.ID, shortID(info.ID))
 	}
+	var labels map[string]string
 	if info.Config != nil {
-		if why := keptByLabel(info.Config.Labels); why != "" {
-			return r.skipped(it, "now %s", why)
-		}
+		labels = info.Config.Labels
+	}
+	name := it.Name
+	if info.ContainerJSONBase != nil && info.Name != "" {
+		name = strings.TrimPrefix(info.Name, "/")
+	}
+	if o, stop := r.guarded(it, labels, []string{name}, nil); stop {
+		return o
 	}
 	if info.ContainerJSONBase != nil && info.State != nil {
 		st := info.State
@@ -554,8 +569,12 @@ func (r *run) network(it Item) Outcome {
 	if o, stop := r.inspected(it, "network", info.ID, err); stop {
 		return o
 	}
-	if why := keptByLabel(info.Labels); why != "" {
-		return r.skipped(it, "now %s", why)
+	name := info.Name
+	if name == "" {
+		name = it.Name
+	}
+	if o, stop := r.guarded(it, info.Labels, []string{name}, nil); stop {
+		return o
 	}
 	if len(info.Containers) > 0 {
 		var names []string
@@ -569,7 +588,11 @@ func (r *run) network(it Item) Outcome {
 		sort.Strings(names)
 		return r.skipped(it, "now %s", usedBy(names))
 	}
-	users, err := r.users("network", it.ID, nil)
+	// Every container, in any state, filtered by dockctl's own definition
+	// of a network's users: the engine's network filter misses some.
+	users, err := r.users("network "+name, filters.Args{}, func(s container.Summary) bool {
+		return inspect.AttachedToNetwork(s, it.ID, name)
+	})
 	if err != nil {
 		return r.failed(it, err)
 	}
@@ -597,10 +620,10 @@ func (r *run) volume(it Item) Outcome {
 	if created, err := time.Parse(time.RFC3339, v.CreatedAt); err == nil && !r.plan.Time.IsZero() && created.After(r.plan.Time) {
 		return r.skipped(it, "created again since the plan (%s)", created.UTC().Format(time.RFC3339))
 	}
-	if why := keptByLabel(v.Labels); why != "" {
-		return r.skipped(it, "now %s", why)
+	if o, stop := r.guarded(it, v.Labels, []string{v.Name}, nil); stop {
+		return o
 	}
-	users, err := r.users("volume", it.ID, nil)
+	users, err := r.users(it.ID, filtersOf("volume", it.ID), nil)
 	if err != nil {
 		return r.failed(it, err)
 	}
@@ -616,18 +639,17 @@ func (r *run) volume(it Item) Outcome {
 	return r.removed(it)
 }
 
-// keptByLabel re-applies the label guard at removal time: a label put on
-// an object after the plan still protects it.
-func keptByLabel(labels map[string]string) string {
-	if labels[KeepLabel] == "true" {
-		return "labelled " + KeepLabel + "=true"
+// imageLabels are an inspected image's labels.
+func imageLabels(info image.InspectResponse) map[string]string {
+	if info.Config == nil {
+		return nil
 	}
-	return ""
+	return info.Config.Labels
 }
 
 // imageUsers are the containers created from image id itself.
 func (r *run) imageUsers(id string) ([]string, error) {
-	return r.users("ancestor", id, func(s container.Summary) bool { return s.ImageID == id })
+	return r.users(id, filtersOf("ancestor", id), func(s container.Summary) bool { return s.ImageID == id })
 }
 
 func (r *run) untag(it Item) Outcome {
@@ -647,6 +669,9 @@ func (r *run) untag(it Item) Outcome {
 	}
 	if len(info.RepoTags) <= 1 {
 		return r.skipped(it, "%s is now the image's only tag: untagging would remove the image the plan keeps", ref)
+	}
+	if o, stop := r.guarded(it, imageLabels(info), nil, []string{ref}); stop {
+		return o
 	}
 	users, err := r.imageUsers(it.ID)
 	if err != nil {
@@ -669,13 +694,11 @@ func (r *run) image(it Item) Outcome {
 	if o, stop := r.inspected(it, "image", info.ID, err); stop {
 		return o
 	}
-	if info.Config != nil {
-		if why := keptByLabel(info.Config.Labels); why != "" {
-			return r.skipped(it, "now %s", why)
-		}
-	}
 	tags := append([]string{}, info.RepoTags...)
 	sort.Strings(tags)
+	if o, stop := r.guarded(it, imageLabels(info), nil, append(append([]string{}, tags...), info.RepoDigests...)); stop {
+		return o
+	}
 	for _, t := range tags {
 		if !contains(it.Refs, t) {
 			return r.skipped(it, "tagged %s since the plan", t)

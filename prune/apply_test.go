@@ -13,9 +13,13 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	dockertypes "github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/internal/fake"
 )
 
 func applyOpts(concurrency int) ApplyOptions {
@@ -511,5 +515,132 @@ func TestStatusOf(t *testing.T) {
 		if got := statusOf(tt.err); got != tt.want {
 			t.Errorf("statusOf(%v) = %d, want %d", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestApplyRechecksNetworkUsers: the re-check before a network's removal
+// finds every container attached to it, as the planner does, whatever the
+// container's state. Docker 20.10 records no network id for a container
+// never started since it joined (created, or connected while stopped), so
+// its network=<id> filter misses them; the fake answers the same way.
+func TestApplyRechecksNetworkUsers(t *testing.T) {
+	tests := []struct {
+		name string
+		c    fContainer
+	}{
+		{"created, never started", fContainer{id: "c-new", name: "fresh", state: "created", networks: []string{"empty-net"}}},
+		{"connected while stopped", fContainer{id: "c-stop", name: "stopped", state: "exited", networks: []string{"bridge", "empty-net"},
+			joinedStopped: []string{"empty-net"}}},
+		{"ran on it, now exited", fContainer{id: "c-ran", name: "ran", state: "exited", networks: []string{"empty-net"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := fixture()
+			plan := BuildPlan(inv, Policy{Kinds: []inspect.Kind{inspect.KindNetworks}}, now)
+			if _, ok := item(plan, TypeNetwork, "empty-net"); !ok {
+				t.Fatalf("the plan does not remove empty-net:\n%+v", plan.Items)
+			}
+			e := newFake(inv)
+			e.AddContainer(tt.c)
+			// The planner, given the same engine's answer, keeps it too.
+			again := BuildPlan(inventoryOf(t, e), Policy{Kinds: []inspect.Kind{inspect.KindNetworks}}, now)
+			if got, want := decision(again, TypeNetwork, "empty-net"), "keep: used by container "+tt.c.name; got != want {
+				t.Errorf("planned again: %q, want %q", got, want)
+			}
+			res := Apply(context.Background(), e, plan, applyOpts(2))
+			o, _ := outcomeOf(res, TypeNetwork, "empty-net")
+			if want := "now used by container " + tt.c.name; o.Result != ResultSkipped || o.Reason != want {
+				t.Errorf("empty-net: %s %q, want skipped %q", o.Result, o.Reason, want)
+			}
+			if !e.Has("n-empty") {
+				t.Error("empty-net was removed: its container can no longer start")
+			}
+		})
+	}
+}
+
+// inventoryOf collects the fake engine's containers and networks the way
+// dockctl collects them from a real one.
+func inventoryOf(t *testing.T, e *fakeEngine) *inspect.Inventory {
+	t.Helper()
+	cs, err := e.ContainerList(context.Background(), container.ListOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	var ns []network.Summary
+	for _, n := range e.networks {
+		ns = append(ns, network.Summary{ID: n.id, Name: n.name, Labels: n.labels})
+	}
+	e.mu.Unlock()
+	eng := &fake.Engine{
+		DiskUsageFn: func(context.Context, dockertypes.DiskUsageOptions) (dockertypes.DiskUsage, error) {
+			var du dockertypes.DiskUsage
+			for i := range cs {
+				du.Containers = append(du.Containers, &cs[i])
+			}
+			return du, nil
+		},
+		NetworkListFn: func(context.Context, network.ListOptions) ([]network.Summary, error) { return ns, nil },
+	}
+	inv, err := inspect.Collect(context.Background(), eng, []inspect.Kind{inspect.KindContainers, inspect.KindNetworks}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+// TestApplyRechecksGuards: Apply re-applies the planner's guards (the
+// label dockctl.keep=true in any case, --keep-label, --keep globs) just
+// before each removal, also when the plan went through a file, so that a
+// label or name given after the plan still protects.
+func TestApplyRechecksGuards(t *testing.T) {
+	tests := []struct {
+		name   string
+		pol    Policy
+		change func(e *fakeEngine)
+		key    string // "type name" of the item
+		want   string // its skip reason
+	}{
+		{"dockctl.keep=TRUE on a container", Policy{}, func(e *fakeEngine) { e.Label("c-tmp", KeepLabel, "TRUE") },
+			"container tmp", "now kept: label dockctl.keep=true"},
+		{"dockctl.keep=True on a volume", Policy{Volumes: true}, func(e *fakeEngine) { e.Label(anon('b'), KeepLabel, "True") },
+			"volume " + anon('b'), "now kept: label dockctl.keep=true"},
+		{"dockctl.keep=true on an image", Policy{All: true}, func(e *fakeEngine) { e.Label("sha256:old", KeepLabel, "true") },
+			"image old", "now kept: label dockctl.keep=true"},
+		{"--keep-label KEY=VALUE on a network", Policy{KeepLabels: []string{"tier=prod"}}, func(e *fakeEngine) { e.Label("n-empty", "tier", "prod") },
+			"network empty-net", "now kept: label tier=prod"},
+		{"--keep-label KEY on a container", Policy{KeepLabels: []string{"owner"}}, func(e *fakeEngine) { e.Label("c-tmp", "owner", "ana") },
+			"container tmp", "now kept: label owner=ana"},
+		{"--keep-label on an untagged image", Policy{All: true, Keep: []string{"tool:1"}, KeepLabels: []string{"pin"}},
+			func(e *fakeEngine) { e.Label("sha256:multi", "pin", "") }, "image tool:old", "now kept: label pin="},
+		{"--keep glob on a renamed container", Policy{Keep: []string{"keep-*"}}, func(e *fakeEngine) { e.Rename("c-tmp", "keep-tmp") },
+			"container tmp", "now kept: matches --keep 'keep-*'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := withMultiTag(fixture())
+			planned := BuildPlan(inv, tt.pol, now)
+			// Through a file, as --plan-out then --apply.
+			raw, err := json.Marshal(planned)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := ReadPlan(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newFake(inv)
+			tt.change(e)
+			res := Apply(context.Background(), e, plan, applyOpts(2))
+			typ, name, _ := strings.Cut(tt.key, " ")
+			o, ok := outcomeOf(res, Type(typ), name)
+			if !ok {
+				t.Fatalf("%s: no outcome (not planned?)\n%s", tt.key, outcomes(res))
+			}
+			if o.Result != ResultSkipped || o.Reason != tt.want {
+				t.Errorf("%s: %s %q, want skipped %q", tt.key, o.Result, o.Reason, tt.want)
+			}
+		})
 	}
 }

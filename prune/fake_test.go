@@ -2,6 +2,7 @@ package prune
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -38,6 +39,7 @@ type fakeEngine struct {
 	images     map[string]*fImage
 	tags       map[string]string // tag -> image id
 	volumes    map[string]int64  // name -> size
+	volLabels  map[string]map[string]string
 	networks   map[string]*fNetwork
 	cache      map[string]inspect.BuildCacheRecord
 	freed      int64
@@ -49,16 +51,24 @@ type fContainer struct {
 	id, name, imageID, state string
 	size                     int64
 	volumes, networks        []string
+	// joinedStopped are networks (of networks) joined with `docker network
+	// connect` while the container was stopped: as for a container never
+	// started, the engine records no network id for them until it starts.
+	joinedStopped []string
+	// labels are the container's labels.
+	labels map[string]string
 }
 
 type fImage struct {
 	id     string
 	parent string
 	layers []inspect.Layer
+	labels map[string]string
 }
 
 type fNetwork struct {
 	id, name string
+	labels   map[string]string
 }
 
 var _ Client = (*fakeEngine)(nil)
@@ -69,29 +79,66 @@ func newFake(inv *inspect.Inventory) *fakeEngine {
 		images:     map[string]*fImage{},
 		tags:       map[string]string{},
 		volumes:    map[string]int64{},
+		volLabels:  map[string]map[string]string{},
 		networks:   map[string]*fNetwork{},
 		cache:      map[string]inspect.BuildCacheRecord{},
 	}
 	for _, c := range inv.Containers {
 		e.containers[c.ID] = &fContainer{id: c.ID, name: c.Name, imageID: c.ImageID, state: c.State, size: c.SizeBytes,
-			volumes: append([]string{}, c.Volumes...), networks: append([]string{}, c.Networks...)}
+			volumes: append([]string{}, c.Volumes...), networks: append([]string{}, c.Networks...), labels: copyLabels(c.Labels)}
 	}
 	for _, img := range inv.Images {
-		e.images[img.ID] = &fImage{id: img.ID, layers: img.Layers}
+		e.images[img.ID] = &fImage{id: img.ID, layers: img.Layers, labels: copyLabels(img.Labels)}
 		for _, t := range img.Tags {
 			e.tags[t] = img.ID
 		}
 	}
 	for _, v := range inv.Volumes {
 		e.volumes[v.Name] = v.SizeBytes
+		e.volLabels[v.Name] = copyLabels(v.Labels)
 	}
 	for _, n := range inv.Networks {
-		e.networks[n.ID] = &fNetwork{id: n.ID, name: n.Name}
+		e.networks[n.ID] = &fNetwork{id: n.ID, name: n.Name, labels: copyLabels(n.Labels)}
 	}
 	for _, r := range inv.BuildCache {
 		e.cache[r.ID] = r
 	}
 	return e
+}
+
+func copyLabels(l map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range l {
+		out[k] = v
+	}
+	return out
+}
+
+// Label puts a label on the object id names: a container or image id, a
+// volume name or a network id.
+func (e *fakeEngine) Label(id, key, value string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.containers[id] != nil:
+		e.containers[id].labels[key] = value
+	case e.images[id] != nil:
+		e.images[id].labels[key] = value
+	case e.networks[id] != nil:
+		e.networks[id].labels[key] = value
+	default:
+		if _, ok := e.volumes[id]; !ok {
+			panic("fake engine: no object " + id + " to label")
+		}
+		e.volLabels[id][key] = value
+	}
+}
+
+// Rename renames a container.
+func (e *fakeEngine) Rename(id, name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.containers[id].name = name
 }
 
 func notFoundErr(what string) error {
@@ -181,8 +228,25 @@ func (e *fakeEngine) Has(id string) bool {
 	return c || i || v || n || b
 }
 
+// summary lists a container as Docker 20.10 does: its networks by name,
+// each endpoint with the network's id only once the container has run
+// attached to it (never for a created container, nor for a network joined
+// while stopped).
 func (e *fakeEngine) summary(c *fContainer) container.Summary {
-	return container.Summary{ID: c.id, Names: []string{"/" + c.name}, ImageID: c.imageID, State: container.ContainerState(c.state)}
+	s := container.Summary{ID: c.id, Names: []string{"/" + c.name}, ImageID: c.imageID, State: container.ContainerState(c.state),
+		Labels: c.labels, NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}}
+	for _, name := range c.networks {
+		ep := &network.EndpointSettings{}
+		if c.state != "created" && !contains(c.joinedStopped, name) {
+			for _, n := range e.networks {
+				if n.name == name {
+					ep.NetworkID = n.id
+				}
+			}
+		}
+		s.NetworkSettings.Networks[name] = ep
+	}
+	return s
 }
 
 func (e *fakeEngine) ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error) {
@@ -200,15 +264,18 @@ func (e *fakeEngine) ContainerList(ctx context.Context, options container.ListOp
 		for _, v := range options.Filters.Get("volume") {
 			ok = ok && contains(c.volumes, v)
 		}
+		s := e.summary(c)
 		for _, n := range options.Filters.Get("network") {
-			name := n
-			if nw, found := e.networks[n]; found {
-				name = nw.name
+			// The engine's filter: the network's name, or a prefix of the
+			// id an endpoint records.
+			match := false
+			for name, ep := range s.NetworkSettings.Networks {
+				match = match || name == n || (ep.NetworkID != "" && strings.HasPrefix(ep.NetworkID, n))
 			}
-			ok = ok && (contains(c.networks, n) || contains(c.networks, name))
+			ok = ok && match
 		}
 		if ok {
-			out = append(out, e.summary(c))
+			out = append(out, s)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -252,7 +319,7 @@ func (e *fakeEngine) ContainerInspect(ctx context.Context, containerID string) (
 	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{
 		ID: c.id, Name: "/" + c.name, Image: c.imageID,
 		State: &container.State{Status: st, Running: st == "running", Paused: st == "paused", Restarting: st == "restarting"},
-	}}, nil
+	}, Config: &container.Config{Labels: copyLabels(c.labels)}}, nil
 }
 
 func (e *fakeEngine) ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error {
@@ -308,7 +375,14 @@ func (e *fakeEngine) ImageInspect(ctx context.Context, imageID string, _ ...clie
 	if img == nil {
 		return image.InspectResponse{}, notFoundErr("image: " + imageID)
 	}
-	return image.InspectResponse{ID: img.id, RepoTags: e.refsOf(img.id)}, nil
+	resp := image.InspectResponse{ID: img.id, RepoTags: e.refsOf(img.id)}
+	// The config's type lives in a module dockctl does not require
+	// directly: filled from JSON, as the client fills it.
+	cfg, _ := json.Marshal(map[string]any{"Config": map[string]any{"Labels": img.labels}})
+	if err := json.Unmarshal(cfg, &resp); err != nil {
+		return image.InspectResponse{}, err
+	}
+	return resp, nil
 }
 
 func (e *fakeEngine) ImageList(ctx context.Context, _ image.ListOptions) ([]image.Summary, error) {
@@ -407,7 +481,7 @@ func (e *fakeEngine) VolumeInspect(ctx context.Context, volumeID string) (volume
 	if _, ok := e.volumes[volumeID]; !ok {
 		return volume.Volume{}, notFoundErr("volume: " + volumeID)
 	}
-	return volume.Volume{Name: volumeID, Driver: "local"}, nil
+	return volume.Volume{Name: volumeID, Driver: "local", Labels: copyLabels(e.volLabels[volumeID])}, nil
 }
 
 func (e *fakeEngine) VolumeRemove(ctx context.Context, volumeID string, force bool) error {
@@ -449,7 +523,7 @@ func (e *fakeEngine) NetworkInspect(ctx context.Context, networkID string, optio
 			eps[c.id] = network.EndpointResource{Name: c.name}
 		}
 	}
-	return network.Inspect{ID: n.id, Name: n.name, Containers: eps}, nil
+	return network.Inspect{ID: n.id, Name: n.name, Labels: copyLabels(n.labels), Containers: eps}, nil
 }
 
 func (e *fakeEngine) NetworkRemove(ctx context.Context, networkID string) error {

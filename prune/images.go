@@ -130,7 +130,7 @@ func (pl *planner) images() {
 		var drop []string
 		for _, t := range tags {
 			k, ok := recent[img.ID][t]
-			if r := pl.pol.keepRef(t); r != "" {
+			if r := pl.guard.protects(nil, nil, []string{t}); r != "" {
 				k, ok = tagKeep{reason: r, clause: r}, true
 			}
 			if !ok {
@@ -275,7 +275,7 @@ func (pl *planner) keepImage(img inspect.Image, users []string) string {
 	if !pl.pol.All && !img.Dangling {
 		return "dangling only (use --all)"
 	}
-	if why := pl.pol.keepLabel(img.Labels); why != "" {
+	if why := pl.guard.protects(img.Labels, nil, nil); why != "" {
 		return why
 	}
 	if why := pl.composeRunning(img.Labels[inspect.ComposeProjectLabel]); why != "" {
@@ -290,12 +290,7 @@ func (pl *planner) keepImage(img inspect.Image, users []string) string {
 	}
 	digests := append([]string(nil), img.Digests...)
 	sort.Strings(digests)
-	for _, d := range digests {
-		if why := pl.pol.keepRef(d); why != "" {
-			return why
-		}
-	}
-	return ""
+	return pl.guard.protects(nil, nil, digests)
 }
 
 // recentTags finds the tags KeepRecent protects: each repository's N

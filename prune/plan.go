@@ -114,6 +114,9 @@ type Plan struct {
 	// report.
 	Approximate bool    `json:"approximate"`
 	Budget      *Budget `json:"budget,omitempty"`
+	// Guards are the policy's --keep globs and --keep-label labels, for
+	// Apply's re-check (nil when there are none).
+	Guards *Guards `json:"guards,omitempty"`
 }
 
 // Count returns how many items of type t the plan removes.
@@ -155,6 +158,11 @@ func ReadPlan(r io.Reader) (Plan, error) {
 	}
 	if p.Schema != Schema {
 		return Plan{}, fmt.Errorf("reading plan: schema %q is not %q", p.Schema, Schema)
+	}
+	if p.Guards != nil {
+		if err := p.Guards.validate(); err != nil {
+			return Plan{}, fmt.Errorf("reading plan: guards: %w", err)
+		}
 	}
 	var total int64
 	for i, it := range p.Items {

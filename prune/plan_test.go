@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -893,5 +894,88 @@ func TestLayersHeldByBuildCache(t *testing.T) {
 				t.Errorf("ReclaimBytes = %d, want %d", p.ReclaimBytes, tt.total)
 			}
 		})
+	}
+}
+
+// TestGuardsProtect is the one guard function the planner and Apply's
+// re-check share.
+func TestGuardsProtect(t *testing.T) {
+	g := Guards{Keep: []string{"db-*", "postgres:*"}, KeepLabels: []string{"tier=prod", "pin"}}
+	tests := []struct {
+		name   string
+		g      Guards
+		labels map[string]string
+		names  []string
+		refs   []string
+		want   string
+	}{
+		{"keep label", Guards{}, map[string]string{KeepLabel: "true"}, nil, nil, "label dockctl.keep=true"},
+		{"keep label, any case", Guards{}, map[string]string{KeepLabel: "TRUE"}, nil, nil, "label dockctl.keep=true"},
+		{"keep label false", Guards{}, map[string]string{KeepLabel: "false"}, nil, nil, ""},
+		{"keep-label KEY=VALUE", g, map[string]string{"tier": "prod"}, nil, nil, "label tier=prod"},
+		{"keep-label KEY=VALUE, other value", g, map[string]string{"tier": "dev"}, nil, nil, ""},
+		{"keep-label KEY", g, map[string]string{"pin": ""}, nil, nil, "label pin="},
+		{"keep glob on a name", g, nil, []string{"db-1"}, nil, "matches --keep 'db-*'"},
+		{"keep glob on a reference", g, nil, nil, []string{"postgres:16"}, "matches --keep 'postgres:*'"},
+		{"nothing", g, map[string]string{"x": "y"}, []string{"web"}, []string{"app:1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.g.protects(tt.labels, tt.names, tt.refs); got != tt.want {
+				t.Errorf("protects = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPlanCarriesGuards: the plan file holds --keep and --keep-label so
+// that applying it re-checks them; a plan file from before has none and
+// still reads.
+func TestPlanCarriesGuards(t *testing.T) {
+	p := BuildPlan(fixture(), Policy{Keep: []string{"pg*"}, KeepLabels: []string{"tier=prod"}}, now)
+	if p.Guards == nil || !slices.Equal(p.Guards.Keep, []string{"pg*"}) || !slices.Equal(p.Guards.KeepLabels, []string{"tier=prod"}) {
+		t.Fatalf("plan guards = %+v", p.Guards)
+	}
+	raw, _ := json.Marshal(p)
+	if !bytes.Contains(raw, []byte(`"guards":{"keep":["pg*"],"keep_labels":["tier=prod"]}`)) {
+		t.Errorf("plan JSON lacks the guards: %s", raw)
+	}
+	back, err := ReadPlan(bytes.NewReader(raw))
+	if err != nil || back.Guards == nil || !slices.Equal(back.Guards.KeepLabels, []string{"tier=prod"}) {
+		t.Errorf("read back: %+v, %v", back.Guards, err)
+	}
+	if none := BuildPlan(fixture(), Policy{}, now); none.Guards != nil {
+		t.Errorf("a policy without guards gives guards %+v", none.Guards)
+	}
+	old := `{"schema":"dockctl.prune/v1","plan":[{"type":"network","id":"n","name":"n"}],"kept":[],"reclaim_bytes":0}`
+	if p, err := ReadPlan(strings.NewReader(old)); err != nil || p.Guards != nil {
+		t.Errorf("a plan file without guards: %+v, %v", p.Guards, err)
+	}
+	for _, bad := range []string{`{"keep":["["]}`, `{"keep_labels":["=x"]}`} {
+		in := `{"schema":"dockctl.prune/v1","plan":[],"kept":[],"reclaim_bytes":0,"guards":` + bad + `}`
+		if _, err := ReadPlan(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "guards") {
+			t.Errorf("guards %s: err = %v, want one naming the guards", bad, err)
+		}
+	}
+}
+
+// TestVolumeAnonymousByName: a volume taken as anonymous by its name only
+// (the engine does not record anonymity before Docker 23.0) says so in its
+// reason; one the engine marked does not.
+func TestVolumeAnonymousByName(t *testing.T) {
+	inv := &inspect.Inventory{Collected: []inspect.Kind{inspect.KindContainers, inspect.KindVolumes}, Volumes: []inspect.Volume{
+		{Name: anon('c'), Labels: map[string]string{}, Anonymous: true, AnonymousByName: true, SizeBytes: 10, Containers: []string{}},
+		{Name: anon('d'), Labels: map[string]string{inspect.AnonymousVolumeLabel: ""}, Anonymous: true, SizeBytes: 10, Containers: []string{}},
+		{Name: anon('e'), Labels: map[string]string{}, SizeBytes: 10, Containers: []string{}},
+	}}
+	p := BuildPlan(inv, Policy{Volumes: true}, now)
+	for name, want := range map[string]string{
+		anon('c'): "remove: unused volume, anonymous (by its name: engines before 23.0 do not record it)",
+		anon('d'): "remove: unused anonymous volume",
+		anon('e'): "keep: named volume (use --all-volumes)",
+	} {
+		if got := decision(p, TypeVolume, name); got != want {
+			t.Errorf("%s: %q, want %q", name[:4], got, want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 type planner struct {
 	inv   *inspect.Inventory
 	pol   Policy
+	guard Guards
 	now   time.Time
 	kinds []inspect.Kind
 	scope map[inspect.Kind]bool
@@ -54,6 +55,7 @@ func newPlanner(inv *inspect.Inventory, pol Policy, now time.Time) *planner {
 	pl := &planner{
 		inv:          inv,
 		pol:          pol,
+		guard:        pol.guards(),
 		now:          now,
 		kinds:        pol.scope(),
 		scope:        map[inspect.Kind]bool{},
@@ -118,6 +120,7 @@ func (pl *planner) build() Plan {
 	pl.settleHeld()
 
 	p := Plan{
+		Guards: pl.savedGuards(),
 		Schema: Schema,
 		DryRun: pl.pol.DryRun,
 		Time:   pl.now,
@@ -161,6 +164,19 @@ func (pl *planner) build() Plan {
 	return p
 }
 
+// anonymousByName is the reason's word for a volume only its name says is
+// anonymous.
+const anonymousByName = "anonymous (by its name: engines before 23.0 do not record it)"
+
+// savedGuards are the guards a plan carries for Apply, nil when there are
+// none beyond the keep label (older plan files have none either).
+func (pl *planner) savedGuards() *Guards {
+	if pl.guard.empty() {
+		return nil
+	}
+	return &Guards{Keep: append([]string(nil), pl.guard.Keep...), KeepLabels: append([]string(nil), pl.guard.KeepLabels...)}
+}
+
 func (pl *planner) add(it Item) { pl.items[it.Type] = append(pl.items[it.Type], it) }
 
 func (pl *planner) keep(t Type, id, name, reason string) {
@@ -202,10 +218,7 @@ func (pl *planner) composeRunning(project string) string {
 // guards applies the guards common to every named kind: labels, --keep,
 // compose projects and age.
 func (pl *planner) guards(labels map[string]string, name, project string, created time.Time) string {
-	if why := pl.pol.keepLabel(labels); why != "" {
-		return why
-	}
-	if why := pl.pol.keepName(name); why != "" {
+	if why := pl.guard.protects(labels, []string{name}, nil); why != "" {
 		return why
 	}
 	if why := pl.composeRunning(project); why != "" {
@@ -397,7 +410,10 @@ func (pl *planner) volumes() {
 			continue
 		}
 		reason := "unused named volume"
-		if v.Anonymous {
+		switch {
+		case v.AnonymousByName:
+			reason = "unused volume, " + anonymousByName
+		case v.Anonymous:
 			reason = "unused anonymous volume"
 		}
 		if pl.wasUsed(idx, v.Containers, v.Name) {

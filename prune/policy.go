@@ -91,15 +91,8 @@ func (p Policy) Validate() error {
 			return clierr.Usage("kind", string(k), "expected one of containers, images, volumes, networks, buildcache")
 		}
 	}
-	for _, g := range p.Keep {
-		if _, err := path.Match(g, ""); err != nil || g == "" {
-			return clierr.Usage("--keep", g, "bad glob pattern")
-		}
-	}
-	for _, l := range p.KeepLabels {
-		if k, _, _ := strings.Cut(l, "="); strings.TrimSpace(k) == "" {
-			return clierr.Usage("--keep-label", l, "expected KEY or KEY=VALUE")
-		}
+	if err := p.guards().validate(); err != nil {
+		return err
 	}
 	switch {
 	case p.OlderThan < 0:
@@ -153,36 +146,64 @@ func (p Policy) scope() []inspect.Kind {
 	return out
 }
 
-// keepLabel returns the reason labels protect an object, or "".
-func (p Policy) keepLabel(labels map[string]string) string {
+// Guards are the guards that protect an object whatever else the policy
+// says: the label dockctl.keep=true (any case), KeepLabels and Keep globs.
+// The planner applies them, and a plan carries them (Plan.Guards) so that
+// Apply applies the same ones again just before each removal, also to a
+// plan read from a file: a label put on an object, or a name it was given,
+// after the plan still protects it.
+type Guards struct {
+	// Keep and KeepLabels are Policy's.
+	Keep       []string `json:"keep,omitempty"`
+	KeepLabels []string `json:"keep_labels,omitempty"`
+}
+
+// guards returns the policy's guards.
+func (p Policy) guards() Guards {
+	return Guards{Keep: p.Keep, KeepLabels: p.KeepLabels}
+}
+
+func (g Guards) empty() bool { return len(g.Keep) == 0 && len(g.KeepLabels) == 0 }
+
+// validate returns a usage error naming the first bad glob or label.
+func (g Guards) validate() error {
+	for _, k := range g.Keep {
+		if _, err := path.Match(k, ""); err != nil || k == "" {
+			return clierr.Usage("--keep", k, "bad glob pattern")
+		}
+	}
+	for _, l := range g.KeepLabels {
+		if k, _, _ := strings.Cut(l, "="); strings.TrimSpace(k) == "" {
+			return clierr.Usage("--keep-label", l, "expected KEY or KEY=VALUE")
+		}
+	}
+	return nil
+}
+
+// protects returns why the guards keep an object with these labels, names
+// (container, volume and network names, matched as path.Match globs) and
+// image references (tags and digests, see inspect.MatchReference), or "".
+func (g Guards) protects(labels map[string]string, names, refs []string) string {
 	if v, ok := labels[KeepLabel]; ok && strings.EqualFold(v, "true") {
 		return "label " + KeepLabel + "=true"
 	}
-	for _, l := range p.KeepLabels {
+	for _, l := range g.KeepLabels {
 		k, want, hasValue := strings.Cut(l, "=")
 		v, ok := labels[k]
 		if ok && (!hasValue || v == want) {
 			return "label " + k + "=" + v
 		}
 	}
-	return ""
-}
-
-// keepName returns the reason a Keep glob protects a name, or "".
-func (p Policy) keepName(name string) string {
-	for _, g := range p.Keep {
-		if ok, _ := path.Match(g, name); ok && name != "" {
-			return keepReason(g)
+	for _, k := range g.Keep {
+		for _, n := range names {
+			if ok, _ := path.Match(k, n); ok && n != "" {
+				return keepReason(k)
+			}
 		}
-	}
-	return ""
-}
-
-// keepRef returns the reason a Keep glob protects an image reference, or "".
-func (p Policy) keepRef(ref string) string {
-	for _, g := range p.Keep {
-		if inspect.MatchReference(g, ref) {
-			return keepReason(g)
+		for _, r := range refs {
+			if inspect.MatchReference(k, r) {
+				return keepReason(k)
+			}
 		}
 	}
 	return ""
