@@ -30,6 +30,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/api/types/volume"
 
 	"github.com/dockctl/dockctl/explain"
@@ -86,6 +87,16 @@ type pruneOutcome struct {
 
 // Keys every prune document has, dry run or not.
 var pruneDocKeys = []string{"schema", "dry_run", "time", "kinds", "plan", "kept", "reclaim_bytes", "approximate"}
+
+// anonymousReason is the plan's reason for an unused volume the engine
+// named itself: engines before Docker 23.0 (API 1.42) do not record that a
+// volume is anonymous, so there dockctl goes by the name and says so.
+func anonymousReason() string {
+	if versions.GreaterThanOrEqualTo(engineClient.ClientVersion(), "1.42") {
+		return "unused anonymous volume"
+	}
+	return "unused volume, anonymous (by its name: engines before 23.0 do not record it)"
+}
 
 // objKey names an object across types: "container:<id>", "image:sha256:…".
 func objKey(typ, id string) string { return typ + ":" + id }
@@ -448,7 +459,7 @@ func TestPruneDryRunThenApply(t *testing.T) {
 		{"container", w.exited, w.exitedName, "not running (exited)"},
 		{"container", w.created, w.createdName, "not running (created)"},
 		{"network", w.unusedNet, w.unusedNetName, "unused custom network"},
-		{"volume", w.anon, w.anon, "unused anonymous volume (its containers are removed in this plan)"},
+		{"volume", w.anon, w.anon, anonymousReason() + " (its containers are removed in this plan)"},
 		{"image", w.x, w.xRef, "unused image (its containers are removed in this plan)"},
 		{"image", w.y, w.yRef, "unused image (its containers are removed in this plan)"},
 	}
