@@ -49,7 +49,10 @@ func NewPruneCmd(f *Factory) *cobra.Command {
 		Long: `Plan, then remove. Every object of the kinds in scope is either in the plan
 (with the bytes it frees and why) or kept (with the reason it is kept). With
 no kinds, containers, networks, images and build cache are in scope; volumes
-only with --volumes (anonymous) or --all-volumes (named too).
+only with --volumes (anonymous) or --all-volumes (named too). The engine says
+which volumes are anonymous from Docker 23.0 on; older engines do not record
+it, so there a volume whose name is 64 hex digits counts as anonymous (the
+plan's reason says so): give it --keep or dockctl.keep=true to keep it.
 
 Never removed: running, paused or restarting containers, and anything a
 container that stays uses; objects labelled dockctl.keep=true; objects of a
@@ -58,8 +61,10 @@ An image that a kept container uses keeps every tag.
 
 Removal runs in docker's order (containers, networks, volumes, images, build
 cache), so what the removed containers held is freed in the same run. Each
-item is re-checked just before it is removed; what changed since the plan is
-skipped, never forced.
+item is re-checked just before it is removed, with the plan's guards
+(dockctl.keep, --keep, --keep-label: a saved plan carries them) and its users
+in any state (a network's created and stopped containers too); what changed
+since the plan is skipped, never forced.
 
 Not on a terminal, prune refuses to delete without --yes.
 

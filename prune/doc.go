@@ -62,8 +62,11 @@
 //
 // Apply re-checks every item against the engine before removing it and
 // skips what changed since the plan (a container now running, an image
-// now used or re-tagged, a volume or network now used); it never forces a
-// removal. It runs phases in docker's order with a bounded worker pool in
+// now used or re-tagged, a volume or network now used, an object the
+// plan's Guards now protect); it never forces a removal. A network's users
+// are worked out as the inventory's are (inspect.AttachedToNetwork over
+// every container), not from the engine's network filter, which misses
+// containers never started since they joined. It runs phases in docker's order with a bounded worker pool in
 // each phase, removes untag-only image items before whole images, retries
 // images refused with 409 (a parent removed before its child) once the
 // rest of the phase is done, records 404s as already gone, and keeps going
