@@ -299,9 +299,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			}
 		}
 	}
-	if opts.DryRun {
-		return report.RenderPrune(f.IO.Out, plan, nil, ro)
-	}
+	// The dry run makes the real run's checks and exits as it would.
 	if err := plan.Check(pol); err != nil {
 		var le *prune.LimitError
 		if errors.As(err, &le) {
@@ -311,6 +309,9 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			return &clierr.ThresholdError{Reason: err.Error()}
 		}
 		return err
+	}
+	if opts.DryRun {
+		return report.RenderPrune(f.IO.Out, plan, nil, ro)
 	}
 	if len(plan.Items) == 0 {
 		return report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{MeasuredBytes: 0}, ro)
