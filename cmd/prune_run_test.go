@@ -1,8 +1,13 @@
 package cmd
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
 )
 
 // A dry run makes every refusal the real run would make, with the same
@@ -36,5 +41,32 @@ func TestDryRunRefusesAsTheRealRunDoes(t *testing.T) {
 				t.Fatalf("%d mutating calls", n)
 			}
 		})
+	}
+}
+
+// --log to a file that cannot be written (/dev/full): the prune stops
+// before the next removal, says why on stderr, and exits 1.
+func TestPruneStopsWhenTheLogCannotBeWritten(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	e := fakeEngine()
+	e.ContainerInspectFn = func(_ context.Context, id string) (container.InspectResponse, error) {
+		return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: id, State: &container.State{Status: "exited"}}}, nil
+	}
+	e.ContainerRemoveFn = func(context.Context, string, container.RemoveOptions) error { return nil }
+	e.ImageRemoveFn = func(context.Context, string, image.RemoveOptions) ([]image.DeleteResponse, error) { return nil, nil }
+	code, out, errOut := runFake(t, e, "prune", "--no-cache", "--all", "--yes", "--concurrency", "1", "--log", "/dev/full")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %q", code, errOut)
+	}
+	if n := e.Calls("ContainerRemove") + e.Calls("ImageRemove"); n != 1 {
+		t.Errorf("%d removals, want 1: the prune goes on without its log", n)
+	}
+	if ls := strings.Split(strings.TrimSpace(errOut), "\n"); len(ls) != 1 || !strings.Contains(errOut, "log") || !strings.Contains(errOut, "no space left") {
+		t.Errorf("stderr %q, want one line saying the log could not be written and why", errOut)
+	}
+	if !strings.Contains(out, "The log could not be written") {
+		t.Errorf("stdout does not say the run stopped for the log:\n%s", out)
 	}
 }

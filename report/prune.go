@@ -36,6 +36,7 @@ type PruneDoc struct {
 	Failed      []prune.Outcome `json:"failed,omitempty"`
 	Interrupted bool            `json:"interrupted,omitempty"`
 	EngineGone  string          `json:"engine_gone,omitempty"`
+	LogError    string          `json:"log_error,omitempty"`
 	// ReclaimedBytes is measured; absent when the engine could not be
 	// read after the removals.
 	ReclaimedBytes *int64                         `json:"reclaimed_bytes,omitempty"`
@@ -74,6 +75,7 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 			doc.Failed = nonNilOutcomes(out.Failed)
 			doc.Interrupted = out.Interrupted
 			doc.EngineGone = out.EngineGone
+			doc.LogError = out.LogError
 			if m := out.MeasuredBytes; m >= 0 {
 				doc.ReclaimedBytes = &m
 			}
@@ -169,6 +171,9 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 		}
 		if out.EngineGone != "" {
 			fmt.Fprintln(w, "The engine stopped answering: no further removals were started; run the same prune again to finish.")
+		}
+		if out.LogError != "" {
+			fmt.Fprintln(w, "The log could not be written: no further removals were started.")
 		}
 		var rows [][]string
 		for _, s := range out.Skipped {
