@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -240,11 +239,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		return err
 	}
 	if !opts.DryRun {
-		// One deleting prune per engine at a time; the second one plans
-		// after the first has finished, on what is left.
-		l, err := lock.Acquire(ctx, filepath.Join(f.CacheDir(), "locks"), ep.Host, func(pid int) {
-			fmt.Fprintf(f.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, ep.Host)
-		})
+		l, err := lockEngine(ctx, f, eng, ep.Host)
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
@@ -354,6 +349,25 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		return err
 	}
 	return res.Err()
+}
+
+// lockEngine takes the prune lock of the engine at host: one deleting
+// prune per engine at a time, the second one planning after the first has
+// finished, on what is left. The lock is keyed on the engine's own ID, so
+// that every address of one engine (two spellings of its socket, a TCP
+// port) shares it; an engine reporting no ID is known by its address.
+func lockEngine(ctx context.Context, f *Factory, eng Engine, host string) (*lock.Lock, error) {
+	info, err := inspect.ReadEngineInfo(ctx, eng, host)
+	if err != nil {
+		return nil, err
+	}
+	key, who := host, host
+	if info.ID != "" {
+		key, who = "engine-id:"+info.ID, fmt.Sprintf("the engine %s (ID %s)", host, info.ID)
+	}
+	return lock.Acquire(ctx, f.LockDir, key, func(pid int) {
+		fmt.Fprintf(f.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, who)
+	})
 }
 
 // collectForPrune reads what the planner needs: every kind (containers
