@@ -273,7 +273,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
 		}
 		plan.DryRun = false
-		if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now()); err == nil {
+		if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
 			before = inv.DockerBytes()
 		}
 	} else {
@@ -338,9 +338,12 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		fmt.Fprintln(f.IO.ErrOut)
 	}
 	out := &report.PruneOutcome{Result: res, MeasuredBytes: -1}
-	if before >= 0 {
+	// An engine that stopped answering (or Ctrl-C against a hung one,
+	// whose removals in flight ran into --timeout) is not asked again:
+	// measuring would make the wait a second --timeout.
+	if before >= 0 && res.EngineGone == "" {
 		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
-		if inv, err := inspect.Collect(mctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now()); err == nil {
+		if inv, err := inspect.Collect(mctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
 			out.MeasuredBytes = before - inv.DockerBytes()
 		}
 		cancel()
@@ -378,7 +381,7 @@ func lockEngine(ctx context.Context, f *Factory, eng Engine, host string) (*lock
 func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
 	pol := opts.policy
 	p := &pol
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now())
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
 	if err != nil {
 		return nil, pol, err
 	}

@@ -2,12 +2,17 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
+
+	"github.com/dockctl/dockctl/engine"
 )
 
 // A dry run makes every refusal the real run would make, with the same
@@ -68,5 +73,37 @@ func TestPruneStopsWhenTheLogCannotBeWritten(t *testing.T) {
 	}
 	if !strings.Contains(out, "The log could not be written") {
 		t.Errorf("stdout does not say the run stopped for the log:\n%s", out)
+	}
+}
+
+// An engine busy with another client's /system/df (engines before Docker
+// 23) is waited for at most one --timeout, and stderr says so while it
+// waits; then the command fails with one more line saying why.
+func TestBusyDiskUsageWaitsOneTimeout(t *testing.T) {
+	for _, args := range [][]string{
+		{"--timeout", "300ms", "inspect", "images"},
+		{"--timeout", "300ms", "report", "--no-cache"},
+		{"--timeout", "300ms", "prune", "--no-cache", "--dry-run"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			e := fakeEngine()
+			e.DiskUsageFn = func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) {
+				return types.DiskUsage{}, errors.New("Error response from daemon: a disk usage operation is already running")
+			}
+			f, out, errOut := testFactory(t, nil)
+			f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
+			// Well past the bound: only a dockctl that never gives up
+			// reaches it.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			code := Run(ctx, f, args)
+			if code != 1 || out.Len() != 0 {
+				t.Fatalf("exit %d, stdout %q; stderr %q; want exit 1 at the --timeout bound", code, out, errOut)
+			}
+			ls := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+			if len(ls) != 2 || !strings.Contains(ls[0], "waiting") || !strings.Contains(ls[0], "already running") || !strings.Contains(ls[1], "still busy") {
+				t.Fatalf("stderr %q, want a line saying it waits and why, then the error", errOut)
+			}
+		})
 	}
 }

@@ -403,7 +403,9 @@ func (r *run) pool(idx []int, h handler, hold func(i int, o Outcome) bool) {
 // image with dependent child images; such refusals are retried after the
 // rest, for as long as a pass removes something.
 func (r *run) imagePasses(idx []int) {
-	for len(idx) > 0 {
+	// No pass, nor its image list, once dispatch has stopped: against a
+	// hung engine the list would be one more --timeout.
+	for len(idx) > 0 && r.ctx.Err() == nil {
 		r.refreshChildren()
 		var mu sync.Mutex
 		held := map[int]Outcome{}
