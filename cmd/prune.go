@@ -93,7 +93,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 				// A saved plan is applied as it was reviewed: flags that
 				// would change what it removes belong to the planning run.
 				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
-					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "dry-run", "plan-out"} {
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "plan-out"} {
 					if c.Flags().Changed(name) {
 						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
 					}
@@ -123,7 +123,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.StringVar(&opts.TargetUsage, "target-usage", "", "budget mode: remove least recently used images until docker uses at most SIZE")
 	fl.StringVar(&opts.HighWatermark, "high-watermark", "", "budget mode: act when the Docker root filesystem is fuller than P%")
 	fl.StringVar(&opts.LowWatermark, "low-watermark", "", "budget mode: remove images until the filesystem is at most P% full")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
 	fl.StringVar(&opts.PlanOut, "plan-out", "", "write the plan as JSON to FILE")
 	fl.StringVar(&opts.ApplyFile, "apply", "", "execute a saved plan from FILE, re-checking each item")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
@@ -272,9 +272,11 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		if err != nil {
 			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
 		}
-		plan.DryRun = false
-		if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
-			before = inv.DockerBytes()
+		plan.DryRun = opts.DryRun
+		if !opts.DryRun {
+			if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
+				before = inv.DockerBytes()
+			}
 		}
 	} else {
 		var inv *inspect.Inventory
@@ -305,7 +307,10 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		}
 		return err
 	}
-	if opts.DryRun {
+	switch {
+	case opts.DryRun && opts.ApplyFile != "":
+		return dryRunSaved(ctx, f, eng, plan, opts, ro)
+	case opts.DryRun:
 		return report.RenderPrune(f.IO.Out, plan, nil, ro)
 	}
 	if len(plan.Items) == 0 {
@@ -349,6 +354,19 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		cancel()
 	}
 	if err := report.RenderPrune(f.IO.Out, plan, out, ro); err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// dryRunSaved is --apply FILE --dry-run: every item of the saved plan
+// re-checked against the engine now, as the real apply would, with nothing
+// removed; the plan, then what the re-check would remove, skip and why,
+// and the exit code the real apply would have, as far as a run that
+// removes nothing can tell.
+func dryRunSaved(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions, ro report.PruneOptions) error {
+	res := prune.Apply(ctx, eng, plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
+	if err := report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{Result: res, MeasuredBytes: -1}, ro); err != nil {
 		return err
 	}
 	return res.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 
 	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/internal/fake"
 )
 
 // A dry run makes every refusal the real run would make, with the same
@@ -103,6 +105,70 @@ func TestBusyDiskUsageWaitsOneTimeout(t *testing.T) {
 			ls := strings.Split(strings.TrimSpace(errOut.String()), "\n")
 			if len(ls) != 2 || !strings.Contains(ls[0], "waiting") || !strings.Contains(ls[0], "already running") || !strings.Contains(ls[1], "still busy") {
 				t.Fatalf("stderr %q, want a line saying it waits and why, then the error", errOut)
+			}
+		})
+	}
+}
+
+// --apply FILE --dry-run re-checks the saved plan against the engine now
+// and removes nothing; it says what the real apply would remove, and exits
+// as the real apply would.
+func TestApplyDryRunRechecksASavedPlan(t *testing.T) {
+	engineNow := func(started bool) *fake.Engine {
+		e := fakeEngine()
+		refs := map[string]image.InspectResponse{
+			"app:1": {ID: "sha256:a", RepoTags: []string{"app:1"}}, "sha256:a": {ID: "sha256:a", RepoTags: []string{"app:1"}},
+			"tool:1": {ID: "sha256:b", RepoTags: []string{"tool:1"}}, "sha256:b": {ID: "sha256:b", RepoTags: []string{"tool:1"}},
+		}
+		e.ImageInspectFn = func(_ context.Context, ref string) (image.InspectResponse, error) { return refs[ref], nil }
+		state := "exited"
+		if started {
+			state = "running" // since the plan
+		}
+		e.ContainerInspectFn = func(_ context.Context, id string) (container.InspectResponse, error) {
+			return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: id, State: &container.State{Status: state, Running: started}}}, nil
+		}
+		// Removing the container really removes it: the real apply then
+		// finds its image unused, as on an engine.
+		removed := false
+		list := e.ContainerListFn
+		e.ContainerListFn = func(ctx context.Context, o container.ListOptions) ([]container.Summary, error) {
+			if removed {
+				return nil, nil
+			}
+			return list(ctx, o)
+		}
+		e.ContainerRemoveFn = func(context.Context, string, container.RemoveOptions) error { removed = true; return nil }
+		e.ImageRemoveFn = func(context.Context, string, image.RemoveOptions) ([]image.DeleteResponse, error) { return nil, nil }
+		return e
+	}
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	if code, _, errOut := runFake(t, engineNow(false), "prune", "--no-cache", "--all", "--dry-run", "--plan-out", plan); code != 0 {
+		t.Fatalf("making the plan: exit %d: %s", code, errOut)
+	}
+	for _, tt := range []struct {
+		name    string
+		started bool
+		want    string // the counts the re-check gives
+	}{
+		{"nothing changed", false, "remove 3, skip 0, fail 0 of 3"},
+		{"the container started since", true, "remove 1, skip 2, fail 0 of 3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := engineNow(tt.started)
+			code, out, errOut := runFake(t, e, "prune", "--apply", plan, "--dry-run")
+			if code != 0 || e.Mutations() != 0 {
+				t.Fatalf("exit %d, %d mutating calls; stderr %q", code, e.Mutations(), errOut)
+			}
+			if !strings.Contains(out, "would "+tt.want) {
+				t.Errorf("stdout does not say it would %s:\n%s", tt.want, out)
+			}
+			// The real apply on the same engine does what the dry run said.
+			real := engineNow(tt.started)
+			rcode, rout, rerr := runFake(t, real, "prune", "--apply", plan, "--yes")
+			done := strings.NewReplacer("remove ", "removed ", "skip ", "skipped ", "fail ", "failed ").Replace(tt.want)
+			if rcode != code || !strings.Contains(rout, "Done: "+done) {
+				t.Errorf("the real apply: exit %d, want %d; stderr %q; stdout:\n%s", rcode, code, rerr, rout)
 			}
 		})
 	}

@@ -71,6 +71,12 @@ type ApplyOptions struct {
 	Log func(Outcome) error
 	// Now stamps outcomes (default time.Now).
 	Now func() time.Time
+	// DryRun runs every re-check against the engine as the removals before
+	// it would have left it, and removes nothing: no mutating request
+	// reaches the engine. The Result says what a real run would do now
+	// (build cache records excepted: only the engine's prune knows whether
+	// one is in use; a dry run counts them pruned).
+	DryRun bool
 }
 
 // Outcome results.
@@ -172,8 +178,12 @@ const interruptedReason = "not attempted: interrupted"
 // skipped if it changed since the plan; nothing is force-removed. A
 // failure does not stop the rest. Cancelling ctx stops handing out
 // removals; those in flight finish (within opts.Grace) and the Result is
-// marked interrupted. Apply ignores plan.DryRun: the caller decides.
+// marked interrupted. Apply ignores plan.DryRun: the caller decides, with
+// opts.DryRun.
 func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
+	if opts.DryRun {
+		c = newDryRun(c)
+	}
 	if opts.Concurrency < 1 {
 		opts.Concurrency = DefaultConcurrency
 	}

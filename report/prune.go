@@ -164,8 +164,14 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 		if out.MeasuredBytes >= 0 {
 			measured = Size(out.MeasuredBytes) + " measured"
 		}
-		fmt.Fprintf(w, "Done: removed %d, skipped %d, failed %d of %d; freed %s predicted, %s.\n",
-			len(out.Removed), len(out.Skipped), len(out.Failed), out.Total, Size(out.ReclaimedBytes), measured)
+		if plan.DryRun {
+			// A saved plan's dry run: the re-checks ran, nothing was removed.
+			fmt.Fprintf(w, "Re-checked now (dry run: nothing is removed): would remove %d, skip %d, fail %d of %d; would free %s.\n",
+				len(out.Removed), len(out.Skipped), len(out.Failed), out.Total, Size(out.ReclaimedBytes))
+		} else {
+			fmt.Fprintf(w, "Done: removed %d, skipped %d, failed %d of %d; freed %s predicted, %s.\n",
+				len(out.Removed), len(out.Skipped), len(out.Failed), out.Total, Size(out.ReclaimedBytes), measured)
+		}
 		if out.Interrupted {
 			fmt.Fprintln(w, "Interrupted: no further removals were started.")
 		}
