@@ -5,9 +5,9 @@
 FROM scratch
 
 # .build/rootfs holds /dockctl and an empty /tmp of mode 1777: scratch has no
-# /tmp, and dockctl keeps its layer cache and its prune lock under
-# XDG_CACHE_HOME, which must be writable whichever --user runs it. One COPY,
-# one layer.
+# /tmp, and dockctl keeps its layer cache under XDG_CACHE_HOME and its prune
+# lock in /tmp/dockctl-locks, which must be writable whichever --user runs
+# it. One COPY, one layer.
 COPY .build/rootfs/ /
 ENV XDG_CACHE_HOME=/tmp/.cache
 

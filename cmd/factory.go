@@ -17,6 +17,7 @@ import (
 	"github.com/dockctl/dockctl/engine"
 	"github.com/dockctl/dockctl/explain"
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/internal/lock"
 	"github.com/dockctl/dockctl/prune"
 	"github.com/dockctl/dockctl/report"
 )
@@ -64,6 +65,9 @@ type Factory struct {
 	// Dial connects to an endpoint, bounding each request by timeout;
 	// tests replace it with a fake engine.
 	Dial func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error)
+	// LockDir holds the prune locks: lock.SharedDir, the one folder every
+	// dockctl on the host sees (not the user's cache dir); tests move it.
+	LockDir string
 
 	once     sync.Once
 	eng      Engine
@@ -82,6 +86,7 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 		Env:      env,
 		Now:      time.Now,
 		Parallel: DefaultParallel,
+		LockDir:  lock.SharedDir(),
 		Dial: func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error) {
 			return engine.New(ep, env, timeout)
 		},
@@ -230,6 +235,7 @@ func (f *Factory) forTarget(t Target, out io.Writer) *Factory {
 		NoExplain: f.NoExplain,
 		Parallel:  1,
 		Dial:      f.Dial,
+		LockDir:   f.LockDir,
 	}
 }
 
@@ -342,6 +348,15 @@ func (f *Factory) CacheDir() string {
 		return filepath.Join(d, "dockctl")
 	}
 	return filepath.Join(os.TempDir(), "dockctl")
+}
+
+// collectOptions are the Collect options of every command: a busy
+// /system/df (another client's running, on engines before Docker 23) is
+// waited for at most one --timeout, saying so once on stderr.
+func (f *Factory) collectOptions() []inspect.CollectOption {
+	return []inspect.CollectOption{inspect.WaitBusy(f.Conn.Timeout, func(why string) {
+		fmt.Fprintf(f.IO.ErrOut, "dockctl: the engine is sizing disks for another client (%s); waiting for it, at most %v (--timeout)\n", oneLine(why), f.Conn.Timeout)
+	})}
 }
 
 // layerCache opens the layer cache, or an in-memory one under --no-cache.

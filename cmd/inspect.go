@@ -107,7 +107,7 @@ func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 	if err != nil {
 		return err
 	}
-	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now)
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, f.collectOptions()...)
 	if err != nil {
 		return fmt.Errorf("inspecting %s: %w", opts.Kind, err)
 	}

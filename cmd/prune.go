@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -99,7 +98,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 				// A saved plan is applied as it was reviewed: flags that
 				// would change what it removes belong to the planning run.
 				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
-					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "dry-run", "plan-out"} {
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "plan-out"} {
 					if c.Flags().Changed(name) {
 						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
 					}
@@ -129,7 +128,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.StringVar(&opts.TargetUsage, "target-usage", "", "budget mode: remove least recently used images until docker uses at most SIZE")
 	fl.StringVar(&opts.HighWatermark, "high-watermark", "", "budget mode: act when the Docker root filesystem is fuller than P%")
 	fl.StringVar(&opts.LowWatermark, "low-watermark", "", "budget mode: remove images until the filesystem is at most P% full")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
 	fl.StringVar(&opts.PlanOut, "plan-out", "", "write the plan as JSON to FILE")
 	fl.StringVar(&opts.ApplyFile, "apply", "", "execute a saved plan from FILE, re-checking each item")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
@@ -245,11 +244,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		return err
 	}
 	if !opts.DryRun {
-		// One deleting prune per engine at a time; the second one plans
-		// after the first has finished, on what is left.
-		l, err := lock.Acquire(ctx, filepath.Join(f.CacheDir(), "locks"), ep.Host, func(pid int) {
-			fmt.Fprintf(f.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, ep.Host)
-		})
+		l, err := lockEngine(ctx, f, eng, ep.Host)
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
@@ -282,9 +277,11 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		if err != nil {
 			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
 		}
-		plan.DryRun = false
-		if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now()); err == nil {
-			before = inv.DockerBytes()
+		plan.DryRun = opts.DryRun
+		if !opts.DryRun {
+			if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
+				before = inv.DockerBytes()
+			}
 		}
 	} else {
 		var inv *inspect.Inventory
@@ -304,9 +301,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			}
 		}
 	}
-	if opts.DryRun {
-		return report.RenderPrune(f.IO.Out, plan, nil, ro)
-	}
+	// The dry run makes the real run's checks and exits as it would.
 	if err := plan.Check(pol); err != nil {
 		var le *prune.LimitError
 		if errors.As(err, &le) {
@@ -316,6 +311,12 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			return &clierr.ThresholdError{Reason: err.Error()}
 		}
 		return err
+	}
+	switch {
+	case opts.DryRun && opts.ApplyFile != "":
+		return dryRunSaved(ctx, f, eng, plan, opts, ro)
+	case opts.DryRun:
+		return report.RenderPrune(f.IO.Out, plan, nil, ro)
 	}
 	if len(plan.Items) == 0 {
 		return report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{MeasuredBytes: 0}, ro)
@@ -347,9 +348,12 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		fmt.Fprintln(f.IO.ErrOut)
 	}
 	out := &report.PruneOutcome{Result: res, MeasuredBytes: -1}
-	if before >= 0 {
+	// An engine that stopped answering (or Ctrl-C against a hung one,
+	// whose removals in flight ran into --timeout) is not asked again:
+	// measuring would make the wait a second --timeout.
+	if before >= 0 && res.EngineGone == "" {
 		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
-		if inv, err := inspect.Collect(mctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now()); err == nil {
+		if inv, err := inspect.Collect(mctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
 			out.MeasuredBytes = before - inv.DockerBytes()
 		}
 		cancel()
@@ -360,6 +364,38 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	return res.Err()
 }
 
+// dryRunSaved is --apply FILE --dry-run: every item of the saved plan
+// re-checked against the engine now, as the real apply would, with nothing
+// removed; the plan, then what the re-check would remove, skip and why,
+// and the exit code the real apply would have, as far as a run that
+// removes nothing can tell.
+func dryRunSaved(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions, ro report.PruneOptions) error {
+	res := prune.Apply(ctx, eng, plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
+	if err := report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{Result: res, MeasuredBytes: -1}, ro); err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// lockEngine takes the prune lock of the engine at host: one deleting
+// prune per engine at a time, the second one planning after the first has
+// finished, on what is left. The lock is keyed on the engine's own ID, so
+// that every address of one engine (two spellings of its socket, a TCP
+// port) shares it; an engine reporting no ID is known by its address.
+func lockEngine(ctx context.Context, f *Factory, eng Engine, host string) (*lock.Lock, error) {
+	info, err := inspect.ReadEngineInfo(ctx, eng, host)
+	if err != nil {
+		return nil, err
+	}
+	key, who := host, host
+	if info.ID != "" {
+		key, who = "engine-id:"+info.ID, fmt.Sprintf("the engine %s (ID %s)", host, info.ID)
+	}
+	return lock.Acquire(ctx, f.LockDir, key, func(pid int) {
+		fmt.Fprintf(f.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, who)
+	})
+}
+
 // collectForPrune reads what the planner needs: every kind (containers
 // decide what is in use), image layers for exact bytes, last tag times and
 // the filesystem for budget mode. The policy it returns is opts.policy
@@ -368,7 +404,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
 	pol := opts.policy
 	p := &pol
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now())
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
 	if err != nil {
 		return nil, pol, err
 	}

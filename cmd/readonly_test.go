@@ -19,7 +19,6 @@ import (
 
 	"github.com/dockctl/dockctl/engine"
 	"github.com/dockctl/dockctl/internal/fake"
-	"github.com/dockctl/dockctl/internal/lock"
 )
 
 const diff1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -235,36 +234,68 @@ func TestCtrlCAtThePromptExits130(t *testing.T) {
 // Two deleting prunes on one engine do not run at once: the second waits
 // for the first's lock, says so, and Ctrl-C ends the wait with nothing done.
 func TestSecondPruneWaitsForTheLock(t *testing.T) {
-	home := t.TempDir()
-	env := func(k string) string {
-		if k == "HOME" {
-			return home
-		}
-		return ""
+	locks := t.TempDir()
+	tests := []struct {
+		name         string
+		holder, next []string // -H of each; nil: the default socket
+		holderHome   string
+		id           string
+	}{
+		{"same address", nil, nil, "", "ENGINE:ONE"},
+		{"another spelling of the socket, another HOME", []string{"unix:///var/run/docker.sock"}, []string{"unix:///var/run//docker.sock"}, "other", "ENGINE:TWO"},
+		{"an engine without an ID, by its address", nil, nil, "", ""},
 	}
-	holder := NewFactory(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, env)
-	_, ep, err := holder.Engine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	held, err := lock.Acquire(context.Background(), filepath.Join(holder.CacheDir(), "locks"), ep.Host, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Release()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := fakeEngine()
+			info := e.InfoFn
+			e.InfoFn = func(ctx context.Context) (system.Info, error) {
+				i, err := info(ctx)
+				i.ID = tt.id
+				return i, err
+			}
+			homeOf := func(name string) func(string) string {
+				home := filepath.Join(t.TempDir(), name)
+				return func(k string) string {
+					switch k {
+					case "HOME":
+						return home
+					case "XDG_CACHE_HOME":
+						return filepath.Join(home, "xdg")
+					}
+					return ""
+				}
+			}
+			holder := NewFactory(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, homeOf("holder"+tt.holderHome))
+			holder.LockDir, holder.Hosts = locks, tt.holder
+			_, ep, err := holder.Engine()
+			if err != nil {
+				t.Fatal(err)
+			}
+			held, err := lockEngine(context.Background(), holder, e, ep.Host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Release()
 
-	e := fakeEngine()
-	var out, errOut bytes.Buffer
-	f := NewFactory(strings.NewReader(""), &out, &errOut, env)
-	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
-	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
-	defer cancel()
-	code := Run(ctx, f, []string{"prune", "--no-cache", "--all", "--yes"})
-	if code != 130 || e.Calls("DiskUsage") != 0 || e.Mutations() != 0 {
-		t.Fatalf("exit %d, df calls %d, mutations %d; stderr %q", code, e.Calls("DiskUsage"), e.Mutations(), errOut.String())
-	}
-	if !strings.Contains(errOut.String(), "another dockctl prune") {
-		t.Fatalf("stderr %q does not say why it waits", errOut.String())
+			var out, errOut bytes.Buffer
+			f := NewFactory(strings.NewReader(""), &out, &errOut, homeOf("next"))
+			f.LockDir = locks
+			f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) { return e, nil }
+			ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+			defer cancel()
+			args := []string{"prune", "--no-cache", "--all", "--yes"}
+			for _, h := range tt.next {
+				args = append(args, "-H", h)
+			}
+			code := Run(ctx, f, args)
+			if code != 130 || e.Calls("DiskUsage") != 0 || e.Mutations() != 0 {
+				t.Fatalf("exit %d, df calls %d, mutations %d; stderr %q", code, e.Calls("DiskUsage"), e.Mutations(), errOut.String())
+			}
+			if !strings.Contains(errOut.String(), "another dockctl prune") || !strings.Contains(errOut.String(), tt.id) {
+				t.Fatalf("stderr %q does not say why it waits", errOut.String())
+			}
+		})
 	}
 	// A dry run does not need the lock.
 	if code, _, errOut := runFake(t, fakeEngine(), "prune", "--dry-run", "--no-cache"); code != 0 {

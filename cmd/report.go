@@ -180,7 +180,7 @@ func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Re
 		i, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
 		infoCh <- infoResult{i, err}
 	}()
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now())
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
 	if err != nil {
 		<-infoCh
 		return usage.Report{}, err

@@ -31,6 +31,7 @@ func testFactory(t testing.TB, env map[string]string) (f *Factory, out, errOut *
 		return ""
 	})
 	f.Now = func() time.Time { return testNow }
+	f.LockDir = filepath.Join(home, "locks")
 	return f, out, errOut
 }
 

@@ -36,10 +36,43 @@ var _ Client = (*client.Client)(nil)
 // they need only the (cheap) container list.
 func needsDiskUsage(k Kind) bool { return k != KindNetworks }
 
+// CollectOption tunes Collect.
+type CollectOption func(*collectConfig)
+
+type collectConfig struct {
+	busyMax     time.Duration
+	busyWaiting func(why string)
+}
+
+// WaitBusy bounds how long Collect waits for an engine that refuses
+// /system/df because another client's call runs (0: until ctx ends), and
+// calls waiting once, with the engine's answer, when the wait starts: a
+// wait the user is not told about looks like a hang.
+func WaitBusy(max time.Duration, waiting func(why string)) CollectOption {
+	return func(c *collectConfig) { c.busyMax, c.busyWaiting = max, waiting }
+}
+
+// BusyError is Collect's answer when the engine was still busy with
+// another disk usage operation at the end of the wait WaitBusy allows.
+type BusyError struct {
+	Waited time.Duration
+	Err    error
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("the engine was still busy with another client's disk usage operation after waiting %v: %v", e.Waited, e.Err)
+}
+
+func (e *BusyError) Unwrap() error { return e.Err }
+
 // Collect reads the kinds asked for from the engine into an Inventory. It
 // makes at most one /system/df call whatever the kinds, since that call is
 // the expensive one (it sizes every container and volume).
-func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time) (*Inventory, error) {
+func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ...CollectOption) (*Inventory, error) {
+	var cfg collectConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	inv := &Inventory{Time: now}
 	want := map[Kind]bool{}
 	for _, k := range kinds {
@@ -48,7 +81,7 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time) (*Inven
 	var du *types.DiskUsage
 	for _, k := range kinds {
 		if needsDiskUsage(k) {
-			d, err := diskUsage(ctx, c)
+			d, err := diskUsage(ctx, c, cfg)
 			if err != nil {
 				return nil, fmt.Errorf("reading disk usage: %w", err)
 			}
@@ -132,16 +165,29 @@ const busyDiskUsage = "a disk usage operation is already running"
 // diskUsage calls /system/df, waiting for another client's call to finish
 // when the engine refuses to run two at once: two CI jobs reporting on one
 // host should both get their report.
-func diskUsage(ctx context.Context, c Client) (types.DiskUsage, error) {
+func diskUsage(ctx context.Context, c Client, cfg collectConfig) (types.DiskUsage, error) {
 	wait := 100 * time.Millisecond
+	var deadline <-chan time.Time // nil: no bound but ctx
+	told := false
 	for {
 		d, err := c.DiskUsage(ctx, types.DiskUsageOptions{})
 		if err == nil || !strings.Contains(err.Error(), busyDiskUsage) {
 			return d, err
 		}
+		if !told {
+			told = true
+			if cfg.busyMax > 0 {
+				deadline = time.After(cfg.busyMax)
+			}
+			if cfg.busyWaiting != nil {
+				cfg.busyWaiting(err.Error())
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return d, err
+		case <-deadline:
+			return d, &BusyError{Waited: cfg.busyMax, Err: err}
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, 2*time.Second)

@@ -299,3 +299,30 @@ func TestCollectAnonymousVolumes(t *testing.T) {
 		})
 	}
 }
+
+// A busy /system/df is waited for at most WaitBusy's bound, and the caller
+// is told once that Collect waits and why.
+func TestCollectGivesUpOnABusyDiskUsage(t *testing.T) {
+	e := sampleEngine()
+	e.DiskUsageFn = func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) {
+		return types.DiskUsage{}, errors.New("Error response from daemon: a disk usage operation is already running")
+	}
+	var told []string
+	done := make(chan error, 1)
+	go func() {
+		_, err := Collect(context.Background(), e, []Kind{KindImages}, time.Now(), WaitBusy(300*time.Millisecond, func(why string) { told = append(told, why) }))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		var be *BusyError
+		if !errors.As(err, &be) || !strings.Contains(err.Error(), "already running") || !strings.Contains(err.Error(), "300ms") {
+			t.Fatalf("err = %v, want a BusyError naming the engine's answer and the wait", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Collect still waits for the busy engine, past its bound")
+	}
+	if len(told) != 1 || !strings.Contains(told[0], "already running") {
+		t.Fatalf("told %q, want one notice with the engine's answer", told)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -89,6 +90,13 @@ type bgDockctl struct {
 // environment) until it returns or ctx is cancelled (as SIGTERM would).
 func startDockctlCtx(t testing.TB, ctx context.Context, env map[string]string, args ...string) *bgDockctl {
 	t.Helper()
+	return startDockctlOn(t, ctx, env, nil, args...)
+}
+
+// startDockctlOn is startDockctlCtx with dockctl on a terminal reading
+// stdin, when stdin is not nil (it can then ask before deleting).
+func startDockctlOn(t testing.TB, ctx context.Context, env map[string]string, stdin io.Reader, args ...string) *bgDockctl {
+	t.Helper()
 	getenv := func(k string) string {
 		if v, ok := env[k]; ok {
 			return v
@@ -96,7 +104,12 @@ func startDockctlCtx(t testing.TB, ctx context.Context, env map[string]string, a
 		return os.Getenv(k)
 	}
 	r := &bgDockctl{args: args, out: &syncBuffer{}, errOut: &syncBuffer{}, done: make(chan struct{})}
-	f := cmd.NewFactory(strings.NewReader(""), r.out, r.errOut, getenv)
+	in := stdin
+	if in == nil {
+		in = strings.NewReader("")
+	}
+	f := cmd.NewFactory(in, r.out, r.errOut, getenv)
+	f.IO.InIsTTY, f.IO.ErrIsTTY = stdin != nil, stdin != nil
 	go func() {
 		defer close(r.done)
 		r.code = cmd.Run(ctx, f, args)

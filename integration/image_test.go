@@ -282,8 +282,8 @@ func TestImage(t *testing.T) {
 		}
 	})
 
-	// The cache dir must be writable by whichever user runs dockctl: prune
-	// keeps its lock there.
+	// The cache dir must be writable by whichever user runs dockctl (the
+	// layer cache is there; the prune lock is in /tmp/dockctl-locks).
 	var cacheDir string
 	for _, e := range ii.Config.Env {
 		if v, ok := strings.CutPrefix(e, "XDG_CACHE_HOME="); ok {
@@ -348,7 +348,7 @@ func TestImage(t *testing.T) {
 				t.Errorf("dockctl version %q, want %q (the binary this test built)", doc.Client.Version, version)
 			}
 		}},
-		// A deleting prune takes its lock in the cache dir. Scoped to this
+		// A deleting prune takes its lock in /tmp/dockctl-locks. Scoped to this
 		// test's objects: the image, which the prune's own running container
 		// uses and so keeps.
 		{"prune", append([]string{"prune", "--yes"}, filterFlags(scopeFilters(t))...), func(t *testing.T, stdout string) {

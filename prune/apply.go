@@ -66,10 +66,19 @@ type ApplyOptions struct {
 	// far. Calls are serialised.
 	Progress func(done, total int, bytes int64)
 	// Log, if set, is called with each outcome as it happens. Calls are
-	// serialised. JSONLines makes one that writes JSON lines.
-	Log func(Outcome)
+	// serialised. JSONLines makes one that writes JSON lines. An error
+	// stops the run as an interruption does (no new removal; those in
+	// flight complete): a prune that cannot keep its audit log must not go
+	// on removing.
+	Log func(Outcome) error
 	// Now stamps outcomes (default time.Now).
 	Now func() time.Time
+	// DryRun runs every re-check against the engine as the removals before
+	// it would have left it, and removes nothing: no mutating request
+	// reaches the engine. The Result says what a real run would do now
+	// (build cache records excepted: only the engine's prune knows whether
+	// one is in use; a dry run counts them pruned).
+	DryRun bool
 }
 
 // Outcome results.
@@ -113,11 +122,16 @@ type Result struct {
 	// EngineGone is the error that showed the engine had stopped
 	// answering; the items after it were not attempted.
 	EngineGone string `json:"engine_gone,omitempty"`
+	// LogError is the error that stopped the run because an outcome could
+	// not be logged; the items after it were not attempted.
+	LogError string `json:"log_error,omitempty"`
 	// ReclaimedBytes sums the removed outcomes' bytes (the plan's
 	// prediction for each).
 	ReclaimedBytes int64 `json:"reclaimed_bytes"`
 	// Total is the plan's item count.
 	Total int `json:"total"`
+
+	logErr error
 }
 
 // ErrEngineGone is wrapped by Result.Err when the engine stopped answering
@@ -129,6 +143,8 @@ var ErrEngineGone = errors.New("the engine stopped answering")
 // otherwise.
 func (r Result) Err() error {
 	switch {
+	case r.logErr != nil:
+		return fmt.Errorf("stopped after %d of %d items: the log could not be written: %w", len(r.Removed)+len(r.Failed), r.Total, r.logErr)
 	case r.EngineGone != "":
 		return fmt.Errorf("%w after %d of %d items (%s); run the same prune again to finish", ErrEngineGone, len(r.Removed), r.Total, r.EngineGone)
 	case r.Interrupted:
@@ -140,15 +156,19 @@ func (r Result) Err() error {
 }
 
 // JSONLines returns a Log function writing each outcome to w as one line
-// of JSON (time, type, id, name, bytes, reason, result, error, status).
-// Write errors are ignored: the log must not stop a prune.
-func JSONLines(w io.Writer) func(Outcome) {
+// of JSON (time, type, id, name, bytes, reason, result, error, status). It
+// returns the write error: an audit log with holes is worse than a prune
+// that stops.
+func JSONLines(w io.Writer) func(Outcome) error {
 	var mu sync.Mutex
 	enc := json.NewEncoder(w)
-	return func(o Outcome) {
+	return func(o Outcome) error {
 		mu.Lock()
 		defer mu.Unlock()
-		_ = enc.Encode(o)
+		if err := enc.Encode(o); err != nil {
+			return fmt.Errorf("writing %s %s to the log: %w", o.Type, o.Name, err)
+		}
+		return nil
 	}
 }
 
@@ -160,8 +180,12 @@ const interruptedReason = "not attempted: interrupted"
 // skipped if it changed since the plan; nothing is force-removed. A
 // failure does not stop the rest. Cancelling ctx stops handing out
 // removals; those in flight finish (within opts.Grace) and the Result is
-// marked interrupted. Apply ignores plan.DryRun: the caller decides.
+// marked interrupted. Apply ignores plan.DryRun: the caller decides, with
+// opts.DryRun.
 func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
+	if opts.DryRun {
+		c = newDryRun(c)
+	}
 	if opts.Concurrency < 1 {
 		opts.Concurrency = DefaultConcurrency
 	}
@@ -207,6 +231,10 @@ func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
 
 	for i, it := range plan.Items {
 		if !r.settled[i] {
+			if r.logErr != nil {
+				r.settle(i, r.outcome(it, ResultSkipped, "not attempted: the log could not be written"))
+				continue
+			}
 			if r.goneErr != nil {
 				r.settle(i, r.outcome(it, ResultSkipped, "not attempted: the engine stopped answering"))
 				continue
@@ -235,6 +263,10 @@ func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
 		}
 	}
 	res.Interrupted = r.interrupted
+	if r.logErr != nil {
+		res.logErr = r.logErr
+		res.LogError = r.logErr.Error()
+	}
 	if r.goneErr != nil {
 		res.EngineGone = r.goneErr.Error()
 	}
@@ -261,6 +293,9 @@ type run struct {
 	// stopDispatch then ends the handing out of work.
 	goneErr      error
 	stopDispatch context.CancelFunc
+	// logErr is the first error opts.Log returned; it stops the dispatch
+	// too.
+	logErr error
 
 	// children counts each image's child images (the classic builder's
 	// parent links), refreshed before every image pass; nil when the
@@ -329,7 +364,10 @@ func (r *run) record(i int, o Outcome) {
 	}
 	r.outcomes = append(r.outcomes, o)
 	if r.opts.Log != nil {
-		r.opts.Log(o)
+		if err := r.opts.Log(o); err != nil && r.logErr == nil {
+			r.logErr = err
+			r.stopDispatch()
+		}
 	}
 }
 
@@ -377,7 +415,9 @@ func (r *run) pool(idx []int, h handler, hold func(i int, o Outcome) bool) {
 // image with dependent child images; such refusals are retried after the
 // rest, for as long as a pass removes something.
 func (r *run) imagePasses(idx []int) {
-	for len(idx) > 0 {
+	// No pass, nor its image list, once dispatch has stopped: against a
+	// hung engine the list would be one more --timeout.
+	for len(idx) > 0 && r.ctx.Err() == nil {
 		r.refreshChildren()
 		var mu sync.Mutex
 		held := map[int]Outcome{}

@@ -75,5 +75,12 @@
 // since BuildKit runs one prune at a time; records the engine prunes along
 // with them (children) are recorded as removed too.
 //
+// With ApplyOptions.DryRun, Apply runs the same re-checks in the same
+// order against an overlay of the engine that records removals instead of
+// sending them, and edits later answers to leave out what it "removed":
+// the Result is what a real run would do now, and no mutating request
+// reaches the engine. A Log that fails stops the run like an interruption:
+// a prune does not go on removing without its audit log.
+//
 // prune renders nothing: package report does.
 package prune

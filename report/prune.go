@@ -36,6 +36,7 @@ type PruneDoc struct {
 	Failed      []prune.Outcome `json:"failed,omitempty"`
 	Interrupted bool            `json:"interrupted,omitempty"`
 	EngineGone  string          `json:"engine_gone,omitempty"`
+	LogError    string          `json:"log_error,omitempty"`
 	// ReclaimedBytes is measured; absent when the engine could not be
 	// read after the removals.
 	ReclaimedBytes *int64                         `json:"reclaimed_bytes,omitempty"`
@@ -74,6 +75,7 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 			doc.Failed = nonNilOutcomes(out.Failed)
 			doc.Interrupted = out.Interrupted
 			doc.EngineGone = out.EngineGone
+			doc.LogError = out.LogError
 			if m := out.MeasuredBytes; m >= 0 {
 				doc.ReclaimedBytes = &m
 			}
@@ -162,13 +164,22 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 		if out.MeasuredBytes >= 0 {
 			measured = Size(out.MeasuredBytes) + " measured"
 		}
-		fmt.Fprintf(w, "Done: removed %d, skipped %d, failed %d of %d; freed %s predicted, %s.\n",
-			len(out.Removed), len(out.Skipped), len(out.Failed), out.Total, Size(out.ReclaimedBytes), measured)
+		if plan.DryRun {
+			// A saved plan's dry run: the re-checks ran, nothing was removed.
+			fmt.Fprintf(w, "Re-checked now (dry run: nothing is removed): would remove %d, skip %d, fail %d of %d; would free %s.\n",
+				len(out.Removed), len(out.Skipped), len(out.Failed), out.Total, Size(out.ReclaimedBytes))
+		} else {
+			fmt.Fprintf(w, "Done: removed %d, skipped %d, failed %d of %d; freed %s predicted, %s.\n",
+				len(out.Removed), len(out.Skipped), len(out.Failed), out.Total, Size(out.ReclaimedBytes), measured)
+		}
 		if out.Interrupted {
 			fmt.Fprintln(w, "Interrupted: no further removals were started.")
 		}
 		if out.EngineGone != "" {
 			fmt.Fprintln(w, "The engine stopped answering: no further removals were started; run the same prune again to finish.")
+		}
+		if out.LogError != "" {
+			fmt.Fprintln(w, "The log could not be written: no further removals were started.")
 		}
 		var rows [][]string
 		for _, s := range out.Skipped {

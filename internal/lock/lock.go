@@ -1,6 +1,17 @@
 // Package lock keeps two dockctl prunes from deleting on the same engine at
-// once: a lock file per engine in the user's cache dir, held with flock for
-// the length of the removals.
+// once: a lock file per engine, held with flock for the length of the
+// removals.
+//
+// The lock is keyed on what the caller says identifies the engine (dockctl
+// passes the engine's ID from /info, so two spellings of one socket, or a
+// socket and a TCP port, share a lock) and lives in one folder that every
+// prune on the host sees whatever its HOME or XDG_CACHE_HOME: SharedDir,
+// /tmp/dockctl-locks on unix. That folder is world-writable with the
+// sticky bit, like /tmp, since root and every user in the docker group
+// prune the same engine. In a folder other users can write, nothing is
+// followed: the folder and the lock files are opened without following
+// symlinks (a lock file planted as a link to /etc/passwd is refused, not
+// truncated), and only regular files are used.
 package lock
 
 import (
@@ -8,7 +19,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,48 +27,47 @@ import (
 
 // Lock is a held engine lock.
 type Lock struct {
-	f *os.File
+	f lockFile
 }
 
-// Path is the lock file for the engine at host inside dir.
-func Path(dir, host string) string {
-	sum := sha256.Sum256([]byte(host))
-	return filepath.Join(dir, "prune-"+hex.EncodeToString(sum[:8])+".lock")
+// Path is the lock file for the engine known as key inside dir.
+func Path(dir, key string) string {
+	return filepath.Join(dir, fileName(key))
 }
 
-// Acquire takes the lock for host. When another process holds it, waiting
+func fileName(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "prune-" + hex.EncodeToString(sum[:8]) + ".lock"
+}
+
+// Acquire takes the lock for the engine known as key in dir, creating dir
+// (mode 1777) when it is missing. When another process holds it, waiting
 // is called once with that process's pid (0 if unknown), and Acquire waits
 // until the lock is free or ctx ends.
-func Acquire(ctx context.Context, dir, host string, waiting func(pid int)) (*Lock, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating lock folder: %w", err)
-	}
-	path := Path(dir, host)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+func Acquire(ctx context.Context, dir, key string, waiting func(pid int)) (*Lock, error) {
+	f, err := openLockFile(dir, fileName(key))
 	if err != nil {
-		return nil, fmt.Errorf("opening lock %s: %w", path, err)
+		return nil, err
 	}
 	told := false
 	for {
-		ok, err := tryLock(f)
+		ok, err := f.tryLock()
 		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
+			f.close()
+			return nil, fmt.Errorf("locking %s: %w", Path(dir, key), err)
 		}
 		if ok {
-			f.Truncate(0)
-			f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+			f.writePID()
 			return &Lock{f: f}, nil
 		}
 		if !told && waiting != nil {
 			told = true
-			b, _ := os.ReadFile(path)
-			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+			pid, _ := strconv.Atoi(strings.TrimSpace(f.read()))
 			waiting(pid)
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
+			f.close()
 			return nil, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
@@ -70,6 +79,20 @@ func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	unlock(l.f)
-	return l.f.Close()
+	l.f.unlock()
+	err := l.f.close()
+	l.f = nil
+	return err
+}
+
+// lockFile is an open lock file; the unix one is opened without following
+// links.
+type lockFile interface {
+	tryLock() (bool, error)
+	unlock()
+	// writePID records the holder's pid for the next prune's message;
+	// best effort.
+	writePID()
+	read() string
+	close() error
 }
