@@ -847,10 +847,10 @@ func (r *run) parentGone(it Item, err error) (Outcome, bool) {
 
 // partly records the untags dockctl made on the way to an outcome other
 // than the image's removal (each as an untagged outcome: they happened),
-// then returns that outcome.
+// then returns that outcome. A removal's outcome stands for its untags.
 func (r *run) partly(it Item, untagged []string, when string, o Outcome) Outcome {
 	i, ok := r.imageItems[it.ID]
-	if !ok || len(untagged) == 0 {
+	if !ok || len(untagged) == 0 || o.Result == ResultRemoved {
 		return o
 	}
 	r.mu.Lock()

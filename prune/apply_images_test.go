@@ -197,7 +197,7 @@ func TestApplyImageRemovedAlongWith(t *testing.T) {
 		Images: []inspect.Image{
 			{ID: "sha256:p", Dangling: true, Created: ago(20 * day), Layers: []inspect.Layer{layer("l1", 100)}},
 			{ID: "sha256:c", Dangling: true, Created: ago(10 * day), Layers: []inspect.Layer{layer("l1", 100), layer("l2", 10)}},
-			{ID: "sha256:x", Tags: []string{"x:1"}, Created: ago(5 * day), Layers: []inspect.Layer{layer("lx", 7)}},
+			{ID: "sha256:x", Tags: []string{"x:1", "x:2"}, Created: ago(5 * day), Layers: []inspect.Layer{layer("lx", 7)}},
 		},
 	}
 	for _, conc := range []int{1, 4} {
@@ -206,10 +206,12 @@ func TestApplyImageRemovedAlongWith(t *testing.T) {
 			e := newFake(inv)
 			e.PruneParents = true
 			e.images["sha256:c"].parent = "sha256:p"
-			// x's parent q (an intermediate the plan does not list) was
-			// removed by someone else's removal while x's went on.
+			// x's parent (an intermediate the plan does not list) was
+			// removed by another removal while the removal of x's last
+			// tag went on: x went with that tag, its first untag is part
+			// of its removal.
 			e.Hook = func(method, arg string) error {
-				if method == "ImageRemove" && arg == "x:1" {
+				if method == "ImageRemove" && arg == "x:2" {
 					e.DeleteImage("sha256:x")
 					return fmt.Errorf("Error response from daemon: unrecognized image ID sha256:%s: %w", strings.Repeat("9", 64), cerrdefs.ErrInternal)
 				}
