@@ -224,12 +224,7 @@ func TestPruneSharedParentChains(t *testing.T) {
 	if got := outcomeKeys(doc.Removed); !equalSlices(got, all) {
 		t.Errorf("removed %v, want %v", got, all)
 	}
-	for _, k := range all {
-		typ, id, _ := strings.Cut(k, ":")
-		if exists(t, typ, id) {
-			t.Errorf("%s still exists", k)
-		}
-	}
+	checkRemoved(t, all, "the prune")
 	if claimed != doc.ReclaimBytes {
 		t.Errorf("removed outcomes count %d bytes, the plan predicted %d", claimed, doc.ReclaimBytes)
 	}

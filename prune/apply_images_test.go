@@ -90,6 +90,18 @@ func TestApplyImageRechecksBeforeEachUntag(t *testing.T) {
 	}
 }
 
+// removedByAnother is a fake engine hook: another client removes image id
+// just as dockctl asks to remove ref, which is then not found.
+func removedByAnother(ref, id string) func(e *fakeEngine, method, arg string) error {
+	return func(e *fakeEngine, method, arg string) error {
+		if method == "ImageRemove" && arg == ref {
+			e.DeleteImage(id)
+			return notFoundErr("image: " + ref)
+		}
+		return nil
+	}
+}
+
 // TestApplyImageSaysWhatDockctlDid (issue 10, item 7): an image another
 // client removed is "gone", not removed by dockctl, and its bytes are not
 // counted; every untag dockctl made is logged and counted, also on the
@@ -105,20 +117,9 @@ func TestApplyImageSaysWhatDockctlDid(t *testing.T) {
 		bytes int64 // reclaimed bytes dockctl claims
 		code  int
 	}{
-		{"removed by another client before any untag", func(e *fakeEngine, method, arg string) error {
-			if method == "ImageRemove" && arg == "a:1" {
-				e.DeleteImage("sha256:a")
-				return notFoundErr("image: a:1")
-			}
-			return nil
-		}, []string{"gone a:1: already gone: removed by another client"}, 10, clierr.ExitOK},
-		{"removed by another client after dockctl untagged a:1", func(e *fakeEngine, method, arg string) error {
-			if method == "ImageRemove" && arg == "a:2" {
-				e.DeleteImage("sha256:a")
-				return notFoundErr("image: a:2")
-			}
-			return nil
-		}, []string{
+		{"removed by another client before any untag", removedByAnother("a:1", "sha256:a"),
+			[]string{"gone a:1: already gone: removed by another client"}, 10, clierr.ExitOK},
+		{"removed by another client after dockctl untagged a:1", removedByAnother("a:2", "sha256:a"), []string{
 			"untagged a:1: untagged by dockctl before the image was gone",
 			"gone a:1: already gone: removed by another client",
 		}, 10, clierr.ExitOK},
@@ -131,13 +132,7 @@ func TestApplyImageSaysWhatDockctlDid(t *testing.T) {
 			"untagged a:1: untagged by dockctl before the removal failed",
 			"failed a:1: unused image [500 removing image a:1: untagging a:2: Error response from daemon: driver failed: internal]",
 		}, 10, clierr.ExitPartial},
-		{"dangling image removed by another client", func(e *fakeEngine, method, arg string) error {
-			if method == "ImageRemove" && arg == "sha256:d" {
-				e.DeleteImage("sha256:d")
-				return notFoundErr("image: sha256:d")
-			}
-			return nil
-		}, nil, 100, clierr.ExitOK},
+		{"dangling image removed by another client", removedByAnother("sha256:d", "sha256:d"), nil, 100, clierr.ExitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,14 +187,7 @@ func TestApplyImageSaysWhatDockctlDid(t *testing.T) {
 // so, and its bytes counted; a removal whose parent went meanwhile (the
 // engine's "unrecognized image ID" of the parent) removed the image.
 func TestApplyImageRemovedAlongWith(t *testing.T) {
-	inv := &inspect.Inventory{
-		Collected: []inspect.Kind{inspect.KindImages, inspect.KindContainers},
-		Images: []inspect.Image{
-			{ID: "sha256:p", Dangling: true, Created: ago(20 * day), Layers: []inspect.Layer{layer("l1", 100)}},
-			{ID: "sha256:c", Dangling: true, Created: ago(10 * day), Layers: []inspect.Layer{layer("l1", 100), layer("l2", 10)}},
-			{ID: "sha256:x", Tags: []string{"x:1", "x:2"}, Created: ago(5 * day), Layers: []inspect.Layer{layer("lx", 7)}},
-		},
-	}
+	inv := parentAndChild(inspect.Image{ID: "sha256:x", Tags: []string{"x:1", "x:2"}, Created: ago(5 * day), Layers: []inspect.Layer{layer("lx", 7)}})
 	for _, conc := range []int{1, 4} {
 		t.Run(fmt.Sprint("concurrency ", conc), func(t *testing.T) {
 			plan := BuildPlan(inv, Policy{All: true}, now)
