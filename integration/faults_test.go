@@ -201,12 +201,7 @@ func TestFaultRefusalsDuringPrune(t *testing.T) {
 	if got := outcomeKeys(again.Removed); !equalSlices(got, rest) {
 		t.Errorf("second prune removed %v, want %v", got, rest)
 	}
-	for _, k := range all {
-		typ, id, _ := strings.Cut(k, ":")
-		if exists(t, typ, id) {
-			t.Errorf("%s still exists after the second prune", k)
-		}
-	}
+	checkRemoved(t, all, "the second prune")
 }
 
 // TestFaultEngineVanishes: the engine goes away during the apply (after
@@ -291,12 +286,7 @@ func TestFaultEngineVanishes(t *testing.T) {
 			if got := outcomeKeys(again.Removed); !equalSlices(got, sorted(rest)) {
 				t.Errorf("second prune removed %v, want %v", got, rest)
 			}
-			for _, k := range all {
-				typ, id, _ := strings.Cut(k, ":")
-				if exists(t, typ, id) {
-					t.Errorf("%s still exists after the second prune", k)
-				}
-			}
+			checkRemoved(t, all, "the second prune")
 		})
 	}
 }

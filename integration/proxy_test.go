@@ -104,6 +104,7 @@ type recordingProxy struct {
 	vanishN   int  // requests counted toward vanish.After
 	vanished  bool // the engine is "gone"
 	forwarded int
+	before    func(req recordedRequest, log []recordedRequest)
 }
 
 var apiVersionPrefix = regexp.MustCompile(`^/v[0-9]+(\.[0-9]+)*(/|$)`)
@@ -218,6 +219,17 @@ func (p *recordingProxy) ClearFaults() {
 	p.rules, p.vanish, p.vanishN, p.vanished = nil, nil, 0, false
 }
 
+// Before sets f to be called with each request and the log so far (this
+// request last but not yet answered, the others with the statuses they
+// were answered) before the request is answered or forwarded; the request
+// waits for f. Tests use it to change the engine at an exact point of a
+// run: "after the first untag, a container appears".
+func (p *recordingProxy) Before(f func(req recordedRequest, log []recordedRequest)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.before = f
+}
+
 // Reset empties the log.
 func (p *recordingProxy) Reset() {
 	p.mu.Lock()
@@ -283,6 +295,12 @@ func (p *recordingProxy) setStatus(rec *recordedRequest, status int) {
 
 func (p *recordingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec, rule, vanish := p.decide(r)
+	p.mu.Lock()
+	before := p.before
+	p.mu.Unlock()
+	if before != nil {
+		before(*rec, p.Requests())
+	}
 	switch {
 	case vanish != nil:
 		if vanish.Hang {

@@ -207,6 +207,18 @@ func exists(t testing.TB, typ, id string) bool {
 	return true
 }
 
+// checkRemoved fails t for each object of keys ("type:id", objKey) still
+// on the engine after what when names.
+func checkRemoved(t testing.TB, keys []string, when string) {
+	t.Helper()
+	for _, k := range keys {
+		typ, id, _ := strings.Cut(k, ":")
+		if exists(t, typ, id) {
+			t.Errorf("%s still exists after %s", k, when)
+		}
+	}
+}
+
 func containerState(t testing.TB, id string) string {
 	t.Helper()
 	ci, err := requireEngine(t).ContainerInspect(testContext(t, fixtureTimeout), id)
@@ -929,12 +941,7 @@ func TestPruneMaxRemove(t *testing.T) {
 	if got := outcomeKeys(forced.Removed); !equalSlices(got, want) {
 		t.Errorf("with --force removed %v, want %v", got, want)
 	}
-	for _, k := range want {
-		typ, id, _ := strings.Cut(k, ":")
-		if exists(t, typ, id) {
-			t.Errorf("%s still exists after the forced prune", k)
-		}
-	}
+	checkRemoved(t, want, "the forced prune")
 	if !exists(t, "image", img) {
 		t.Errorf("image %s removed: it was not in the plan", short(img))
 	}

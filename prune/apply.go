@@ -204,10 +204,14 @@ func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
 	// answering (one timeout per remaining item would only add waiting).
 	dispatch, stopDispatch := context.WithCancel(ctx)
 	defer stopDispatch()
-	r := &run{c: c, plan: plan, opts: opts, ctx: dispatch, call: callCtx, settled: make([]bool, len(plan.Items)), stopDispatch: stopDispatch}
+	r := &run{c: c, plan: plan, opts: opts, ctx: dispatch, call: callCtx, settled: make([]bool, len(plan.Items)), stopDispatch: stopDispatch,
+		chains: map[string]*sync.Mutex{}, imageItems: map[string]int{}}
 	byType := map[Type][]int{}
 	for i, it := range plan.Items {
 		byType[it.Type] = append(byType[it.Type], i)
+		if it.Type == TypeImage && it.Action != ActionUntag {
+			r.imageItems[it.ID] = i
+		}
 	}
 	for i, it := range plan.Items {
 		if typeRank(it.Type) == len(types) {
@@ -297,10 +301,17 @@ type run struct {
 	// too.
 	logErr error
 
-	// children counts each image's child images (the classic builder's
-	// parent links), refreshed before every image pass; nil when the
-	// engine could not list them.
+	// children counts each image's child images and parents maps each
+	// image to its parent (the classic builder's parent links), refreshed
+	// before every image pass; nil when the engine could not list them.
 	children map[string]int
+	parents  map[string]string
+	// chains serialises the removals within one parent chain (see
+	// lockChain), by the chain's top image.
+	chains map[string]*sync.Mutex
+	// imageItems maps image ids to their whole-image items, for images
+	// the engine removes along with another.
+	imageItems map[string]int
 }
 
 // refreshChildren lists every image (intermediate ones too) to learn which
@@ -312,15 +323,44 @@ func (r *run) refreshChildren() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
-		r.children = nil
+		r.children, r.parents = nil, nil
 		return
 	}
-	r.children = map[string]int{}
+	r.children, r.parents = map[string]int{}, map[string]string{}
 	for _, s := range list {
 		if s.ParentID != "" {
 			r.children[s.ParentID]++
+			r.parents[s.ID] = s.ParentID
 		}
 	}
+}
+
+// lockChain waits until no other removal of image id's parent chain is in
+// flight, and returns the unlock. Removing an image also removes the
+// untagged parents it leaves unused; two removals in one chain at once
+// (classic-builder images FROM one base plus the same step) both try to
+// remove their shared parent, and the engine answers the one that comes
+// second with an error ("unrecognized image ID") though its image is gone.
+// Without the parent links every image is one chain.
+func (r *run) lockChain(id string) func() {
+	r.mu.Lock()
+	top := ""
+	if r.parents != nil {
+		top = id
+		seen := map[string]bool{id: true}
+		for p := r.parents[top]; p != "" && !seen[p]; p = r.parents[top] {
+			seen[p] = true
+			top = p
+		}
+	}
+	m := r.chains[top]
+	if m == nil {
+		m = &sync.Mutex{}
+		r.chains[top] = m
+	}
+	r.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 func (r *run) hasChildren(id string) bool {
@@ -730,6 +770,13 @@ func (r *run) untag(it Item) Outcome {
 }
 
 func (r *run) image(it Item) Outcome {
+	unlock := r.lockChain(it.ID)
+	defer unlock()
+	if i, ok := r.imageItems[it.ID]; ok && r.isSettled(i) {
+		// Removed along with another image while this one waited for its
+		// chain: settle keeps that outcome and drops this one.
+		return Outcome{}
+	}
 	info, err := r.c.ImageInspect(r.call, it.ID)
 	if o, stop := r.inspected(it, "image", info.ID, err); stop {
 		return o
@@ -770,20 +817,112 @@ func (r *run) image(it Item) Outcome {
 		return r.failed(it, fmt.Errorf("removing image %s: image has dependent child images: %w", it.Name, cerrdefs.ErrConflict))
 	}
 	// Untag each tag (the engine deletes the image with its last tag),
-	// then remove what is left by id: no force needed.
+	// then remove what is left by id: no force needed. Only what the
+	// engine says these calls did counts as dockctl's doing.
 	opts := image.RemoveOptions{PruneChildren: true}
-	for _, t := range tags {
-		if _, err := r.c.ImageRemove(r.call, t, opts); err != nil && !notFound(err) {
-			return r.failed(it, fmt.Errorf("removing image %s: %w", t, err))
+	var untagged []string
+	deleted := false
+	for n, t := range tags {
+		if n > 0 {
+			// The engine refuses to remove the last tag of an image a
+			// container uses, but not the others: a container created
+			// since the last check must stop the untagging here.
+			users, err := r.imageUsers(it.ID)
+			if err != nil {
+				return r.partly(it, untagged, "before the removal failed", r.failed(it, err))
+			}
+			if len(users) > 0 {
+				return r.partly(it, untagged, "before a container used the image", r.skipped(it, "now %s; its tags %s stay (%s was untagged before the container appeared)",
+					usedBy(users), strings.Join(tags[n:], ", "), strings.Join(untagged, ", ")))
+			}
 		}
+		resp, err := r.c.ImageRemove(r.call, t, opts)
+		if notFound(err) {
+			continue // the tag went meanwhile, not by dockctl
+		}
+		if err != nil {
+			if o, ok := r.parentGone(it, err); ok {
+				return r.partly(it, untagged, "before the image was gone", o)
+			}
+			return r.partly(it, untagged, "before the removal failed", r.failed(it, fmt.Errorf("removing image %s: untagging %s: %w", it.Name, t, err)))
+		}
+		untagged = append(untagged, t)
+		deleted = r.deletedWith(it, resp) || deleted
 	}
-	if _, err := r.c.ImageInspect(r.call, it.ID); notFound(err) {
-		return r.removed(it)
-	}
-	if _, err := r.c.ImageRemove(r.call, it.ID, opts); err != nil && !notFound(err) {
-		return r.failed(it, fmt.Errorf("removing image %s: %w", it.Name, err))
+	if !deleted {
+		resp, err := r.c.ImageRemove(r.call, it.ID, opts)
+		switch {
+		case notFound(err):
+			return r.partly(it, untagged, "before the image was gone", r.gone(it, alreadyGone+": removed by another client"))
+		case err != nil:
+			if o, ok := r.parentGone(it, err); ok {
+				return r.partly(it, untagged, "before the image was gone", o)
+			}
+			return r.partly(it, untagged, "before the removal failed", r.failed(it, fmt.Errorf("removing image %s: %w", it.Name, err)))
+		}
+		r.deletedWith(it, resp)
 	}
 	return r.removed(it)
+}
+
+// deletedWith reads what one image removal deleted: it reports whether
+// that includes it, and settles the planned images the engine deleted
+// along with it (untagged parents it left unused) as removed.
+func (r *run) deletedWith(it Item, resp []image.DeleteResponse) bool {
+	deleted := false
+	for _, d := range resp {
+		switch j, planned := r.imageItems[d.Deleted]; {
+		case d.Deleted == "":
+		case d.Deleted == it.ID:
+			deleted = true
+		case planned:
+			o := r.removed(r.plan.Items[j])
+			o.Reason += "; removed by the engine along with " + it.Name
+			r.settle(j, o)
+		}
+	}
+	return deleted
+}
+
+var unrecognizedImage = regexp.MustCompile(`unrecognized image ID (sha256:[0-9a-f]{64})`)
+
+// parentGone reads the engine's "unrecognized image ID" answer to an image
+// removal: the image it names was gone by the time the engine came to
+// delete it. When that is it, another client removed it; when it is a
+// parent (removed meanwhile by another removal), the engine had already
+// deleted it, so this removal did its job.
+func (r *run) parentGone(it Item, err error) (Outcome, bool) {
+	m := unrecognizedImage.FindStringSubmatch(err.Error())
+	if m == nil {
+		return Outcome{}, false
+	}
+	if _, ierr := r.c.ImageInspect(r.call, it.ID); !notFound(ierr) {
+		return Outcome{}, false
+	}
+	if m[1] == it.ID {
+		return r.gone(it, alreadyGone+": removed by another client"), true
+	}
+	o := r.removed(it)
+	o.Reason += "; its parent image " + shortID(m[1]) + " was removed meanwhile by another removal"
+	return o, true
+}
+
+// partly records the untags dockctl made on the way to an outcome other
+// than the image's removal (each as an untagged outcome: they happened),
+// then returns that outcome. A removal's outcome stands for its untags.
+func (r *run) partly(it Item, untagged []string, when string, o Outcome) Outcome {
+	i, ok := r.imageItems[it.ID]
+	if !ok || len(untagged) == 0 || o.Result == ResultRemoved {
+		return o
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range untagged {
+		u := r.outcome(it, ResultUntagged, "untagged by dockctl "+when)
+		u.Name = t
+		r.record(i, u)
+	}
+	return o
 }
 
 // buildCache prunes records one call each, in plan order (children

@@ -354,16 +354,22 @@ func TestApplyPhaseOrder(t *testing.T) {
 	}
 }
 
-func TestApplyImageChildrenFirst(t *testing.T) {
-	// P is C's parent (classic builder): the engine refuses to remove P
-	// while C exists. The plan lists P first (older).
-	inv := &inspect.Inventory{
+// parentAndChild is two dangling images: P and C, its child (classic
+// builder; the fake engine's link is set by the test), plus more. The
+// plan lists P first (older).
+func parentAndChild(more ...inspect.Image) *inspect.Inventory {
+	return &inspect.Inventory{
 		Collected: []inspect.Kind{inspect.KindImages, inspect.KindContainers},
-		Images: []inspect.Image{
+		Images: append([]inspect.Image{
 			{ID: "sha256:p", Dangling: true, Created: ago(20 * day), Layers: []inspect.Layer{layer("l1", 100)}},
 			{ID: "sha256:c", Dangling: true, Created: ago(10 * day), Layers: []inspect.Layer{layer("l1", 100), layer("l2", 10)}},
-		},
+		}, more...),
 	}
+}
+
+func TestApplyImageChildrenFirst(t *testing.T) {
+	// The engine refuses to remove P while C exists.
+	inv := parentAndChild()
 	for _, conc := range []int{1, 4} {
 		t.Run(fmt.Sprint("concurrency ", conc), func(t *testing.T) {
 			plan := BuildPlan(inv, Policy{}, now)

@@ -70,7 +70,18 @@
 // each phase, removes untag-only image items before whole images, retries
 // images refused with 409 (a parent removed before its child) once the
 // rest of the phase is done, records 404s as already gone, and keeps going
-// past failures. Build cache records are pruned one call each
+// past failures.
+//
+// Images: an image's users are checked again before each of its tags is
+// removed (the engine protects only the last tag of an image in use).
+// Removals within one parent chain run one at a time, since the engine
+// also removes the untagged parents an image leaves unused and two such
+// removals at once race for a shared parent. Outcomes say what dockctl's
+// calls did, as the engine answered them: an image another client removed
+// is gone, not removed; planned images the engine removed along with
+// another are removed "along with" it; tags dockctl removed before an
+// image was skipped, failed or found gone are untagged outcomes of their
+// own. Build cache records are pruned one call each
 // (BuildCachePrune with the filter id=<record id> and All), one at a time,
 // since BuildKit runs one prune at a time; records the engine prunes along
 // with them (children) are recorded as removed too.

@@ -33,6 +33,12 @@ type fakeEngine struct {
 	// AlsoPrunes lists, per build cache id, records the engine prunes
 	// along with it.
 	AlsoPrunes map[string][]string
+	// PruneParents makes image removals with PruneChildren delete the
+	// untagged parents they leave unused, as the engine does. Off by
+	// default: generated inventories list untagged parents with children,
+	// which the engine's image list (and so the plan) never shows: there
+	// the engine would prune images the plan saw and kept.
+	PruneParents bool
 
 	mu         sync.Mutex
 	containers map[string]*fContainer
@@ -206,6 +212,17 @@ func (e *fakeEngine) Tag(tag, id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.tags[tag] = id
+}
+
+// DeleteImage deletes an image and its tags as another client would:
+// nothing is counted as freed by the prune.
+func (e *fakeEngine) DeleteImage(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, t := range e.refsOf(id) {
+		delete(e.tags, t)
+	}
+	delete(e.images, id)
 }
 
 // AddContainer creates a container.
@@ -453,8 +470,10 @@ func (e *fakeEngine) ImageRemove(ctx context.Context, imageID string, options im
 		delete(e.tags, imageID)
 		out := []image.DeleteResponse{{Untagged: imageID}}
 		if len(refs) == 1 {
-			if err := e.deleteImage(e.images[id]); err == nil {
+			img := e.images[id]
+			if err := e.deleteImage(img); err == nil {
 				out = append(out, image.DeleteResponse{Deleted: id})
+				out = e.pruneParents(img, options, out)
 			}
 		}
 		return out, nil
@@ -469,7 +488,26 @@ func (e *fakeEngine) ImageRemove(ctx context.Context, imageID string, options im
 	if err := e.deleteImage(img); err != nil {
 		return nil, err
 	}
-	return []image.DeleteResponse{{Deleted: img.id}}, nil
+	return e.pruneParents(img, options, []image.DeleteResponse{{Deleted: img.id}}), nil
+}
+
+// pruneParents deletes img's parent chain as the engine does when asked to
+// prune (PruneChildren, i.e. no --no-prune): each untagged parent that no
+// container and no other image needs goes too, and is listed as Deleted;
+// the first one that stays ends it quietly. e.mu is held.
+func (e *fakeEngine) pruneParents(img *fImage, options image.RemoveOptions, out []image.DeleteResponse) []image.DeleteResponse {
+	for e.PruneParents && options.PruneChildren && img.parent != "" {
+		parent, ok := e.images[img.parent]
+		if !ok || len(e.refsOf(parent.id)) > 0 {
+			break
+		}
+		if err := e.deleteImage(parent); err != nil {
+			break
+		}
+		out = append(out, image.DeleteResponse{Deleted: parent.id})
+		img = parent
+	}
+	return out
 }
 
 func (e *fakeEngine) VolumeInspect(ctx context.Context, volumeID string) (volume.Volume, error) {

@@ -182,6 +182,9 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 			fmt.Fprintln(w, "The log could not be written: no further removals were started.")
 		}
 		var rows [][]string
+		for _, u := range untagsOnTheWay(plan, out.Removed) {
+			rows = append(rows, []string{u.Result, string(u.Type), u.Name, ShortID(u.ID, false), u.Reason})
+		}
 		for _, s := range out.Skipped {
 			rows = append(rows, []string{s.Result, string(s.Type), s.Name, ShortID(s.ID, false), s.Reason})
 		}
@@ -202,6 +205,25 @@ func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions
 		}
 	}
 	return nil
+}
+
+// untagsOnTheWay are the untags apply made that no untag item planned:
+// those of an image whose removal then stopped (skipped, failed, gone).
+// The summary counts them as removals, so they get rows of their own.
+func untagsOnTheWay(plan prune.Plan, removed []prune.Outcome) []prune.Outcome {
+	planned := map[[2]string]bool{}
+	for _, it := range plan.Items {
+		if it.Action == prune.ActionUntag {
+			planned[[2]string{it.ID, it.Name}] = true
+		}
+	}
+	var out []prune.Outcome
+	for _, o := range removed {
+		if o.Result == prune.ResultUntagged && !planned[[2]string{o.ID, o.Name}] {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func langOf(o PruneOptions) string {

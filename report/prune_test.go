@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,35 @@ func TestRenderPruneJSONSchema(t *testing.T) {
 	failed := doc["failed"].([]any)[0].(map[string]any)
 	if failed["error"] == "" || failed["status"] != float64(409) {
 		t.Errorf("failed entry = %v", failed)
+	}
+}
+
+// TestRenderPruneListsUntagsOnTheWay (issue 10, item 7): a tag apply
+// removed before the image's removal failed is a row of the table and
+// markdown summaries, not only a count; planned untags are not repeated.
+func TestRenderPruneListsUntagsOnTheWay(t *testing.T) {
+	plan := samplePlan()
+	plan.DryRun = false
+	out := sampleOutcome()
+	at := now.Add(time.Second)
+	out.Removed = append(out.Removed,
+		prune.Outcome{Time: at, Type: prune.TypeImage, ID: "sha256:aaaaaaaaaaaabbbb", Name: "app:0", Result: prune.ResultUntagged, Reason: "untagged by dockctl before the removal failed"},
+		prune.Outcome{Time: at, Type: prune.TypeImage, ID: "sha256:bbbbbbbbbbbbcccc", Name: "app:old", Result: prune.ResultUntagged, Reason: "untag app:old (image kept: tag app:2 is used)"})
+	for _, format := range []string{"table", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderPrune(&buf, plan, out, PruneOptions{Format: format}); err != nil {
+				t.Fatal(err)
+			}
+			var rows []string
+			for _, l := range strings.Split(buf.String(), "\n") {
+				if strings.Contains(l, "untagged") {
+					rows = append(rows, l)
+				}
+			}
+			if len(rows) != 1 || !strings.Contains(rows[0], "app:0") || !strings.Contains(rows[0], "untagged by dockctl before the removal failed") {
+				t.Errorf("rows saying untagged:\n%s\nwant one, for app:0 and why; output:\n%s", strings.Join(rows, "\n"), buf.String())
+			}
+		})
 	}
 }
