@@ -16,6 +16,7 @@ import (
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/inspect"
 	"github.com/dockctl/dockctl/report"
 )
 
@@ -87,6 +88,10 @@ guards and exact dry runs.
 			return nil
 		},
 	}
+	// --version (and -v on the root, as docker has it) prints dockctl's
+	// version without an engine; cobra answers it before any hook runs.
+	root.Version = inspect.Self().Version
+	root.SetVersionTemplate(versionLine())
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
