@@ -9,8 +9,8 @@ import (
 	"github.com/docker/docker/api/types"
 
 	"github.com/dockctl/dockctl/engine"
-	"github.com/dockctl/dockctl/internal/fake"
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/internal/fake"
 )
 
 // TestVersionWithoutAnEngine: dockctl's own version needs no engine
