@@ -86,36 +86,20 @@ func namesEngine(n parse.Node) bool {
 	engineField := func(name string) bool { return name == "Engine" || name == "NegotiatedAPIVersion" }
 	switch n := n.(type) {
 	case *parse.ListNode:
-		if n == nil {
-			return false
-		}
-		for _, c := range n.Nodes {
-			if namesEngine(c) {
-				return true
-			}
-		}
+		return n != nil && anyNamesEngine(n.Nodes)
 	case *parse.ActionNode:
 		return namesEngine(n.Pipe)
 	case *parse.PipeNode:
-		if n == nil {
-			return false
-		}
-		for _, c := range n.Cmds {
-			if namesEngine(c) {
-				return true
-			}
-		}
+		return n != nil && anyNamesEngine(n.Cmds)
 	case *parse.CommandNode:
-		for _, a := range n.Args {
-			if namesEngine(a) {
-				return true
-			}
-		}
+		return anyNamesEngine(n.Args)
 	case *parse.IfNode:
-		return namesEngine(n.Pipe) || namesEngine(n.List) || namesEngine(n.ElseList)
+		return namesEngine(&n.BranchNode)
 	case *parse.RangeNode:
-		return namesEngine(n.Pipe) || namesEngine(n.List) || namesEngine(n.ElseList)
+		return namesEngine(&n.BranchNode)
 	case *parse.WithNode:
+		return namesEngine(&n.BranchNode)
+	case *parse.BranchNode:
 		return namesEngine(n.Pipe) || namesEngine(n.List) || namesEngine(n.ElseList)
 	case *parse.TemplateNode:
 		return namesEngine(n.Pipe)
@@ -125,6 +109,16 @@ func namesEngine(n parse.Node) bool {
 		return engineField(n.Ident[0])
 	case *parse.VariableNode:
 		return len(n.Ident) > 1 && n.Ident[0] == "$" && engineField(n.Ident[1])
+	}
+	return false
+}
+
+// anyNamesEngine is namesEngine over a list of nodes.
+func anyNamesEngine[N parse.Node](nodes []N) bool {
+	for _, c := range nodes {
+		if namesEngine(c) {
+			return true
+		}
 	}
 	return false
 }
