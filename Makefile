@@ -1,8 +1,12 @@
 # Convenience targets; README's two commands need none of them.
-.PHONY: build test ci bench bench-prune docs
+.PHONY: build install test ci bench bench-prune docs
 
 build:
 	go build -o dockctl ./cmd/dockctl
+
+# dockctl on PATH: go install puts it in $GOBIN, else $(go env GOPATH)/bin.
+install:
+	go install ./cmd/dockctl
 
 test:
 	go test ./...

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/engine"
 	"github.com/dockctl/dockctl/explain"
 	"github.com/dockctl/dockctl/inspect"
@@ -95,6 +96,8 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 		switch commandPath(c) {
 		case "completion":
 			c.Short, c.Long = completionShort, completionLong
+			c.Args = completionShells
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 		case "inspect":
 			c.ValidArgsFunction = completeKinds(takeValidArgs(c), false)
 		case "prune":
@@ -122,6 +125,21 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 		}
 	}
 	walk(root)
+}
+
+// completionShells refuses a shell dockctl has no script for (exit 2),
+// where cobra would print the help and exit 0.
+func completionShells(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	var shells []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() {
+			shells = append(shells, sub.Name())
+		}
+	}
+	return clierr.Usage("shell", args[0], "no completion script for it: use %s", strings.Join(shells, ", "))
 }
 
 // takeValidArgs returns c's ValidArgs and clears them: cobra consults

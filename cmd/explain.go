@@ -14,7 +14,6 @@ import (
 func init() {
 	extraCommands = append(extraCommands, NewExplainCmd)
 	statusNote = explainStatus
-	topicNote = explainTopic
 }
 
 // ExplainOptions are the inputs of `dockctl explain`.
@@ -87,12 +86,6 @@ func runExplain(_ context.Context, opts *ExplainOptions) error {
 // or "" for statuses the catalogue does not explain.
 func explainStatus(f *Factory, status int) string {
 	return noteText(f)(explain.HTTPStatus(status))
-}
-
-// explainTopic is the topicNote hook: the catalogue entry for topic in f's
-// language, or "".
-func explainTopic(f *Factory, topic string) string {
-	return noteText(f)(explain.Lookup(topic))
 }
 
 // noteText renders a catalogue lookup in f's language ("" when not found).

@@ -289,21 +289,14 @@ func (f *Factory) describeError(err error) string {
 			return fmt.Sprintf("%v — %s", err, note)
 		}
 	}
-	var ue *engine.UnreachableError
-	if errors.As(err, &ue) && strings.HasPrefix(ue.Host, "tcp://") {
-		if note := topicNote(f, "tcp"); note != "" {
-			return fmt.Sprintf("%v — %s", err, note)
-		}
-	}
+	// An unreachable engine gets no note: the error says what to check,
+	// and a paragraph on the TCP handshake would not help (`dockctl
+	// explain tcp` has it).
 	return err.Error()
 }
 
-// statusNote explains an HTTP status, topicNote a catalogue topic (the TCP
-// handshake for a refused tcp:// engine); set where explanations are wired.
-var (
-	statusNote = func(f *Factory, status int) string { return "" }
-	topicNote  = func(f *Factory, topic string) string { return "" }
-)
+// statusNote explains an HTTP status; set where explanations are wired.
+var statusNote = func(f *Factory, status int) string { return "" }
 
 // Lang returns the explanation language from --lang or the locale.
 func (f *Factory) Lang() (string, error) {

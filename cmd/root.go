@@ -16,6 +16,7 @@ import (
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/inspect"
 	"github.com/dockctl/dockctl/report"
 )
 
@@ -49,7 +50,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 		return clierr.ExitOK
 	}
 	if strings.HasPrefix(err.Error(), "unknown command") {
-		err = &clierr.UsageError{Reason: err.Error()}
+		err = &clierr.UsageError{Reason: unknownCommand(err.Error())}
 	}
 	if ctx.Err() != nil && !errors.Is(err, clierr.ErrInterrupted) {
 		err = fmt.Errorf("%w: %v", clierr.ErrInterrupted, err)
@@ -87,6 +88,10 @@ guards and exact dry runs.
 			return nil
 		},
 	}
+	// --version (and -v on the root, as docker has it) prints dockctl's
+	// version without an engine; cobra answers it before any hook runs.
+	root.Version = inspect.Self().Version
+	root.SetVersionTemplate(versionLine())
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -132,6 +137,29 @@ func fleetCapable(c *cobra.Command) bool {
 // flagError turns cobra/pflag's parse errors into usage errors so they exit 2.
 func flagError(err error) error {
 	return &clierr.UsageError{Reason: err.Error()}
+}
+
+// unknownCommand puts cobra's "unknown command" error, whose suggestions
+// follow on lines of their own ("\n\nDid you mean this?\n\treport\n"),
+// on the one line dockctl prints: unknown command "repot" for "dockctl"
+// (did you mean report?).
+func unknownCommand(msg string) string {
+	head, rest, found := strings.Cut(msg, "\n")
+	if !found {
+		return msg
+	}
+	var suggestions []string
+	for _, line := range strings.Split(rest, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "Did you mean") {
+			continue
+		}
+		suggestions = append(suggestions, line)
+	}
+	if len(suggestions) == 0 {
+		return head
+	}
+	return fmt.Sprintf("%s (did you mean %s?)", head, strings.Join(suggestions, " or "))
 }
 
 func oneLine(s string) string {

@@ -2,10 +2,13 @@ package cmd
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dockctl/dockctl/clierr"
+	"github.com/dockctl/dockctl/engine"
 	"github.com/dockctl/dockctl/inspect"
 	"github.com/dockctl/dockctl/report"
 )
@@ -21,32 +24,74 @@ func NewVersionCmd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Show dockctl's version, the engine's, and the negotiated API version",
-		Args:  noArgs,
+		Long: `Show dockctl's version, the engine's, and the negotiated API version.
+
+dockctl's own version needs no engine: without one, the engine part says why
+it could not be asked and the command exits 0, unless --format names a field
+only the engine fills in ({{.Engine.Version}}, {{.NegotiatedAPIVersion}}),
+which is then an error (exit 1). 'dockctl --version' prints dockctl's version
+alone and never contacts the engine.`,
+		Example: `  dockctl version
+  dockctl version --format json
+  dockctl version --format '{{.Client.Version}}'
+  dockctl version --format '{{.Engine.Version}}'`,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			var tmpl *report.VersionTemplate
 			if opts.Format != "table" && opts.Format != "json" {
-				return clierr.Usage("--format", opts.Format, "must be table or json")
+				var err error
+				if tmpl, err = report.ParseVersionTemplate(opts.Format); err != nil {
+					return err
+				}
 			}
-			return runVersion(c.Context(), f, opts)
+			return runVersion(c.Context(), f, opts, tmpl)
 		},
 	}
-	c.Flags().StringVar(&opts.Format, "format", "table", "table or json")
+	c.Flags().StringVar(&opts.Format, "format", "table", "table, json, or a Go template ('{{.Client.Version}}', '{{.Engine.Version}}')")
 	return c
 }
 
-func runVersion(ctx context.Context, f *Factory, opts *VersionOptions) error {
+// runVersion prints the client's version in any case and the engine's
+// when it answers.
+func runVersion(ctx context.Context, f *Factory, opts *VersionOptions, tmpl *report.VersionTemplate) error {
 	eng, ep, err := f.Engine()
-	if err != nil {
-		return err
+	v := inspect.Version{Client: inspect.Self(), Engine: inspect.EngineVersion{Host: ep.Host}}
+	if err == nil {
+		var read inspect.Version
+		if read, err = inspect.ReadVersion(ctx, eng, ep.Host); err == nil {
+			v = read
+		}
 	}
-	v, err := inspect.ReadVersion(ctx, eng, ep.Host)
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return err
+		}
+		if tmpl != nil && tmpl.NeedsEngine {
+			return err
+		}
+		err = engine.Classify(err, ep.Host)
+		// The engine part names the host already; what could not be
+		// read is the version.
+		var ue *engine.UnreachableError
+		if errors.As(err, &ue) {
+			err = ue
+		}
+		v.Engine.Error = err.Error()
+	}
+	if tmpl != nil {
+		return tmpl.Execute(f.IO.Out, v)
 	}
 	ex, err := f.explained("version")
 	if err != nil {
 		return err
 	}
 	return report.RenderVersion(f.IO.Out, v, opts.Format, ex)
+}
+
+// versionLine is what `dockctl --version` prints: no engine is asked.
+func versionLine() string {
+	c := inspect.Self()
+	return fmt.Sprintf("dockctl version %s (%s %s/%s)\n", c.Version, c.GoVersion, c.OS, c.Arch)
 }
 
 // noArgs refuses arguments with a usage error (exit 2).

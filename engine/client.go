@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"strings"
@@ -67,10 +68,11 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
-	hint := "is the Docker daemon running? check --host, --context or DOCKER_HOST"
-	if strings.HasPrefix(e.Host, "unix://") {
-		hint = "is the Docker daemon running, and may you read its socket? check --host, --context or DOCKER_HOST"
+	// The daemon runs, but the socket is its group's (docker) alone.
+	if strings.HasPrefix(e.Host, "unix://") && errors.Is(e.Err, fs.ErrPermission) {
+		return fmt.Sprintf("cannot reach the Docker engine at %s: permission denied: is this user in the docker group, or run with sudo", e.Host)
 	}
+	const hint = "is the Docker daemon running? check --host, --context or DOCKER_HOST"
 	var op *net.OpError
 	if errors.As(e.Err, &op) {
 		return fmt.Sprintf("cannot reach the Docker engine at %s: %s (%v)", e.Host, hint, op)

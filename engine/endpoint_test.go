@@ -2,9 +2,13 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/docker/docker/client"
@@ -96,5 +100,39 @@ func TestClassify(t *testing.T) {
 	plain := errors.New("decoding failed")
 	if got := Classify(plain, "h"); got != plain {
 		t.Fatalf("a non-engine error must pass through, got %v", got)
+	}
+}
+
+// TestUnreachableErrorText: an unreachable engine is one line that names
+// the host and says what to do; a unix socket this user may not open says
+// so in the words docker users know (issue 14 item 13).
+func TestUnreachableErrorText(t *testing.T) {
+	dial := func(network, addr string, errno syscall.Errno) error {
+		op := &net.OpError{Op: "dial", Net: network, Addr: &net.UnixAddr{Name: addr, Net: network}, Err: os.NewSyscallError("connect", errno)}
+		// As the docker client wraps a failed dial.
+		return fmt.Errorf("error during connect: %w", &url.Error{Op: "Get", URL: "http://%2Fvar%2Frun%2Fdocker.sock/_ping", Err: op})
+	}
+	for _, tt := range []struct {
+		name, host string
+		err        error
+		want       string
+	}{
+		{"unix permission denied", "unix:///var/run/docker.sock", dial("unix", "/var/run/docker.sock", syscall.EACCES),
+			"cannot reach the Docker engine at unix:///var/run/docker.sock: permission denied: is this user in the docker group, or run with sudo"},
+		{"unix no socket", "unix:///tmp/no.sock", dial("unix", "/tmp/no.sock", syscall.ENOENT),
+			"cannot reach the Docker engine at unix:///tmp/no.sock: is the Docker daemon running? check --host, --context or DOCKER_HOST (dial unix /tmp/no.sock: connect: no such file or directory)"},
+		{"tcp refused", "tcp://127.0.0.1:1", dial("tcp", "127.0.0.1:1", syscall.ECONNREFUSED),
+			"cannot reach the Docker engine at tcp://127.0.0.1:1: is the Docker daemon running? check --host, --context or DOCKER_HOST (dial tcp 127.0.0.1:1: connect: connection refused)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Classify(tt.err, tt.host)
+			var ue *UnreachableError
+			if !errors.As(err, &ue) {
+				t.Fatalf("Classify(%v) = %T, want *UnreachableError", tt.err, err)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -50,6 +50,9 @@ type EngineVersion struct {
 	Arch          string `json:"arch"`
 	GoVersion     string `json:"go_version"`
 	GitCommit     string `json:"git_commit"`
+	// Error says why the engine could not be asked (unreachable, an
+	// error answer); the other fields but Host are then empty.
+	Error string `json:"error,omitempty"`
 }
 
 // BuildVersion is dockctl's version, set at link time by the release build

@@ -17,7 +17,7 @@ func startTCPForwarder(t *testing.T) string {
 	requireEngine(t)
 	sock := engineSocketPath()
 	if sock == "" {
-		t.Skipf("SKIPPED: the forwarder needs the engine on a unix socket; it is at %s", engineHost)
+		skipf(t, "the forwarder needs the engine on a unix socket; it is at %s", engineHost)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -105,7 +105,7 @@ func engineSocket(t testing.TB) string {
 	t.Helper()
 	p, ok := strings.CutPrefix(engineHost, "unix://")
 	if !ok {
-		t.Skipf("SKIPPED: the engine at %s is not reached through a local unix socket, which the container would mount", engineHost)
+		skipf(t, "the engine at %s is not reached through a local unix socket, which the container would mount", engineHost)
 	}
 	return p
 }

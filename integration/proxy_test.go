@@ -148,7 +148,7 @@ func startProxy(t testing.TB) *recordingProxy {
 	requireEngine(t)
 	target := engineSocketPath()
 	if target == "" {
-		t.Skipf("SKIPPED: the recording proxy forwards to a unix socket; the engine is at %s", engineHost)
+		skipf(t, "the recording proxy forwards to a unix socket; the engine is at %s", engineHost)
 	}
 	p := &recordingProxy{
 		Sock:       filepath.Join(shortTempDir(t), "engine.sock"),

@@ -129,6 +129,11 @@ func ValidateInspectFormat(s string, kind inspect.Kind) error {
 	case "table", "json", "":
 		return nil
 	}
+	// A word that is not a format (yaml, wide) would otherwise be a
+	// template printing itself once per object.
+	if !strings.Contains(s, "{{") {
+		return clierr.Usage("--format", s, "must be table, json or a Go template such as '{{.ID}}' or 'table {{.ID}}\\t{{.SizeBytes}}'")
+	}
 	t, err := ParseTemplate(s)
 	if err != nil {
 		return err

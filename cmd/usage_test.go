@@ -1,0 +1,44 @@
+package cmd
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestUsageErrorsReadable: what a new user mistypes is one readable line
+// on stderr, exit 2, nothing on stdout (issue 14 item 12): cobra's
+// suggestions on the same line, a shell without a completion script, and a
+// --format word that is neither a format nor a template.
+func TestUsageErrorsReadable(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string // the whole stderr
+	}{
+		{[]string{"repot"}, `dockctl: unknown command "repot" for "dockctl" (did you mean report?)` + "\n"},
+		{[]string{"prun", "--dry-run"}, `dockctl: unknown command "prun" for "dockctl" (did you mean prune?)` + "\n"},
+		{[]string{"zzz"}, `dockctl: unknown command "zzz" for "dockctl"` + "\n"},
+		{[]string{"completion", "tcsh"}, `dockctl: invalid shell "tcsh": no completion script for it: use bash, fish, powershell, zsh` + "\n"},
+		{[]string{"inspect", "images", "--format", "yaml"}, `dockctl: invalid --format "yaml": must be table, json or a Go template such as '{{.ID}}' or 'table {{.ID}}\t{{.SizeBytes}}'` + "\n"},
+		{[]string{"inspect", "volumes", "--format", "wide"}, `dockctl: invalid --format "wide": must be table, json or a Go template such as '{{.ID}}' or 'table {{.ID}}\t{{.SizeBytes}}'` + "\n"},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut := runFake(t, fakeEngine(), tt.args...)
+			if code != 2 || out != "" || errOut != tt.want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, nothing on stdout, stderr %q", code, out, errOut, tt.want)
+			}
+		})
+	}
+	// What is right still works.
+	for _, args := range [][]string{
+		{"completion", "bash"},
+		{"completion"},
+		{"inspect", "images", "--format", "{{.ID}}"},
+		{"inspect", "images", "--format", "table {{.ID}}"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			if code, _, errOut := runFake(t, fakeEngine(), args...); code != 0 {
+				t.Errorf("exit %d, stderr %q; want 0", code, errOut)
+			}
+		})
+	}
+}
