@@ -17,7 +17,7 @@ type VersionOptions struct {
 
 // NewVersionCmd builds `dockctl version`.
 func NewVersionCmd(f *Factory) *cobra.Command {
-	opts := &VersionOptions{}
+	opts := &VersionOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Show dockctl's version, the engine's, and the negotiated API version",
@@ -29,7 +29,7 @@ func NewVersionCmd(f *Factory) *cobra.Command {
 			return runVersion(c.Context(), f, opts)
 		},
 	}
-	c.Flags().StringVar(&opts.Format, "format", "table", "table or json")
+	c.Flags().Var(nonEmpty(&opts.Format), "format", "table or json")
 	return c
 }
 
