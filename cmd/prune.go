@@ -17,6 +17,7 @@ import (
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
 	"github.com/dockctl/dockctl/internal/lock"
+	"github.com/dockctl/dockctl/internal/outfile"
 	"github.com/dockctl/dockctl/prune"
 	"github.com/dockctl/dockctl/report"
 )
@@ -274,7 +275,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			if err := report.RenderPrune(&buf, plan, nil, report.PruneOptions{Format: "json"}); err != nil {
 				return err
 			}
-			if err := os.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
+			if err := outfile.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("writing plan: %w", err)
 			}
 		}
@@ -307,7 +308,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	}
 	ao := prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now}
 	if opts.LogFile != "" {
-		lf, err := os.OpenFile(opts.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		lf, err := outfile.Append(opts.LogFile, 0o644)
 		if err != nil {
 			return clierr.Usage("--log", opts.LogFile, "%v", err)
 		}

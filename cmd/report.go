@@ -5,14 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/internal/outfile"
 	"github.com/dockctl/dockctl/report"
 	"github.com/dockctl/dockctl/usage"
 )
@@ -195,10 +194,10 @@ func reportOptions(f *Factory, opts *ReportOptions) (report.ReportOptions, error
 	return ro, nil
 }
 
-// writeReport renders to stdout, or to --output: written whole, once
-// rendering succeeded, into a temporary file renamed over the old one, so
-// that whoever reads the file (a web server, a dashboard, while --every
-// rewrites it each round) never sees half a report.
+// writeReport renders to stdout, or to --output once rendering succeeded:
+// whoever reads the file (a web server, a dashboard, while --every
+// rewrites it each round) never sees half a report (see outfile for what
+// is replaced and what is written in place).
 func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) error {
 	if opts.Output == "" {
 		return render(f.IO.Out)
@@ -207,22 +206,7 @@ func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) 
 	if err := render(&buf); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(opts.Output), "."+filepath.Base(opts.Output)+".*")
-	if err != nil {
-		return fmt.Errorf("writing report: %w", err)
-	}
-	_, err = tmp.Write(buf.Bytes())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), opts.Output)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := outfile.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
