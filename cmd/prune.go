@@ -297,7 +297,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		return report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{MeasuredBytes: 0}, ro)
 	}
 	if !opts.Yes {
-		ok, err := confirm(ctx, f, plan)
+		ok, err := confirm(ctx, f, plan, ro)
 		if err != nil {
 			return err
 		}
@@ -369,12 +369,20 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 	return inv, pol, nil
 }
 
-// confirm shows the plan's summary on stderr and asks on the terminal.
-// Ctrl-C while it waits ends the command (exit 130), nothing removed.
-func confirm(ctx context.Context, f *Factory, plan prune.Plan) (bool, error) {
+// confirm shows the plan on stderr, as the dry run renders it in a table
+// (what will be removed, with bytes and reasons), then asks on the
+// terminal: nobody should answer a question about objects they have not
+// seen. stdout stays the one final result. Ctrl-C while it waits ends the
+// command (exit 130), nothing removed.
+func confirm(ctx context.Context, f *Factory, plan prune.Plan, ro report.PruneOptions) (bool, error) {
 	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
 		return false, &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal"}
 	}
+	ro.Format = "table"
+	if err := report.RenderPrune(f.IO.ErrOut, plan, nil, ro); err != nil {
+		return false, err
+	}
+	fmt.Fprintln(f.IO.ErrOut)
 	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), report.Size(plan.ReclaimBytes))
 	type answer struct {
 		line string
