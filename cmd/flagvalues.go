@@ -64,8 +64,15 @@ func (v stringArrayValue) Set(s string) error {
 	*v.p = append(*v.p, s)
 	return nil
 }
-func (v stringArrayValue) String() string { return "[" + strings.Join(*v.p, ",") + "]" }
-func (v stringArrayValue) Type() string   { return "stringArray" }
+
+// String is "" while nothing is given, which --help reads as no default.
+func (v stringArrayValue) String() string {
+	if len(*v.p) == 0 {
+		return ""
+	}
+	return "[" + strings.Join(*v.p, ",") + "]"
+}
+func (v stringArrayValue) Type() string { return "stringArray" }
 
 // Size is the value of a size flag: what the user typed and the bytes it
 // means. Text is "" while the flag is not given.

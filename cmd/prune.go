@@ -63,7 +63,9 @@ cache), so what the removed containers held is freed in the same run. Each
 item is re-checked just before it is removed; what changed since the plan is
 skipped, never forced.
 
-Not on a terminal, prune refuses to delete without --yes.
+On a terminal, prune shows the plan (on stderr) and asks before removing;
+not on one (stdin or stderr redirected, /dev/null included), it refuses to
+delete without --yes.
 
 With --every DURATION prune is a long-lived housekeeping process: a round
 now, then one every DURATION from each round's start (an overrunning round
