@@ -34,6 +34,17 @@ func nonBlank(s string) (string, error) {
 	return in, nil
 }
 
+// read refuses a blank s, then reads it without its surrounding blanks;
+// the caller keeps s as typed beside what it means.
+func read[T any](s string, parse func(string) (T, error)) (T, error) {
+	in, err := nonBlank(s)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(in)
+}
+
 // stringValue is a string flag that refuses an empty value.
 type stringValue struct{ p *string }
 
@@ -86,22 +97,19 @@ type Size struct {
 // Set reads a size with its unit. A bare number is refused: "20" would
 // be 20 bytes, which a user who meant 20 GB does not want a prune to act on.
 func (v *Size) Set(s string) error {
-	in, err := nonBlank(s)
-	if err != nil {
-		return err
+	n, err := read(s, func(in string) (int64, error) {
+		if last := rune(in[len(in)-1]); unicode.IsDigit(last) || last == '.' {
+			return 0, fmt.Errorf("a size needs a unit, e.g. %sGB or %sB", in, in)
+		}
+		return parse.Size(in)
+	})
+	if err == nil && v.Positive && n == 0 {
+		err = errors.New("must be more than 0")
 	}
-	if last := rune(in[len(in)-1]); unicode.IsDigit(last) || last == '.' {
-		return fmt.Errorf("a size needs a unit, e.g. %sGB or %sB", in, in)
+	if err == nil {
+		v.Text, v.Bytes = s, n
 	}
-	n, err := parse.Size(in)
-	if err != nil {
-		return err
-	}
-	if v.Positive && n == 0 {
-		return errors.New("must be more than 0")
-	}
-	v.Text, v.Bytes = s, n
-	return nil
+	return err
 }
 func (v *Size) String() string { return v.Text }
 
@@ -117,16 +125,11 @@ type Duration struct {
 
 // Set reads a duration with parse.Duration's units.
 func (v *Duration) Set(s string) error {
-	in, err := nonBlank(s)
-	if err != nil {
-		return err
+	d, err := read(s, parse.Duration)
+	if err == nil {
+		v.Text, v.D = s, d
 	}
-	d, err := parse.Duration(in)
-	if err != nil {
-		return err
-	}
-	v.Text, v.D = s, d
-	return nil
+	return err
 }
 func (v *Duration) String() string { return v.Text }
 
@@ -142,16 +145,11 @@ type Percent struct {
 
 // Set reads a percentage in 0..100, with or without %.
 func (v *Percent) Set(s string) error {
-	in, err := nonBlank(s)
-	if err != nil {
-		return err
+	p, err := read(s, parse.Percent)
+	if err == nil {
+		v.Text, v.P = s, p
 	}
-	p, err := parse.Percent(in)
-	if err != nil {
-		return err
-	}
-	v.Text, v.P = s, p
-	return nil
+	return err
 }
 func (v *Percent) String() string { return v.Text }
 

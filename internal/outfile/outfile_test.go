@@ -2,58 +2,13 @@ package outfile
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/dockctl/dockctl/internal/outfile/outfiletest"
 )
-
-// charDevice makes a null device (major 1, minor 3, what /dev/null is) in
-// dir: the tests write to their own node, never to the system's /dev/null,
-// so a regression cannot damage the machine it runs on.
-func charDevice(t *testing.T, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "null")
-	if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
-		t.Skipf("cannot make a device node here (needs root): %v", err)
-	}
-	return p
-}
-
-// fifo makes a FIFO in dir and opens its read end without blocking, so a
-// writer can open it and a test that fails does not hang.
-func fifo(t *testing.T, dir string) (string, *os.File) {
-	t.Helper()
-	p := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	fd, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := os.NewFile(uintptr(fd), p)
-	t.Cleanup(func() { r.Close() })
-	return p, r
-}
-
-// A pipe the test holds, named by a symlink to /proc/self/fd/N: what
-// /dev/stdout is when stdout is a pipe.
-func fdLink(t *testing.T, dir string) (string, *os.File) {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close(); w.Close() })
-	p := filepath.Join(dir, "stdout")
-	if err := os.Symlink(fmt.Sprintf("/proc/self/fd/%d", w.Fd()), p); err != nil {
-		t.Fatal(err)
-	}
-	return p, r
-}
 
 func inode(t *testing.T, p string) uint64 {
 	t.Helper()
@@ -95,9 +50,7 @@ func TestWriteFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			return p, func(t *testing.T) {
-				if st, err := os.Lstat(p); err != nil || st.Mode()&os.ModeSymlink == 0 {
-					t.Fatalf("the link is gone: %v, %v", st, err)
-				}
+				outfiletest.WantSymlink(t, p)
 				wantContent(t, real, data)
 				if inode(t, real) == before {
 					t.Error("the file was written in place, not replaced")
@@ -110,40 +63,34 @@ func TestWriteFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			return p, func(t *testing.T) {
-				if st, err := os.Lstat(p); err != nil || st.Mode()&os.ModeSymlink == 0 {
-					t.Fatalf("the link is gone: %v, %v", st, err)
-				}
+				outfiletest.WantSymlink(t, p)
 				wantContent(t, filepath.Join(dir, "target"), data)
 			}
 		}},
 		{"char device: stays a char device", func(t *testing.T, dir string) (string, func(t *testing.T)) {
-			p := charDevice(t, dir)
-			return p, func(t *testing.T) { wantCharDevice(t, p) }
+			p := outfiletest.NullDevice(t, dir, "null")
+			return p, func(t *testing.T) { outfiletest.WantCharDevice(t, p) }
 		}},
 		{"symlink to a char device: both stay", func(t *testing.T, dir string) (string, func(t *testing.T)) {
-			dev := charDevice(t, dir)
+			dev := outfiletest.NullDevice(t, dir, "null")
 			p := filepath.Join(dir, "devlink")
 			if err := os.Symlink(dev, p); err != nil {
 				t.Fatal(err)
 			}
 			return p, func(t *testing.T) {
-				wantCharDevice(t, dev)
-				if st, err := os.Lstat(p); err != nil || st.Mode()&os.ModeSymlink == 0 {
-					t.Fatalf("the link is gone: %v, %v", st, err)
-				}
+				outfiletest.WantCharDevice(t, dev)
+				outfiletest.WantSymlink(t, p)
 			}
 		}},
 		{"FIFO: the reader gets the bytes", func(t *testing.T, dir string) (string, func(t *testing.T)) {
-			p, r := fifo(t, dir)
-			return p, func(t *testing.T) { wantRead(t, r, data) }
+			p, got := outfiletest.FIFO(t, dir, "fifo")
+			return p, func(t *testing.T) { wantString(t, got(), data) }
 		}},
 		{"/proc/self/fd/N (what /dev/stdout is): the pipe gets the bytes", func(t *testing.T, dir string) (string, func(t *testing.T)) {
-			p, r := fdLink(t, dir)
+			p, got := outfiletest.StdoutLink(t, dir, "stdout")
 			return p, func(t *testing.T) {
-				if st, err := os.Lstat(p); err != nil || st.Mode()&os.ModeSymlink == 0 {
-					t.Fatalf("the link is gone: %v, %v", st, err)
-				}
-				wantRead(t, r, data)
+				outfiletest.WantSymlink(t, p)
+				wantString(t, got(), data)
 			}
 		}},
 	}
@@ -220,14 +167,14 @@ func TestAppend(t *testing.T) {
 		f.Close()
 	}
 	wantContent(t, p, []byte("one\ntwo\n"))
-	fp, r := fifo(t, dir)
+	fp, got := outfiletest.FIFO(t, dir, "fifo")
 	f, err := Append(fp, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.WriteString("line\n")
 	f.Close()
-	wantRead(t, r, []byte("line\n"))
+	wantString(t, got(), []byte("line\n"))
 }
 
 func writeFile(t *testing.T, p, s string) {
@@ -245,23 +192,9 @@ func wantContent(t *testing.T, p string, want []byte) {
 	}
 }
 
-func wantCharDevice(t *testing.T, p string) {
+func wantString(t *testing.T, got string, want []byte) {
 	t.Helper()
-	st, err := os.Lstat(p)
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		t.Fatalf("%s is no longer a char device: %v, %v", p, st.Mode(), err)
-	}
-}
-
-// wantRead reads what is in r now (the writer has closed its end).
-func wantRead(t *testing.T, r *os.File, want []byte) {
-	t.Helper()
-	buf := make([]byte, 4096)
-	n, err := r.Read(buf)
-	if err != nil && !errors.Is(err, io.EOF) {
-		t.Fatalf("read: %v", err)
-	}
-	if string(buf[:n]) != string(want) {
-		t.Fatalf("read %q, want %q", buf[:n], want)
+	if got != string(want) {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
