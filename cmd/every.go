@@ -211,17 +211,13 @@ func (f *Factory) forgetFailedEngine() {
 // ---------------------------------------------------------------------------
 // Flags
 
-// parseEvery reads --every: a duration as --older-than takes it (24h, 7d),
-// at least minEvery.
-func parseEvery(value string) (time.Duration, error) {
-	d, err := parse.Duration(value)
-	if err != nil {
-		return 0, clierr.Usage("--every", value, "%v", err)
+// parseEvery checks --every: a duration as --older-than takes it (24h,
+// 7d), at least minEvery.
+func parseEvery(v Duration) (time.Duration, error) {
+	if v.D < minEvery {
+		return 0, clierr.Usage("--every", v.Text, "must be at least %s", minEvery)
 	}
-	if d < minEvery {
-		return 0, clierr.Usage("--every", value, "must be at least %s", minEvery)
-	}
-	return d, nil
+	return v.D, nil
 }
 
 // checkEvery validates --every of prune before anything else runs.
@@ -235,11 +231,11 @@ func (o *PruneOptions) checkEvery(c *cobra.Command) error {
 	}
 	switch {
 	case o.ApplyFile != "":
-		return clierr.Usage("--every", o.Every, "--apply runs one saved plan once; a scheduled prune plans anew each round (drop --apply)")
+		return clierr.Usage("--every", o.Every.Text, "--apply runs one saved plan once; a scheduled prune plans anew each round (drop --apply)")
 	case o.PlanOut != "":
-		return clierr.Usage("--every", o.Every, "--plan-out saves the plan of one run for review; a scheduled prune plans anew each round (drop --plan-out)")
+		return clierr.Usage("--every", o.Every.Text, "--plan-out saves the plan of one run for review; a scheduled prune plans anew each round (drop --plan-out)")
 	case !o.Yes && !o.DryRun:
-		return clierr.Usage("--every", o.Every, "a scheduled prune cannot ask before each round: add --yes to remove, or --dry-run to print each round's plan")
+		return clierr.Usage("--every", o.Every.Text, "a scheduled prune cannot ask before each round: add --yes to remove, or --dry-run to print each round's plan")
 	}
 	o.every = d
 	return nil
@@ -255,7 +251,7 @@ func (o *ReportOptions) checkEvery(c *cobra.Command) error {
 		return err
 	}
 	if o.Format == "html" && o.Output == "" {
-		return clierr.Usage("--every", o.Every, "an HTML report is one document: write it with -o FILE, which each round rewrites")
+		return clierr.Usage("--every", o.Every.Text, "an HTML report is one document: write it with -o FILE, which each round rewrites")
 	}
 	o.every = d
 	return nil

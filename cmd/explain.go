@@ -26,7 +26,7 @@ type ExplainOptions struct {
 
 // NewExplainCmd builds `dockctl explain [TOPIC]`.
 func NewExplainCmd(f *Factory) *cobra.Command {
-	opts := &ExplainOptions{}
+	opts := &ExplainOptions{Format: "text"}
 	c := &cobra.Command{
 		Use:   "explain [TOPIC]",
 		Short: "Show the docker commands behind dockctl's operations, with the notes' explanations",
@@ -64,7 +64,7 @@ explain never contacts the engine.`,
 			return runExplain(c.Context(), opts)
 		},
 	}
-	c.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
+	c.Flags().Var(nonEmpty(&opts.Format), "format", "output format: text or json")
 	return c
 }
 

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/moby/term"
+
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/engine"
 	"github.com/dockctl/dockctl/explain"
@@ -93,13 +95,12 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 	}
 }
 
+// isTerminal reports whether v is a terminal: a file whose terminal
+// attributes can be read. Being a character device is not enough, since
+// /dev/null is one too.
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(f.Fd())
 }
 
 // DefaultParallel is how many engines a fleet run queries at once.

@@ -43,7 +43,7 @@ func parseKind(arg string) (inspect.Kind, error) {
 
 // NewInspectCmd builds `dockctl inspect KIND`.
 func NewInspectCmd(f *Factory) *cobra.Command {
-	opts := &InspectOptions{}
+	opts := &InspectOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:         "inspect images|containers|volumes|networks|buildcache",
 		Annotations: map[string]string{fleetAnnotation: "true"},
@@ -85,8 +85,8 @@ engines[] hold each engine's listing or its error.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "filter output (key=value, docker syntax; repeatable)")
-	fl.StringVar(&opts.Format, "format", "table", "table, json, or a Go template ('{{.ID}}\\t{{.SizeBytes}}', 'table {{.ID}}\\t{{.Name}}')")
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "filter output (key=value, docker syntax; repeatable)")
+	fl.Var(nonEmpty(&opts.Format), "format", "table, json, or a Go template ('{{.ID}}\\t{{.SizeBytes}}', 'table {{.ID}}\\t{{.Name}}')")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print ids only (names for volumes)")
 	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not truncate ids")
 	return c

@@ -16,7 +16,7 @@ import (
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
 	"github.com/dockctl/dockctl/internal/lock"
-	"github.com/dockctl/dockctl/parse"
+	"github.com/dockctl/dockctl/internal/outfile"
 	"github.com/dockctl/dockctl/prune"
 	"github.com/dockctl/dockctl/report"
 )
@@ -28,11 +28,13 @@ type PruneOptions struct {
 	All, Volumes, AllVolumes, IncludeRunningProjects, Force bool
 	DryRun, Yes                                             bool
 	Keep, KeepLabels, Filters                               []string
-	OlderThan, TargetUsage, HighWatermark, LowWatermark     string
+	OlderThan                                               Duration
+	TargetUsage                                             Size
+	HighWatermark, LowWatermark                             Percent
 	KeepRecent, MaxRemove, Concurrency                      int
 	PlanOut, ApplyFile, LogFile, Format                     string
 	NoCache                                                 bool
-	Every                                                   string
+	Every                                                   Duration
 
 	policy prune.Policy
 	every  time.Duration
@@ -40,7 +42,7 @@ type PruneOptions struct {
 
 // NewPruneCmd builds `dockctl prune`.
 func NewPruneCmd(f *Factory) *cobra.Command {
-	opts := &PruneOptions{}
+	opts := &PruneOptions{Format: "table", TargetUsage: Size{Positive: true}}
 	c := &cobra.Command{
 		Use:         "prune [containers|images|volumes|networks|buildcache]...",
 		Annotations: map[string]string{fleetAnnotation: "true"},
@@ -65,7 +67,9 @@ item is re-checked just before it is removed, with the plan's guards
 in any state (a network's created and stopped containers too); what changed
 since the plan is skipped, never forced.
 
-Not on a terminal, prune refuses to delete without --yes.
+On a terminal, prune shows the plan (on stderr) and asks before removing;
+not on one (stdin or stderr redirected, /dev/null included), it refuses to
+delete without --yes.
 
 With --every DURATION prune is a long-lived housekeeping process: a round
 now, then one every DURATION from each round's start (an overrunning round
@@ -117,26 +121,26 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.BoolVarP(&opts.All, "all", "a", false, "remove every image no kept container uses (not only dangling ones) and all unused build cache")
 	fl.BoolVar(&opts.Volumes, "volumes", false, "also remove anonymous volumes no container uses")
 	fl.BoolVar(&opts.AllVolumes, "all-volumes", false, "also remove named volumes no container uses (implies --volumes)")
-	fl.StringArrayVar(&opts.Keep, "keep", nil, "keep what matches this glob: image reference, container, volume or network name (repeatable)")
-	fl.StringArrayVar(&opts.KeepLabels, "keep-label", nil, "keep objects with this label, KEY or KEY=VALUE (repeatable)")
-	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "limit scope, docker syntax: label=…, label!=…, until=… (repeatable)")
-	fl.StringVar(&opts.OlderThan, "older-than", "", "keep objects younger than this (24h, 7d)")
+	fl.Var(nonEmptyArray(&opts.Keep), "keep", "keep what matches this glob: image reference, container, volume or network name (repeatable)")
+	fl.Var(nonEmptyArray(&opts.KeepLabels), "keep-label", "keep objects with this label, KEY or KEY=VALUE (repeatable)")
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "limit scope, docker syntax: label=…, label!=…, until=… (repeatable)")
+	fl.Var(&opts.OlderThan, "older-than", "keep objects younger than this (24h, 7d)")
 	fl.IntVar(&opts.KeepRecent, "keep-recent", 0, "keep the N newest images of each repository")
 	fl.BoolVar(&opts.IncludeRunningProjects, "include-running-projects", false, "allow removing objects of compose projects that have a running container")
 	fl.IntVar(&opts.MaxRemove, "max-remove", 0, "refuse a plan that removes more than N objects (0: no limit)")
 	fl.BoolVar(&opts.Force, "force", false, "proceed even if the plan exceeds --max-remove")
-	fl.StringVar(&opts.TargetUsage, "target-usage", "", "budget mode: remove least recently used images until docker uses at most SIZE")
-	fl.StringVar(&opts.HighWatermark, "high-watermark", "", "budget mode: act when the Docker root filesystem is fuller than P%")
-	fl.StringVar(&opts.LowWatermark, "low-watermark", "", "budget mode: remove images until the filesystem is at most P% full")
+	fl.Var(&opts.TargetUsage, "target-usage", "budget mode: remove least recently used images until docker uses at most SIZE (20GB; a unit is needed)")
+	fl.Var(&opts.HighWatermark, "high-watermark", "budget mode: act when the Docker root filesystem is fuller than P%")
+	fl.Var(&opts.LowWatermark, "low-watermark", "budget mode: remove images until the filesystem is at most P% full")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
-	fl.StringVar(&opts.PlanOut, "plan-out", "", "write the plan as JSON to FILE")
-	fl.StringVar(&opts.ApplyFile, "apply", "", "execute a saved plan from FILE, re-checking each item")
+	fl.Var(nonEmpty(&opts.PlanOut), "plan-out", "write the plan as JSON to FILE")
+	fl.Var(nonEmpty(&opts.ApplyFile), "apply", "execute a saved plan from FILE, re-checking each item")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.IntVar(&opts.Concurrency, "concurrency", prune.DefaultConcurrency, "removals in flight at once")
-	fl.StringVar(&opts.LogFile, "log", "", "append one JSON line per removal or failure to FILE")
-	fl.StringVar(&opts.Format, "format", "table", "table, json or markdown")
+	fl.Var(nonEmpty(&opts.LogFile), "log", "append one JSON line per removal or failure to FILE")
+	fl.Var(nonEmpty(&opts.Format), "format", "table, json or markdown")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
-	fl.StringVar(&opts.Every, "every", "", "keep running: a round now, then one every DURATION (24h, 7d; at least 1s), each planned anew, until SIGTERM; needs --yes or --dry-run")
+	fl.Var(&opts.Every, "every", "keep running: a round now, then one every DURATION (24h, 7d; at least 1s), each planned anew, until SIGTERM; needs --yes or --dry-run")
 	return c
 }
 
@@ -170,34 +174,13 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	if seen[inspect.KindVolumes] {
 		p.Volumes = true
 	}
-	var err error
-	if o.OlderThan != "" {
-		if p.OlderThan, err = parse.Duration(o.OlderThan); err != nil {
-			return clierr.Usage("--older-than", o.OlderThan, "%v", err)
-		}
-	}
-	if o.TargetUsage != "" {
-		if p.TargetUsage, err = parse.Size(o.TargetUsage); err != nil {
-			return clierr.Usage("--target-usage", o.TargetUsage, "%v", err)
-		}
-		if p.TargetUsage == 0 {
-			return clierr.Usage("--target-usage", o.TargetUsage, "must be more than 0")
-		}
-	}
-	if o.HighWatermark != "" {
-		if p.HighWatermark, err = parse.Percent(o.HighWatermark); err != nil {
-			return clierr.Usage("--high-watermark", o.HighWatermark, "%v", err)
-		}
-	}
-	if o.LowWatermark != "" {
-		if p.LowWatermark, err = parse.Percent(o.LowWatermark); err != nil {
-			return clierr.Usage("--low-watermark", o.LowWatermark, "%v", err)
-		}
-		if p.LowWatermark > p.HighWatermark && p.HighWatermark > 0 {
-			return clierr.Usage("--low-watermark", o.LowWatermark, "must not be above --high-watermark %s", o.HighWatermark)
-		}
+	p.OlderThan, p.TargetUsage = o.OlderThan.D, o.TargetUsage.Bytes
+	p.HighWatermark, p.LowWatermark = o.HighWatermark.P, o.LowWatermark.P
+	if p.LowWatermark > p.HighWatermark && p.HighWatermark > 0 {
+		return clierr.Usage("--low-watermark", o.LowWatermark.Text, "must not be above --high-watermark %s", o.HighWatermark.Text)
 	}
 	var byLabel bool
+	var err error
 	if p.Filters, byLabel, err = parseScopeFilters("prune", o.Filters, f.Now()); err != nil {
 		return err
 	}
@@ -296,7 +279,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			if err := report.RenderPrune(&buf, plan, nil, report.PruneOptions{Format: "json"}); err != nil {
 				return err
 			}
-			if err := os.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
+			if err := outfile.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("writing plan: %w", err)
 			}
 		}
@@ -322,7 +305,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		return report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{MeasuredBytes: 0}, ro)
 	}
 	if !opts.Yes {
-		ok, err := confirm(ctx, f, plan)
+		ok, err := confirm(ctx, f, plan, ro)
 		if err != nil {
 			return err
 		}
@@ -333,7 +316,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	}
 	ao := prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now}
 	if opts.LogFile != "" {
-		lf, err := os.OpenFile(opts.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		lf, err := outfile.Append(opts.LogFile, 0o644)
 		if err != nil {
 			return clierr.Usage("--log", opts.LogFile, "%v", err)
 		}
@@ -429,12 +412,20 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 	return inv, pol, nil
 }
 
-// confirm shows the plan's summary on stderr and asks on the terminal.
-// Ctrl-C while it waits ends the command (exit 130), nothing removed.
-func confirm(ctx context.Context, f *Factory, plan prune.Plan) (bool, error) {
+// confirm shows the plan on stderr, as the dry run renders it in a table
+// (what will be removed, with bytes and reasons), then asks on the
+// terminal: nobody should answer a question about objects they have not
+// seen. stdout stays the one final result. Ctrl-C while it waits ends the
+// command (exit 130), nothing removed.
+func confirm(ctx context.Context, f *Factory, plan prune.Plan, ro report.PruneOptions) (bool, error) {
 	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
 		return false, &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal"}
 	}
+	ro.Format = "table"
+	if err := report.RenderPrune(f.IO.ErrOut, plan, nil, ro); err != nil {
+		return false, err
+	}
+	fmt.Fprintln(f.IO.ErrOut)
 	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), report.Size(plan.ReclaimBytes))
 	type answer struct {
 		line string

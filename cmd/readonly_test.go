@@ -198,6 +198,31 @@ func TestPruneAsksOnATerminal(t *testing.T) {
 	}
 }
 
+// On a terminal the question comes after the plan it asks about: every
+// object to remove, with its bytes and the reason, on stderr (stdout stays
+// the one final result), whatever --format stdout gets.
+func TestPruneShowsThePlanBeforeAsking(t *testing.T) {
+	for _, format := range []string{"table", "json", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			e := fakeEngine()
+			code, out, errOut := runFakeTTY(t, context.Background(), e, "n\n", "prune", "--no-cache", "--all", "--format", format)
+			ask := strings.Index(errOut, "[y/N]")
+			if code != 0 || out != "" || e.Mutations() != 0 || ask < 0 {
+				t.Fatalf("exit %d, %d mutations, stdout %q, stderr %q", code, e.Mutations(), out, errOut)
+			}
+			for _, row := range []string{
+				"remove   job    c1   700B   not running (exited)",
+				"remove   tool:1   b    2kB    unused image",
+				"remove   app:1    a    1kB    unused image (its containers are removed in this plan)",
+			} {
+				if i := strings.Index(errOut, strings.TrimSpace(row)); i < 0 || i > ask {
+					t.Errorf("%q not shown before the question:\n%s", row, errOut)
+				}
+			}
+		})
+	}
+}
+
 func TestInterruptedPruneExits130(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

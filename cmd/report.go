@@ -5,15 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
-	"github.com/dockctl/dockctl/parse"
+	"github.com/dockctl/dockctl/internal/outfile"
 	"github.com/dockctl/dockctl/report"
 	"github.com/dockctl/dockctl/usage"
 )
@@ -22,25 +20,23 @@ func init() { extraCommands = append(extraCommands, NewReportCmd) }
 
 // ReportOptions are the flags of `dockctl report`.
 type ReportOptions struct {
-	Verbose              bool
-	Top                  int
-	By                   string
-	Format               string
-	Output               string
-	FailIfReclaimable    string
-	FailIfUsage          string
-	NoCache              bool
-	Filters              []string
-	scope                usage.Scope
-	failReclaimableBytes int64
-	failUsageBytes       int64
-	Every                string
-	every                time.Duration
+	Verbose           bool
+	Top               int
+	By                string
+	Format            string
+	Output            string
+	FailIfReclaimable Size
+	FailIfUsage       Size
+	NoCache           bool
+	Filters           []string
+	scope             usage.Scope
+	Every             Duration
+	every             time.Duration
 }
 
 // NewReportCmd builds `dockctl report`.
 func NewReportCmd(f *Factory) *cobra.Command {
-	opts := &ReportOptions{}
+	opts := &ReportOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:         "report",
 		Annotations: map[string]string{fleetAnnotation: "true"},
@@ -97,14 +93,14 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 	fl := c.Flags()
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "add per-object tables, largest first")
 	fl.IntVar(&opts.Top, "top", 0, "with -v, show only the N largest objects of each type")
-	fl.StringVar(&opts.By, "by", "", "group by: project (compose project)")
-	fl.StringVar(&opts.Format, "format", "table", "table, json, markdown or html")
-	fl.StringVarP(&opts.Output, "output", "o", "", "write the report to FILE instead of stdout")
-	fl.StringVar(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB)")
-	fl.StringVar(&opts.FailIfUsage, "fail-if-usage-over", "", "exit 4 if docker uses more than SIZE in all")
+	fl.Var(nonEmpty(&opts.By), "by", "group by: project (compose project)")
+	fl.Var(nonEmpty(&opts.Format), "format", "table, json, markdown or html")
+	fl.VarP(nonEmpty(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
+	fl.Var(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB; a unit is needed)")
+	fl.Var(&opts.FailIfUsage, "fail-if-usage-over", "exit 4 if docker uses more than SIZE in all (20GB; a unit is needed)")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
-	fl.StringVar(&opts.Every, "every", "", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
-	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
+	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
 	return c
 }
 
@@ -130,18 +126,6 @@ func (o *ReportOptions) validate(now time.Time) error {
 	}
 	if o.Top < 0 {
 		return clierr.Usage("--top", fmt.Sprint(o.Top), "must not be negative")
-	}
-	var err error
-	o.failReclaimableBytes, o.failUsageBytes = -1, -1
-	if o.FailIfReclaimable != "" {
-		if o.failReclaimableBytes, err = parse.Size(o.FailIfReclaimable); err != nil {
-			return clierr.Usage("--fail-if-reclaimable-over", o.FailIfReclaimable, "%v", err)
-		}
-	}
-	if o.FailIfUsage != "" {
-		if o.failUsageBytes, err = parse.Size(o.FailIfUsage); err != nil {
-			return clierr.Usage("--fail-if-usage-over", o.FailIfUsage, "%v", err)
-		}
 	}
 	return nil
 }
@@ -210,10 +194,10 @@ func reportOptions(f *Factory, opts *ReportOptions) (report.ReportOptions, error
 	return ro, nil
 }
 
-// writeReport renders to stdout, or to --output: written whole, once
-// rendering succeeded, into a temporary file renamed over the old one, so
-// that whoever reads the file (a web server, a dashboard, while --every
-// rewrites it each round) never sees half a report.
+// writeReport renders to stdout, or to --output once rendering succeeded:
+// whoever reads the file (a web server, a dashboard, while --every
+// rewrites it each round) never sees half a report (see outfile for what
+// is replaced and what is written in place).
 func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) error {
 	if opts.Output == "" {
 		return render(f.IO.Out)
@@ -222,22 +206,7 @@ func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) 
 	if err := render(&buf); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(opts.Output), "."+filepath.Base(opts.Output)+".*")
-	if err != nil {
-		return fmt.Errorf("writing report: %w", err)
-	}
-	_, err = tmp.Write(buf.Bytes())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), opts.Output)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := outfile.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
@@ -245,11 +214,11 @@ func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) 
 
 // gates applies the CI thresholds after the report is out.
 func gates(r usage.Report, opts *ReportOptions) error {
-	if reclaimable := r.FullCleanupBytes; opts.failReclaimableBytes >= 0 && reclaimable > opts.failReclaimableBytes {
-		return &clierr.ThresholdError{Reason: fmt.Sprintf("a full cleanup would free %s, over --fail-if-reclaimable-over %s", report.Size(reclaimable), opts.FailIfReclaimable)}
+	if reclaimable := r.FullCleanupBytes; opts.FailIfReclaimable.Text != "" && reclaimable > opts.FailIfReclaimable.Bytes {
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("a full cleanup would free %s, over --fail-if-reclaimable-over %s", report.Size(reclaimable), opts.FailIfReclaimable.Text)}
 	}
-	if opts.failUsageBytes >= 0 && r.TotalBytes > opts.failUsageBytes {
-		return &clierr.ThresholdError{Reason: fmt.Sprintf("docker uses %s, over --fail-if-usage-over %s", report.Size(r.TotalBytes), opts.FailIfUsage)}
+	if opts.FailIfUsage.Text != "" && r.TotalBytes > opts.FailIfUsage.Bytes {
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("docker uses %s, over --fail-if-usage-over %s", report.Size(r.TotalBytes), opts.FailIfUsage.Text)}
 	}
 	return nil
 }

@@ -98,13 +98,13 @@ guards and exact dry runs.
 		return flagError(err)
 	})
 	pf := root.PersistentFlags()
-	pf.StringArrayVarP(&f.Hosts, "host", "H", nil, "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts; more than one -H/--context in all is a fleet run")
-	pf.StringArrayVar(&f.Contexts, "context", nil, "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT; more than one -H/--context in all is a fleet run")
+	pf.VarP(nonEmptyArray(&f.Hosts), "host", "H", "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts; more than one -H/--context in all is a fleet run")
+	pf.Var(nonEmptyArray(&f.Contexts), "context", "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT; more than one -H/--context in all is a fleet run")
 	pf.BoolVar(&f.AllContexts, "all-contexts", false, "fleet run over every docker context (report, inspect, prune --dry-run)")
 	pf.BoolVar(&f.Strict, "strict", false, "in a fleet run, fail (exit 1) when any engine fails, not only when all do")
 	pf.IntVar(&f.Parallel, "parallel", DefaultParallel, "in a fleet run, query at most N engines at once")
 	pf.DurationVar(&f.Conn.Timeout, "timeout", engine.DefaultTimeout, "give up on an engine request after this long (each request, not the whole command)")
-	pf.StringVar(&f.LangFlag, "lang", "", "language of explanations: en, zh or both (default from LC_ALL/LANG)")
+	pf.Var(nonEmpty(&f.LangFlag), "lang", "language of explanations: en, zh or both (default from LC_ALL/LANG)")
 	pf.BoolVar(&f.NoExplain, "no-explain", false, "hide the docker command and explanation behind each step")
 
 	root.AddCommand(
@@ -132,11 +132,6 @@ func fleetCapable(c *cobra.Command) bool {
 		}
 	}
 	return false
-}
-
-// flagError turns cobra/pflag's parse errors into usage errors so they exit 2.
-func flagError(err error) error {
-	return &clierr.UsageError{Reason: err.Error()}
 }
 
 // unknownCommand puts cobra's "unknown command" error, whose suggestions

@@ -1,13 +1,12 @@
 package cmd
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
+	"github.com/dockctl/dockctl/internal/outfile"
 )
 
 // parseScopeFilters reads the --filter values of report and prune: label,
@@ -42,13 +41,13 @@ func parseScopeFilters(cmd string, raw []string, now time.Time) (filters map[ins
 }
 
 // checkOutputPath refuses, before the engine is asked anything, a file
-// flag whose folder does not exist.
+// flag naming a directory or a file in a folder that does not exist.
 func checkOutputPath(flag, path string) error {
 	if path == "" {
 		return nil
 	}
-	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
-		return clierr.Usage(flag, path, "no such folder %s", filepath.Dir(path))
+	if err := outfile.Check(path); err != nil {
+		return clierr.Usage(flag, path, "%v", err)
 	}
 	return nil
 }

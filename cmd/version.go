@@ -20,7 +20,7 @@ type VersionOptions struct {
 
 // NewVersionCmd builds `dockctl version`.
 func NewVersionCmd(f *Factory) *cobra.Command {
-	opts := &VersionOptions{}
+	opts := &VersionOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Show dockctl's version, the engine's, and the negotiated API version",
@@ -47,7 +47,7 @@ alone and never contacts the engine.`,
 			return runVersion(c.Context(), f, opts, tmpl)
 		},
 	}
-	c.Flags().StringVar(&opts.Format, "format", "table", "table, json, or a Go template ('{{.Client.Version}}', '{{.Engine.Version}}')")
+	c.Flags().Var(nonEmpty(&opts.Format), "format", "table, json, or a Go template ('{{.Client.Version}}', '{{.Engine.Version}}')")
 	return c
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+
+	"github.com/dockctl/dockctl/internal/outfile"
 )
 
 // LayerClient is what layer accounting reads: an image's layer list and
@@ -236,13 +238,5 @@ func (c *LayerCache) put(id string, l []Layer) {
 	if err != nil || os.MkdirAll(c.dir, 0o755) != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), c.path(id)) != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = outfile.WriteFile(c.path(id), b, 0o600)
 }
