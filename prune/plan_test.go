@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -846,6 +847,29 @@ func TestFormat(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+// Sizes in reasons print as docker's own tables do (go-units HumanSize:
+// decimal units, four significant digits). The hand-written %.3g printed
+// 999999 bytes as "1e+03kB" and dropped the fourth digit the tables show.
+func TestFmtBytesAsDocker(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		want string
+	}{
+		{999_999, "1000kB"},
+		{999_499, "999.5kB"},
+		{1_234_567, "1.235MB"},
+		{999_999_999, "1000MB"},
+		{1_000_000, "1MB"},
+		{-1, "size unknown"},
+	} {
+		t.Run(strconv.FormatInt(tt.n, 10), func(t *testing.T) {
+			if got := fmtBytes(tt.n); got != tt.want {
+				t.Errorf("fmtBytes(%d) = %q, want %q", tt.n, got, tt.want)
+			}
+		})
 	}
 }
 
