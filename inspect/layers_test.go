@@ -52,11 +52,15 @@ func TestLayerSizes(t *testing.T) {
 }
 
 func TestChainIDs(t *testing.T) {
-	a, b := "sha256:"+fmt.Sprintf("%064x", 1), "sha256:"+fmt.Sprintf("%064x", 2)
-	sum := sha256.Sum256([]byte(a + " " + b))
-	want := []string{a, "sha256:" + hex.EncodeToString(sum[:])}
-	if got := ChainIDs([]string{a, b}); !reflect.DeepEqual(got, want) {
-		t.Fatalf("ChainIDs = %v, want %v", got, want)
+	a, b, c := "sha256:"+fmt.Sprintf("%064x", 1), "sha256:"+fmt.Sprintf("%064x", 2), "sha256:"+fmt.Sprintf("%064x", 3)
+	chain := func(parent, diff string) string {
+		sum := sha256.Sum256([]byte(parent + " " + diff))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
+	ab := chain(a, b)
+	want := []string{a, ab, chain(ab, c)}
+	if got := chainIDs([]string{a, b, c}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("chainIDs = %v, want %v", got, want)
 	}
 }
 
