@@ -15,6 +15,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
+	"golang.org/x/sync/errgroup"
 )
 
 // LayerClient is what layer accounting reads: an image's layer list and
@@ -44,34 +45,17 @@ func CollectLayers(ctx context.Context, c LayerClient, imgs []Image, o LayerOpti
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
 	}
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, o.Concurrency)
-	)
+	var g errgroup.Group
+	g.SetLimit(o.Concurrency)
 	for i := range imgs {
 		if cached, ok := o.Cache.get(imgs[i].ID); ok && !o.TagTimes {
 			imgs[i].Layers = cached
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(img *Image) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			err := fillLayers(ctx, c, img, o)
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}(&imgs[i])
+		img := &imgs[i]
+		g.Go(func() error { return fillLayers(ctx, c, img, o) })
 	}
-	wg.Wait()
-	return firstErr
+	return g.Wait()
 }
 
 func fillLayers(ctx context.Context, c LayerClient, img *Image, o LayerOptions) error {
