@@ -4,21 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"gotest.tools/v3/golden"
+
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 func mustFilter(t *testing.T, kind inspect.Kind, raw ...string) inspect.Filter {
 	t.Helper()
@@ -775,7 +772,7 @@ func TestDeterminism(t *testing.T) {
 }
 
 // TestPlanJSON pins the saved-plan schema with a golden file (go test
-// -update rewrites it) and checks a saved plan reads back.
+// ./prune -update rewrites it) and checks a saved plan reads back.
 func TestPlanJSON(t *testing.T) {
 	p := BuildPlan(fixture(), Policy{All: true, Volumes: true, Keep: []string{"app:latest"}, DryRun: true}, now)
 	got, err := json.MarshalIndent(p, "", "  ")
@@ -783,19 +780,7 @@ func TestPlanJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "plan.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./prune -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("plan JSON differs from %s (go test ./prune -update to accept):\n%s", golden, got)
-	}
+	golden.Assert(t, string(got), "plan.golden.json")
 	var raw map[string]any
 	if err := json.Unmarshal(got, &raw); err != nil {
 		t.Fatal(err)
