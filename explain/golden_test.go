@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"gotest.tools/v3/golden"
 
 	"github.com/dockctl/dockctl/clierr"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // GoldenCases are the `dockctl explain` outputs kept under
 // testdata/explain_<name>.golden; cmd's tests compare the command's real
@@ -45,20 +42,8 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", "explain_"+tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./explain/ -update)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("output differs from %s (run go test ./explain/ -update and review the diff)\n--- got\n%s", path, out.String())
-			}
+			// go test ./explain -update rewrites the file.
+			golden.Assert(t, out.String(), "explain_"+tc.name+".golden")
 		})
 	}
 }

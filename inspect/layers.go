@@ -2,8 +2,6 @@ package inspect
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +13,9 @@ import (
 
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/identity"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/dockctl/dockctl/internal/outfile"
 )
@@ -46,34 +47,17 @@ func CollectLayers(ctx context.Context, c LayerClient, imgs []Image, o LayerOpti
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
 	}
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, o.Concurrency)
-	)
+	var g errgroup.Group
+	g.SetLimit(o.Concurrency)
 	for i := range imgs {
 		if cached, ok := o.Cache.get(imgs[i].ID); ok && !o.TagTimes {
 			imgs[i].Layers = cached
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(img *Image) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			err := fillLayers(ctx, c, img, o)
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}(&imgs[i])
+		img := &imgs[i]
+		g.Go(func() error { return fillLayers(ctx, c, img, o) })
 	}
-	wg.Wait()
-	return firstErr
+	return g.Wait()
 }
 
 func fillLayers(ctx context.Context, c LayerClient, img *Image, o LayerOptions) error {
@@ -100,7 +84,7 @@ func fillLayers(ctx context.Context, c LayerClient, img *Image, o LayerOptions) 
 	if !ok {
 		return nil
 	}
-	chains := ChainIDs(diffIDs)
+	chains := chainIDs(diffIDs)
 	layers := make([]Layer, len(chains))
 	for i := range chains {
 		layers[i] = Layer{ChainID: chains[i], SizeBytes: sizes[i]}
@@ -110,18 +94,16 @@ func fillLayers(ctx context.Context, c LayerClient, img *Image, o LayerOptions) 
 	return nil
 }
 
-// ChainIDs computes the chain id of each layer from the diff ids, as the
-// engine does: the first layer's chain id is its diff id, and each next one
-// is sha256(parent chain id + " " + diff id).
-func ChainIDs(diffIDs []string) []string {
-	out := make([]string, len(diffIDs))
+// chainIDs are the layers' chain ids, as the engine computes them from
+// the diff ids (image-spec's identity.ChainIDs).
+func chainIDs(diffIDs []string) []string {
+	ds := make([]digest.Digest, len(diffIDs))
 	for i, d := range diffIDs {
-		if i == 0 {
-			out[i] = d
-			continue
-		}
-		sum := sha256.Sum256([]byte(out[i-1] + " " + d))
-		out[i] = "sha256:" + hex.EncodeToString(sum[:])
+		ds[i] = digest.Digest(d)
+	}
+	out := make([]string, len(ds))
+	for i, c := range identity.ChainIDs(ds) {
+		out[i] = c.String()
 	}
 	return out
 }

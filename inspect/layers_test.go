@@ -4,8 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/docker/docker/api/types/image"
@@ -52,11 +57,15 @@ func TestLayerSizes(t *testing.T) {
 }
 
 func TestChainIDs(t *testing.T) {
-	a, b := "sha256:"+fmt.Sprintf("%064x", 1), "sha256:"+fmt.Sprintf("%064x", 2)
-	sum := sha256.Sum256([]byte(a + " " + b))
-	want := []string{a, "sha256:" + hex.EncodeToString(sum[:])}
-	if got := ChainIDs([]string{a, b}); !reflect.DeepEqual(got, want) {
-		t.Fatalf("ChainIDs = %v, want %v", got, want)
+	a, b, c := "sha256:"+fmt.Sprintf("%064x", 1), "sha256:"+fmt.Sprintf("%064x", 2), "sha256:"+fmt.Sprintf("%064x", 3)
+	chain := func(parent, diff string) string {
+		sum := sha256.Sum256([]byte(parent + " " + diff))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
+	ab := chain(a, b)
+	want := []string{a, ab, chain(ab, c)}
+	if got := chainIDs([]string{a, b, c}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("chainIDs = %v, want %v", got, want)
 	}
 }
 
@@ -101,6 +110,67 @@ func TestCollectLayersUsesCache(t *testing.T) {
 	}
 	if !reflect.DeepEqual(again[0].Layers, want) || f.calls != 2 {
 		t.Fatalf("cache missed: layers = %v after %d calls", again[0].Layers, f.calls)
+	}
+}
+
+// boundFake answers every image with one layer, except failing ids, and
+// counts the calls in flight.
+type boundFake struct {
+	mu                sync.Mutex
+	inFlight, maxSeen int
+	failing           string
+}
+
+func (f *boundFake) enter() func() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inFlight++
+	f.maxSeen = max(f.maxSeen, f.inFlight)
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.inFlight--
+	}
+}
+
+func (f *boundFake) ImageInspect(_ context.Context, id string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
+	defer f.enter()()
+	runtime.Gosched()
+	if id == f.failing {
+		return image.InspectResponse{}, errors.New("engine says no")
+	}
+	return image.InspectResponse{RootFS: image.RootFS{Type: "layers", Layers: []string{"sha256:" + fmt.Sprintf("%064x", 1)}}}, nil
+}
+
+func (f *boundFake) ImageHistory(context.Context, string, ...client.ImageHistoryOption) ([]image.HistoryResponseItem, error) {
+	defer f.enter()()
+	return hist(h(42, "")), nil
+}
+
+// CollectLayers keeps at most Concurrency engine calls in flight, and an
+// image it cannot read does not stop the others: their layers are filled
+// and the error names the image.
+func TestCollectLayersBoundedAndGoesOn(t *testing.T) {
+	for _, limit := range []int{1, 2, 3} {
+		t.Run(strconv.Itoa(limit), func(t *testing.T) {
+			imgs := make([]Image, 12)
+			for i := range imgs {
+				imgs[i].ID = "sha256:" + fmt.Sprintf("%064x", 100+i)
+			}
+			f := &boundFake{failing: imgs[4].ID}
+			err := CollectLayers(context.Background(), f, imgs, LayerOptions{Concurrency: limit})
+			if err == nil || !strings.Contains(err.Error(), shortID(imgs[4].ID)) {
+				t.Fatalf("err = %v, want the error of image %s", err, shortID(imgs[4].ID))
+			}
+			for i, img := range imgs {
+				if i != 4 && len(img.Layers) != 1 {
+					t.Errorf("image %d: layers %v, want one", i, img.Layers)
+				}
+			}
+			if f.maxSeen > limit {
+				t.Errorf("%d calls in flight, want at most %d", f.maxSeen, limit)
+			}
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	timetypes "github.com/docker/docker/api/types/time"
 	"github.com/dustin/go-humanize"
 )
 
@@ -125,22 +126,32 @@ func Percent(s string) (float64, error) {
 	return p, nil
 }
 
-// Until reads docker's `until` filter value relative to now: a duration
-// ("24h", "7d": that long before now), an RFC 3339 time, a date
-// ("2006-01-02"), or Unix seconds ("1700000000", "1700000000.5").
+// Until reads an `until` filter value as docker's filters do (package
+// github.com/docker/docker/api/types/time, GetTimestamp): a Go duration
+// ("90m": that long before now), an RFC 3339 time or date, with or
+// without a zone, down to the hour ("2006-01-02T15"), or Unix seconds
+// ("1700000000", "1700000000.5"; "0" is Unix time 0). A time without a
+// zone is in now's zone, as docker reads it in local time: pass
+// time.Now(), not its UTC. dockctl adds its retention units to the
+// durations: "7d", "1w", "1.5d".
 func Until(s string, now time.Time) (time.Time, error) {
 	in := strings.TrimSpace(s)
-	if d, err := Duration(in); err == nil {
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, in); err == nil {
-			return t, nil
+	if in != "" && in != "0" {
+		if d, err := Duration(in); err == nil {
+			return now.Add(-d), nil
 		}
 	}
-	if f, err := strconv.ParseFloat(in, 64); err == nil && f >= 0 && f < 1e12 && !strings.ContainsAny(in, "eE") {
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)), nil
+	bad := fmt.Errorf("time %q: use a duration (24h, 7d), an RFC 3339 time or date, or Unix seconds", s)
+	if in == "" {
+		return time.Time{}, bad
 	}
-	return time.Time{}, fmt.Errorf("time %q: use a duration (24h, 7d), an RFC 3339 time or Unix seconds", s)
+	ts, err := timetypes.GetTimestamp(in, now)
+	if err != nil {
+		return time.Time{}, bad
+	}
+	sec, nsec, err := timetypes.ParseTimestamps(ts, 0)
+	if err != nil {
+		return time.Time{}, bad
+	}
+	return time.Unix(sec, nsec), nil
 }

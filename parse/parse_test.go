@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,57 @@ func TestUntil(t *testing.T) {
 			}
 			if err != nil || !got.Equal(tt.want) {
 				t.Fatalf("Until(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// until values are read as docker reads them (api/types/time
+// GetTimestamp): a time without a zone is in now's zone (the local time
+// dockctl runs in), not UTC, and every form docker accepts is accepted.
+// dockctl's own d and w units stay.
+func TestUntilAsDocker(t *testing.T) {
+	zone := time.FixedZone("UTC+2", 2*60*60)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, zone)
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		// Zone-less: now's zone (the old code read them as UTC).
+		{"2026-11-01", time.Date(2026, 11, 1, 0, 0, 0, 0, zone)},
+		{"2026-11-01T10:00:00", time.Date(2026, 11, 1, 10, 0, 0, 0, zone)},
+		{"2026-11-01T10:00", time.Date(2026, 11, 1, 10, 0, 0, 0, zone)},
+		{"2026-11-01T10:00:00.5", time.Date(2026, 11, 1, 10, 0, 0, 5e8, zone)},
+		// Forms docker accepts that the old code refused.
+		{"2026-11-01T10", time.Date(2026, 11, 1, 10, 0, 0, 0, zone)},
+		{"2026-11-01Z", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+		{"2026-11-01+01:00", time.Date(2026, 11, 1, 0, 0, 0, 0, time.FixedZone("", 60*60))},
+		{"2026-11-01T10:00Z", time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+		{"2026-11-01T10:00+01:00", time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)},
+		{"-1h", now.Add(time.Hour)},
+		{"1700000000000", time.Unix(1700000000000, 0)},
+		// docker reads "0" as Unix time 0, not as no duration.
+		{"0", time.Unix(0, 0)},
+		// Unchanged.
+		{"2026-11-01T10:00:00Z", time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+		{"1700000000.5", time.Unix(1700000000, 5e8)},
+		{"90m", now.Add(-90 * time.Minute)},
+		// dockctl's extras.
+		{"7d", now.Add(-7 * 24 * time.Hour)},
+		{"1w", now.Add(-7 * 24 * time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := Until(tt.in, now)
+			if err != nil || !got.Equal(tt.want) {
+				t.Fatalf("Until(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+	for _, in := range []string{"", "yesterday", "1e9", "2026-13-01", "2026-11-01T25:00", "7x"} {
+		t.Run("refuses "+in, func(t *testing.T) {
+			if got, err := Until(in, now); err == nil || !strings.Contains(err.Error(), strconv.Quote(in)) {
+				t.Fatalf("Until(%q) = %v, %v; want an error naming the value", in, got, err)
 			}
 		})
 	}

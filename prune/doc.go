@@ -93,5 +93,16 @@
 // reaches the engine. A Log that fails stops the run like an interruption:
 // a prune does not go on removing without its audit log.
 //
+// # Files
+//
+// Planning: policy.go (Policy, Guards), planner.go (BuildPlan), images.go
+// (image and budget planning), plan.go (the Plan and its file). Applying:
+// apply.go (Apply and its state), schedule.go (the worker pool, image
+// passes and parent-chain locks), recheck.go (the re-checks every kind
+// shares), apply_container.go, apply_network.go, apply_volume.go,
+// apply_image.go and apply_buildcache.go (each kind's re-check and
+// removal), result.go (outcomes, Result and its exit mapping), applylog.go
+// (the JSON Lines log) and dryrun.go (the dry-run overlay).
+//
 // prune renders nothing: package report does.
 package prune

@@ -6,23 +6,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/go-units"
+
 	"github.com/dockctl/dockctl/parse"
 )
 
-// fmtBytes writes a byte count as docker does (decimal units, 3
-// significant digits): 0B, 999B, 1.5kB, 9.1GB.
+// fmtBytes writes a byte count exactly as docker's tables do (go-units
+// HumanSize: decimal units, four significant digits): 0B, 999B, 1.5kB,
+// 1000kB, 9.1GB. A hand-rolled %.3g printed 999999 bytes as 1e+03kB.
 func fmtBytes(n int64) string {
 	if n < 0 {
 		return "size unknown"
 	}
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"}
-	f := float64(n)
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	return strconv.FormatFloat(f, 'g', 3, 64) + units[i]
+	return units.HumanSize(float64(n))
 }
 
 // fmtPercent writes a percentage with at most one decimal: 85%, 84.6%.

@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"gotest.tools/v3/golden"
+
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/inspect"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 func mustFilter(t *testing.T, kind inspect.Kind, raw ...string) inspect.Filter {
 	t.Helper()
@@ -774,7 +772,7 @@ func TestDeterminism(t *testing.T) {
 }
 
 // TestPlanJSON pins the saved-plan schema with a golden file (go test
-// -update rewrites it) and checks a saved plan reads back.
+// ./prune -update rewrites it) and checks a saved plan reads back.
 func TestPlanJSON(t *testing.T) {
 	p := BuildPlan(fixture(), Policy{All: true, Volumes: true, Keep: []string{"app:latest"}, DryRun: true}, now)
 	got, err := json.MarshalIndent(p, "", "  ")
@@ -782,19 +780,7 @@ func TestPlanJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "plan.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./prune -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("plan JSON differs from %s (go test ./prune -update to accept):\n%s", golden, got)
-	}
+	golden.Assert(t, string(got), "plan.golden.json")
 	var raw map[string]any
 	if err := json.Unmarshal(got, &raw); err != nil {
 		t.Fatal(err)
@@ -846,6 +832,29 @@ func TestFormat(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+// Sizes in reasons print as docker's own tables do (go-units HumanSize:
+// decimal units, four significant digits). The hand-written %.3g printed
+// 999999 bytes as "1e+03kB" and dropped the fourth digit the tables show.
+func TestFmtBytesAsDocker(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		want string
+	}{
+		{999_999, "1000kB"},
+		{999_499, "999.5kB"},
+		{1_234_567, "1.235MB"},
+		{999_999_999, "1000MB"},
+		{1_000_000, "1MB"},
+		{-1, "size unknown"},
+	} {
+		t.Run(strconv.FormatInt(tt.n, 10), func(t *testing.T) {
+			if got := fmtBytes(tt.n); got != tt.want {
+				t.Errorf("fmtBytes(%d) = %q, want %q", tt.n, got, tt.want)
+			}
+		})
 	}
 }
 

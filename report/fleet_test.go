@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"gotest.tools/v3/golden"
+
 	"github.com/dockctl/dockctl/usage"
 )
 
@@ -30,7 +32,7 @@ func TestRenderFleetReportGolden(t *testing.T) {
 			if err := RenderFleetReport(&buf, sampleFleet(), ReportOptions{Format: format, Now: now, Explain: reportExplain()}); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "fleet-report."+format, buf.Bytes())
+			golden.Assert(t, buf.String(), "fleet-report."+format)
 		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"gotest.tools/v3/golden"
+
 	"github.com/dockctl/dockctl/clierr"
 	"github.com/dockctl/dockctl/explain"
 	"github.com/dockctl/dockctl/inspect"
@@ -53,7 +55,7 @@ func TestRenderInspectGolden(t *testing.T) {
 				if err := RenderInspect(&buf, kind, sampleInventory(), o); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, "inspect-"+string(kind)+"."+format, buf.Bytes())
+				golden.Assert(t, buf.String(), "inspect-"+string(kind)+"."+format)
 			})
 		}
 	}

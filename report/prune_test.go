@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gotest.tools/v3/golden"
+
 	"github.com/dockctl/dockctl/explain"
 	"github.com/dockctl/dockctl/prune"
 )
@@ -65,7 +67,7 @@ func TestRenderPruneGolden(t *testing.T) {
 				if err := RenderPrune(&buf, plan, out, PruneOptions{Format: format, Explain: pruneExplain()}); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, name, buf.Bytes())
+				golden.Assert(t, buf.String(), name)
 			})
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"gotest.tools/v3/golden"
+
 	"github.com/dockctl/dockctl/explain"
 	"github.com/dockctl/dockctl/inspect"
 	"github.com/dockctl/dockctl/usage"
@@ -35,7 +37,7 @@ func TestRenderReportGolden(t *testing.T) {
 			if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: format, ByProject: true, Now: now, Explain: reportExplain()}); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "report."+format, buf.Bytes())
+			golden.Assert(t, buf.String(), "report."+format)
 		})
 	}
 }
