@@ -138,28 +138,8 @@ func (m *mobySize) add(_ string, st *unix.Stat_t) {
 	m.bytes += st.Size
 }
 
-// blockUsage counts as containerd's continuity fs.DiskUsage (what the
-// containerd snapshotters' Usage returns, so SizeRw on an engine with the
-// containerd image store): every entry, the root and directories
-// included, by allocated blocks (st_blocks × 512), each (device, inode)
-// once. A sparse file counts only what is allocated.
-type blockUsage struct {
-	seen  map[devIno]struct{}
-	bytes int64
-}
-
+// devIno identifies an inode across filesystems.
 type devIno struct{ dev, ino uint64 }
-
-func newBlockUsage() *blockUsage { return &blockUsage{seen: map[devIno]struct{}{}} }
-
-func (b *blockUsage) add(_ string, st *unix.Stat_t) {
-	k := devIno{st.Dev, st.Ino}
-	if _, ok := b.seen[k]; ok {
-		return
-	}
-	b.seen[k] = struct{}{}
-	b.bytes += st.Blocks * 512
-}
 
 // inodeSet is a set of (device, inode) pairs shared by concurrent walks.
 type inodeSet struct {
