@@ -21,7 +21,8 @@ import (
 // writable layer (/data) and in a volume (/vol) it writes a file, hard
 // links to it, a sparse file and a symbolic link; it deletes /etc/gone,
 // which the image holds (a whiteout in the writable layer); and it prints
-// PROBE_LOG_BYTES bytes of log lines to stdout.
+// PROBE_LOG_BYTES bytes of log lines to stdout. With PROBE_WAIT=1 it then
+// writes /data/done and waits to be killed.
 const probeFixtureSource = `package main
 
 import (
@@ -66,6 +67,10 @@ func main() {
 	line := strings.Repeat("x", 199) + "\n"
 	for w := 0; w < n; w += len(line) {
 		fmt.Print(line)
+	}
+	if os.Getenv("PROBE_WAIT") == "1" {
+		must(os.WriteFile("/data/done", []byte("done"), 0o644))
+		select {}
 	}
 }
 `
@@ -112,13 +117,20 @@ func TestProbe(t *testing.T) {
 	})
 	// A second container that never ran: an empty writable layer, no log.
 	idle := createContainer(t, img, objName("probe-idle"), containerOpts{})
+	// A third one running, its /vol in the writable layer: on the
+	// containerd store only a running container's layer can be found.
+	running := createContainer(t, img, objName("probe-running"), containerOpts{
+		State: stateRunning,
+		Env:   []string{"PROBE_LOG_BYTES=100000", "PROBE_WAIT=1"},
+	})
+	waitForFile(t, running, objName("probe-running"), "/data/done", 4)
 
 	targets, err := probe.Collect(ctx, c, scopeArgs(t), scopeArgs(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(targets.Containers) != 2 || len(targets.Volumes) != 1 {
-		t.Fatalf("Collect found %d containers, %d volumes; want 2, 1", len(targets.Containers), len(targets.Volumes))
+	if len(targets.Containers) != 3 || len(targets.Volumes) != 1 {
+		t.Fatalf("Collect found %d containers, %d volumes; want 3, 1", len(targets.Containers), len(targets.Volumes))
 	}
 	duBefore := duSbx(t, p.RootDir())
 	start := time.Now()
@@ -162,19 +174,23 @@ func TestProbe(t *testing.T) {
 	for _, kv := range info.DriverStatus {
 		containerdStore = containerdStore || (len(kv) == 2 && kv[1] == "io.containerd.snapshotter.v1")
 	}
-	for _, cid := range []string{id, idle} {
+	for _, cid := range []string{id, idle, running} {
 		cb := byID[cid]
 		switch {
-		case containerdStore:
-			// The containerd store names no writable-layer dir: the probe
-			// says so and callers take SizeRw from the engine.
+		case containerdStore && cid != running:
+			// The containerd store names a stopped container's layer
+			// nowhere the probe reads: it says so and callers take SizeRw
+			// from the engine.
 			if cb.WritableBytes != -1 || cb.WritableUnknown == "" {
-				t.Errorf("container %.12s on the containerd store: writable %d (%q), want -1 with a reason", cid, cb.WritableBytes, cb.WritableUnknown)
+				t.Errorf("stopped container %.12s on the containerd store: writable %d (%q), want -1 with a reason", cid, cb.WritableBytes, cb.WritableUnknown)
 			}
 		case cb.WritableBytes != sizeRw[cid]:
 			t.Errorf("container %.12s: probe writable layer %d bytes, engine SizeRw %d (%s)", cid, cb.WritableBytes, sizeRw[cid], cb.WritableUnknown)
 		}
 		t.Logf("container %.12s: writable probe %d, engine SizeRw %d; logs %d bytes in %d files", cid, cb.WritableBytes, sizeRw[cid], cb.LogBytes, len(cb.LogFiles))
+	}
+	if sizeRw[running] < 300000+200000 {
+		t.Errorf("SizeRw %d: the running fixture's files are not in its writable layer", sizeRw[running])
 	}
 	if !containerdStore && sizeRw[id] < 300000+8<<20 {
 		t.Errorf("SizeRw %d: the fixture's files are not in the writable layer", sizeRw[id])

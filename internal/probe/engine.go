@@ -76,5 +76,9 @@ func fromInspect(ci container.InspectResponse) *Container {
 	if ci.ContainerJSONBase == nil {
 		return nil
 	}
-	return &Container{ID: ci.ID, LogPath: ci.LogPath, UpperDir: ci.GraphDriver.Data["UpperDir"]}
+	c := &Container{ID: ci.ID, LogPath: ci.LogPath, UpperDir: ci.GraphDriver.Data["UpperDir"]}
+	if ci.State != nil && ci.State.Running {
+		c.Pid = ci.State.Pid
+	}
+	return c
 }

@@ -26,6 +26,10 @@ type Container struct {
 	// UpperDir is inspect's GraphDriver.Data["UpperDir"] (overlay2,
 	// fuse-overlayfs); "" when the engine names none.
 	UpperDir string `json:"upper_dir"`
+	// Pid is inspect's State.Pid: a running container's process (0 when
+	// not running). On the containerd image store its rootfs mount is the
+	// only place that names the writable layer's dir.
+	Pid int `json:"pid,omitempty"`
 }
 
 // Volume is what the probe needs to know about one volume.
@@ -211,26 +215,37 @@ func (p *Probe) measureContainer(ctx context.Context, c Container) (ContainerByt
 	}
 	cb.LogFiles = append(cb.LogFiles, files...)
 
+	var dir string
+	var size rule
 	switch {
+	case p.layers == layerSnapshot:
+		upper, why := p.snapshotUpperDir(c.Pid)
+		if why != "" {
+			cb.WritableUnknown = why
+			return cb, warnings
+		}
+		dir, size = upper, newBlockUsage()
 	case p.layers != layerOverlay:
 		cb.WritableUnknown = fmt.Sprintf("unknown driver %q: the engine names no writable-layer dir for it", p.driver)
+		return cb, warnings
 	case c.UpperDir == "":
 		cb.WritableUnknown = "the engine named no UpperDir"
+		return cb, warnings
 	default:
-		dir, ok := p.localPath(c.UpperDir)
-		if !ok {
-			cb.WritableUnknown = fmt.Sprintf("%s is outside the root dir mounted here", c.UpperDir)
-			break
-		}
-		size := newMobySize()
-		ws, err := walk(ctx, dir, walkOptions{}, size.add)
-		warnings = append(warnings, ws...)
-		if err != nil {
-			cb.WritableUnknown = unwrapPath(err).Error()
-			break
-		}
-		cb.WritableBytes = size.bytes
+		dir, size = c.UpperDir, newMobySize()
 	}
+	local, ok := p.localPath(dir)
+	if !ok {
+		cb.WritableUnknown = fmt.Sprintf("%s is outside the root dir mounted here", dir)
+		return cb, warnings
+	}
+	ws, err := walk(ctx, local, walkOptions{}, size.add)
+	warnings = append(warnings, ws...)
+	if err != nil {
+		cb.WritableUnknown = unwrapPath(err).Error()
+		return cb, warnings
+	}
+	cb.WritableBytes = size.total()
 	return cb, warnings
 }
 

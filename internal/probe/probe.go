@@ -70,8 +70,11 @@ const (
 	// layerOverlay: overlay2 and fuse-overlayfs graph drivers, whose
 	// inspect GraphDriver.Data names the UpperDir; sized by mobySize.
 	layerOverlay = "overlay"
-	// layerUnknown: anything else (the containerd image store's
-	// snapshotters among them: their inspect names no directory).
+	// layerSnapshot: the containerd image store with the overlayfs
+	// snapshotter. Inspect names no dir (GraphDriver is null); a running
+	// container's rootfs mount names its upper dir; sized by blockUsage.
+	layerSnapshot = "snapshot"
+	// layerUnknown: anything else.
 	layerUnknown = ""
 )
 
@@ -80,7 +83,8 @@ type Probe struct {
 	engineRoot string // the root dir as the engine names it
 	local      string // where it is visible here
 	driver     string // /info Driver
-	layers     string // layerOverlay or layerUnknown
+	layers     string // layerOverlay, layerSnapshot or layerUnknown
+	proc       string // where /proc is (tests replace it)
 	// verified is true when the engine-id file proved the dir is the
 	// engine's; otherwise Measure checks that the dir holds the
 	// engine's containers.
@@ -99,7 +103,7 @@ func Open(info system.Info, opts Options) (*Probe, error) {
 	if info.DockerRootDir == "" {
 		return nil, &Unavailable{Reason: ReasonNoRootDir}
 	}
-	p := &Probe{engineRoot: filepath.Clean(info.DockerRootDir), local: filepath.Clean(info.DockerRootDir), driver: info.Driver}
+	p := &Probe{engineRoot: filepath.Clean(info.DockerRootDir), local: filepath.Clean(info.DockerRootDir), driver: info.Driver, proc: "/proc"}
 	if opts.RootDir != "" {
 		p.local = filepath.Clean(opts.RootDir)
 	}
@@ -122,15 +126,15 @@ func Open(info system.Info, opts Options) (*Probe, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, unavailable(ReasonPermission, unwrapPath(err))
 	}
-	if isContainerdStore(info) {
+	switch {
+	case isContainerdStore(info) && info.Driver == "overlayfs":
+		p.layers = layerSnapshot
+	case isContainerdStore(info):
 		p.layers = layerUnknown
-	} else {
-		switch info.Driver {
-		case "overlay2", "fuse-overlayfs":
-			p.layers = layerOverlay
-		default:
-			p.layers = layerUnknown
-		}
+	case info.Driver == "overlay2" || info.Driver == "fuse-overlayfs":
+		p.layers = layerOverlay
+	default:
+		p.layers = layerUnknown
 	}
 	return p, nil
 }

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"os"
@@ -170,6 +171,69 @@ func TestMeasureRefusesAnotherEnginesDir(t *testing.T) {
 			var u *Unavailable
 			if got := errors.As(err, &u); got != (tc.want != "") || (got && u.Reason != tc.want) {
 				t.Errorf("Measure error = %v, want reason %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRootUpperDir(t *testing.T) {
+	tests := []struct {
+		name, mountinfo, want string
+		ok                    bool
+	}{
+		{"overlay at /", "1 0 0:1 / / rw - overlay overlay rw,lowerdir=/a/1/fs:/a/2/fs,upperdir=/a/3/fs,workdir=/a/3/work\n2 1 0:2 / /proc rw - proc proc rw", "/a/3/fs", true},
+		{"optional fields and an escaped space", "1 0 0:1 / / rw shared:1 master:2 - overlay overlay rw,upperdir=/var/lib/my\\040docker/3/fs,workdir=/w", "/var/lib/my docker/3/fs", true},
+		{"overlay elsewhere only", "1 0 0:1 / / rw - ext4 /dev/vda rw\n2 1 0:2 / /merged rw - overlay overlay rw,upperdir=/u", "", false},
+		{"no upperdir", "1 0 0:1 / / rw - overlay overlay ro,lowerdir=/a", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := rootUpperDir(bufio.NewScanner(strings.NewReader(tc.mountinfo)))
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("rootUpperDir = %q, %v; want %q, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// TestMeasureSnapshot: on the containerd image store a running container's
+// writable layer is found through its mounts and counted in blocks, as
+// containerd counts it; a stopped one is -1 with the reason.
+func TestMeasureSnapshot(t *testing.T) {
+	root := engineRoot(t)
+	proc := t.TempDir()
+	upper := filepath.Join(root, "containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots/7/fs")
+	tree{files: map[string]int{"data/a": 10000}, sparse: map[string]int64{"s": 1 << 20}}.build(t, upper)
+	tree{files: map[string]int{"42/mountinfo": 0}}.build(t, proc)
+	mi := "1 0 0:1 / / rw - overlay overlay rw,lowerdir=/x,upperdir=/var/lib/docker/containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots/7/fs,workdir=/w\n"
+	if err := os.WriteFile(filepath.Join(proc, "42", "mountinfo"), []byte(mi), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info := system.Info{DockerRootDir: "/var/lib/docker", Driver: "overlayfs", DriverStatus: [][2]string{{"driver-type", "io.containerd.snapshotter.v1"}}}
+	p, err := Open(info, Options{RootDir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.proc = proc
+	tests := []struct {
+		name    string
+		pid     int
+		want    int64
+		unknown string
+	}{
+		{"running", 42, duB1(t, upper), ""},
+		{"stopped", 0, -1, "not running"},
+		{"process not visible here", 43, -1, "PID namespace"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := p.Measure(context.Background(), Targets{Containers: []Container{{ID: "c1", Pid: tc.pid}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := m.Containers[0]
+			if got.WritableBytes != tc.want || !strings.Contains(got.WritableUnknown, tc.unknown) || (tc.unknown == "") != (got.WritableUnknown == "") {
+				t.Errorf("writable = %d (%q), want %d (%q)", got.WritableBytes, got.WritableUnknown, tc.want, tc.unknown)
 			}
 		})
 	}

@@ -107,6 +107,10 @@ func (w *walker) descend(path string, st *unix.Stat_t) {
 
 // A rule is one way of turning a walk into bytes. Each mirrors a program
 // whose figure the probe must match exactly; none copies its code.
+type rule interface {
+	add(path string, st *unix.Stat_t)
+	total() int64
+}
 
 // mobySize counts as moby's directory.Size (pkg/directory in 20.10,
 // daemon/internal/directory in current moby) and archive.ChangesSize do:
@@ -127,6 +131,8 @@ type mobySize struct {
 
 func newMobySize() *mobySize { return &mobySize{seen: map[uint64]struct{}{}} }
 
+func (m *mobySize) total() int64 { return m.bytes }
+
 func (m *mobySize) add(_ string, st *unix.Stat_t) {
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR || st.Size == 0 {
 		return
@@ -136,6 +142,29 @@ func (m *mobySize) add(_ string, st *unix.Stat_t) {
 	}
 	m.seen[st.Ino] = struct{}{}
 	m.bytes += st.Size
+}
+
+// blockUsage counts as containerd's continuity fs.DiskUsage, which the
+// containerd snapshotters' Usage returns for an active snapshot — so
+// SizeRw on an engine with the containerd image store: every entry, the
+// root and directories included, by allocated blocks (st_blocks × 512),
+// each (device, inode) once. A sparse file counts only what is allocated.
+type blockUsage struct {
+	seen  map[devIno]struct{}
+	bytes int64
+}
+
+func newBlockUsage() *blockUsage { return &blockUsage{seen: map[devIno]struct{}{}} }
+
+func (b *blockUsage) total() int64 { return b.bytes }
+
+func (b *blockUsage) add(_ string, st *unix.Stat_t) {
+	k := devIno{st.Dev, st.Ino}
+	if _, ok := b.seen[k]; ok {
+		return
+	}
+	b.seen[k] = struct{}{}
+	b.bytes += st.Blocks * 512
 }
 
 // devIno identifies an inode across filesystems.

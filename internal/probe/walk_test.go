@@ -86,6 +86,21 @@ func duSbx(t *testing.T, dir string) int64 {
 	return n
 }
 
+// duB1 runs `du -s -B1 dir`: allocated bytes, each inode once, directories
+// included — what the block rule must equal.
+func duB1(t *testing.T, dir string) int64 {
+	t.Helper()
+	out, err := exec.Command("du", "-s", "-B1", dir).Output()
+	if err != nil {
+		t.Fatalf("du -s -B1 %s: %v", dir, err)
+	}
+	n, err := strconv.ParseInt(strings.Fields(string(out))[0], 10, 64)
+	if err != nil {
+		t.Fatalf("du output %q: %v", out, err)
+	}
+	return n
+}
+
 // measureRules walks dir once per rule.
 func measureRules(t *testing.T, dir string) (moby, du int64, warnings []Warning) {
 	t.Helper()
@@ -135,6 +150,13 @@ func TestRules(t *testing.T) {
 			}
 			if want := duSbx(t, dir); du != want {
 				t.Errorf("du rule = %d, du -sbx says %d", du, want)
+			}
+			b := newBlockUsage()
+			if _, err := walk(context.Background(), dir, walkOptions{}, b.add); err != nil {
+				t.Fatal(err)
+			}
+			if want := duB1(t, dir); b.total() != want {
+				t.Errorf("block rule = %d, du -s -B1 says %d", b.total(), want)
 			}
 		})
 	}
