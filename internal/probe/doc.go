@@ -25,16 +25,19 @@
 //     another filesystem (the mount point itself included);
 //   - logs: the apparent size of the live file and its rotations.
 //
-// Limits. The containerd image store (engines 24+ with the containerd
-// snapshotter, the default on fresh 29 installs) names no writable-layer
-// dir in inspect (GraphDriver is null, Storage.RootFS.Snapshot gives only
-// the snapshotter's name) and keeps the container → snapshot mapping in
-// containerd's bolt database; the probe reports those layers, and any
-// graph driver it does not know, as -1 with a reason, so callers take
-// SizeRw from /system/df for them. Volumes, logs and the root dir are
-// measured on every engine. On that store SizeRw is containerd's
-// continuity DiskUsage (allocated blocks, directories included), not
-// moby's apparent size.
+// The containerd image store (engines 24+ with the containerd snapshotter,
+// the default on fresh 29 installs) names no writable-layer dir in inspect
+// (GraphDriver is null; Storage.RootFS.Snapshot gives only the
+// snapshotter's name), and there SizeRw is containerd's continuity
+// DiskUsage: allocated blocks, directories and the root included, each
+// inode once. For a running container the probe reads the upper dir from
+// its rootfs mount (/proc/<pid>/mountinfo; needs the host's PID
+// namespace) and counts that way. A stopped container's snapshot is named
+// only in containerd's bolt database, which the probe does not open.
+//
+// Limits. Such layers, and those of any driver the probe does not know,
+// are -1 with a reason, so callers take SizeRw from /system/df for them.
+// Volumes, logs and the root dir are measured on every engine.
 //
 // Identity. Engines since 23.0 keep their /info ID in <root>/engine-id;
 // when present it must match. 20.10 keeps it in /etc/docker/key.json, so
