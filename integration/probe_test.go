@@ -2,10 +2,8 @@ package integration
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/system"
 
 	"github.com/dockctl/dockctl/internal/probe"
+	"github.com/dockctl/dockctl/internal/testutil"
 )
 
 // probeFixtureSource is the program a TestProbe container runs: in its
@@ -261,16 +260,5 @@ func infoAt(info system.Info, dir string) system.Info {
 	return info
 }
 
-// duSbx runs `du -sbx dir`.
-func duSbx(t testing.TB, dir string) int64 {
-	t.Helper()
-	out, err := exec.Command("du", "-sbx", dir).Output()
-	if err != nil {
-		t.Fatalf("du -sbx %s: %v", dir, err)
-	}
-	n, err := strconv.ParseInt(strings.Fields(string(out))[0], 10, 64)
-	if err != nil {
-		t.Fatalf("du output %q: %v", out, err)
-	}
-	return n
-}
+// duSbx is `du -sbx dir`.
+func duSbx(t testing.TB, dir string) int64 { return testutil.Du(t, "-bx", dir) }

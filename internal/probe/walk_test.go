@@ -5,12 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dockctl/dockctl/internal/testutil"
 )
 
 // tree is a directory layout a test builds under a temp dir.
@@ -72,34 +73,12 @@ func (tr tree) build(t *testing.T, root string) {
 	}
 }
 
-// duSbx runs `du -sbx dir`, the figure the du rule must equal.
-func duSbx(t *testing.T, dir string) int64 {
-	t.Helper()
-	out, err := exec.Command("du", "-sbx", dir).Output()
-	if err != nil {
-		t.Fatalf("du -sbx %s: %v", dir, err)
-	}
-	n, err := strconv.ParseInt(strings.Fields(string(out))[0], 10, 64)
-	if err != nil {
-		t.Fatalf("du output %q: %v", out, err)
-	}
-	return n
-}
+// duSbx is `du -sbx dir`, the figure the du rule must equal.
+func duSbx(t *testing.T, dir string) int64 { return testutil.Du(t, "-bx", dir) }
 
-// duB1 runs `du -s -B1 dir`: allocated bytes, each inode once, directories
+// duB1 is `du -s -B1 dir`: allocated bytes, each inode once, directories
 // included — what the block rule must equal.
-func duB1(t *testing.T, dir string) int64 {
-	t.Helper()
-	out, err := exec.Command("du", "-s", "-B1", dir).Output()
-	if err != nil {
-		t.Fatalf("du -s -B1 %s: %v", dir, err)
-	}
-	n, err := strconv.ParseInt(strings.Fields(string(out))[0], 10, 64)
-	if err != nil {
-		t.Fatalf("du output %q: %v", out, err)
-	}
-	return n
-}
+func duB1(t *testing.T, dir string) int64 { return testutil.Du(t, "-B1", dir) }
 
 // measureRules walks dir once per rule.
 func measureRules(t *testing.T, dir string) (moby, du int64, warnings []Warning) {
