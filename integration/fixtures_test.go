@@ -197,6 +197,18 @@ func appExecutable(t testing.TB) []byte {
 }
 
 func buildApp() ([]byte, error) {
+	var err error
+	appDir, err = os.MkdirTemp("", "dockctl-it-app-")
+	if err != nil {
+		return nil, err
+	}
+	return buildProgram(appDir, appSource)
+}
+
+// buildProgram builds the one-file Go program source in dir (a fresh,
+// empty dir the caller removes) as a static linux/<engine arch>
+// executable and returns it.
+func buildProgram(dir, source string) ([]byte, error) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -204,16 +216,12 @@ func buildApp() ([]byte, error) {
 			return nil, fmt.Errorf("no go tool in PATH (%v) nor in GOROOT", err)
 		}
 	}
-	appDir, err = os.MkdirTemp("", "dockctl-it-app-")
-	if err != nil {
-		return nil, err
-	}
 	files := map[string]string{
-		"main.go": appSource,
+		"main.go": source,
 		"go.mod":  "module dockctlitapp\n\ngo 1.21\n",
 	}
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(appDir, name), []byte(body), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			return nil, err
 		}
 	}
@@ -221,11 +229,11 @@ func buildApp() ([]byte, error) {
 	if arch == "" {
 		arch = runtime.GOARCH
 	}
-	out := filepath.Join(appDir, "app")
+	out := filepath.Join(dir, "app")
 	ctx, cancel := context.WithTimeout(baseCtx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
-	cmd.Dir = appDir
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch,
 		"GOWORK=off", "GOFLAGS=", "GO111MODULE=on", "GOTOOLCHAIN=local")
@@ -372,15 +380,18 @@ func importImage(t testing.TB, ref string, files map[string][]byte, labels map[s
 		entries = append(entries, tarEntry{Path: p, Data: files[p]})
 	}
 	archive := tarArchive(t, entries)
+	return importArchive(t, ref, archive, fixtureChanges(t, labels, "/bin/app"), "dockctl integration fixture")
+}
 
+// fixtureChanges are the Dockerfile changes of an imported fixture image:
+// one LABEL per fixture label plus labels, and CMD [cmd].
+func fixtureChanges(t testing.TB, labels map[string]string, cmd string) []string {
 	l := fixtureLabels(t, labels)
 	changes := []string{}
 	for _, k := range sortedKeys(l) {
 		changes = append(changes, "LABEL "+strconv.Quote(k)+"="+strconv.Quote(l[k]))
 	}
-	changes = append(changes, `CMD ["/bin/app"]`)
-
-	return importArchive(t, ref, archive, changes, "dockctl integration fixture")
+	return append(changes, `CMD ["`+cmd+`"]`)
 }
 
 // importArchive imports archive as a one-layer image tagged ref with the
@@ -558,6 +569,8 @@ type containerOpts struct {
 	// Env and Cmd are passed through (Cmd replaces the image's CMD).
 	Env []string
 	Cmd []string
+	// LogConfig is HostConfig.LogConfig (zero: the engine's default).
+	LogConfig container.LogConfig
 }
 
 // createContainer creates a container named name ("" lets the engine pick)
@@ -593,7 +606,7 @@ func createContainer(t testing.TB, img, name string, opts containerOpts) string 
 			cfg.Volumes[p] = struct{}{}
 		}
 	}
-	hc := &container.HostConfig{Mounts: opts.Mounts, Binds: opts.Binds, NetworkMode: container.NetworkMode(opts.Network)}
+	hc := &container.HostConfig{Mounts: opts.Mounts, Binds: opts.Binds, NetworkMode: container.NetworkMode(opts.Network), LogConfig: opts.LogConfig}
 	created, err := c.ContainerCreate(ctx, cfg, hc, nil, nil, name)
 	if err != nil {
 		t.Fatalf("creating container %q from %s: %v", name, img, err)

@@ -1,0 +1,366 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sys/unix"
+)
+
+// Container is what the probe needs to know about one container, as the
+// engine's inspect tells it.
+type Container struct {
+	ID string `json:"id"`
+	// LogPath is inspect's LogPath ("" for the local driver, whose files
+	// the probe finds under the container's dir all the same).
+	LogPath string `json:"log_path"`
+	// UpperDir is inspect's GraphDriver.Data["UpperDir"] (overlay2,
+	// fuse-overlayfs); "" when the engine names none.
+	UpperDir string `json:"upper_dir"`
+	// Pid is inspect's State.Pid: a running container's process (0 when
+	// not running). On the containerd image store its rootfs mount is the
+	// only place that names the writable layer's dir.
+	Pid int `json:"pid,omitempty"`
+}
+
+// Volume is what the probe needs to know about one volume.
+type Volume struct {
+	Name       string            `json:"name"`
+	Driver     string            `json:"driver"`
+	Mountpoint string            `json:"mountpoint"`
+	Options    map[string]string `json:"options,omitempty"`
+}
+
+// Targets are the objects to measure besides the root dir.
+type Targets struct {
+	Containers []Container `json:"containers"`
+	Volumes    []Volume    `json:"volumes"`
+}
+
+// Measurement is what the probe found on disk. Byte counts are int64; -1
+// means "not measured" and the matching *Unknown field says why, so a
+// caller can fall back to the engine's figure for that object.
+type Measurement struct {
+	// RootDir is the dir measured (where the engine's root dir is visible
+	// here).
+	RootDir string `json:"root_dir"`
+	// RootDirBytes is `du -sbx RootDir`.
+	RootDirBytes int64 `json:"root_dir_bytes"`
+	// TopLevel splits RootDirBytes by the root dir's entries, by name;
+	// RootDirBytes = the root dir's own size + their sum.
+	TopLevel   []DirBytes       `json:"top_level"`
+	Containers []ContainerBytes `json:"containers"`
+	Volumes    []VolumeBytes    `json:"volumes"`
+	// Warnings are paths that could not be read; their bytes are missing
+	// from the figures above.
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// DirBytes is the `du -sbx` figure of one entry of the root dir.
+type DirBytes struct {
+	Name  string `json:"name"`
+	Bytes int64  `json:"bytes"`
+}
+
+// ContainerBytes is one container's logs and writable layer.
+type ContainerBytes struct {
+	ID string `json:"id"`
+	// LogBytes is the apparent size of every log file of the container:
+	// the live file and its rotated siblings.
+	LogBytes int64     `json:"log_bytes"`
+	LogFiles []LogFile `json:"log_files"`
+	// WritableBytes is the writable layer counted as the engine counts
+	// SizeRw; -1 when the probe cannot (WritableUnknown says why).
+	WritableBytes   int64  `json:"writable_bytes"`
+	WritableUnknown string `json:"writable_unknown,omitempty"`
+}
+
+// LogFile is one log file, by the path it was read at here.
+type LogFile struct {
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
+}
+
+// VolumeBytes is one volume counted as the engine counts UsageData.Size;
+// -1 when the probe cannot (Unknown says why).
+type VolumeBytes struct {
+	Name    string `json:"name"`
+	Bytes   int64  `json:"bytes"`
+	Unknown string `json:"unknown,omitempty"`
+}
+
+// Workers bounds the walks running at once. Walking is mostly waiting on
+// the filesystem, so twice the CPUs keeps the disk busy without flooding
+// a small machine.
+func Workers() int { return 2 * runtime.NumCPU() }
+
+// Measure walks the root dir and every target, Workers() walks at a time.
+// It never writes. It returns an *Unavailable when the root dir turns out
+// to be another engine's, and the context's error when cancelled.
+func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
+	if err := p.checkHoldsContainers(t.Containers); err != nil {
+		return Measurement{}, err
+	}
+	m := Measurement{
+		RootDir:    p.local,
+		Containers: make([]ContainerBytes, len(t.Containers)),
+		Volumes:    make([]VolumeBytes, len(t.Volumes)),
+	}
+	var mu sync.Mutex
+	warn := func(ws []Warning) {
+		if len(ws) == 0 {
+			return
+		}
+		mu.Lock()
+		m.Warnings = append(m.Warnings, ws...)
+		mu.Unlock()
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(Workers())
+
+	// The root dir: one walk per top-level entry, sharing one inode set
+	// so a file hard-linked into two of them counts once, as in one du.
+	var rootSt unix.Stat_t
+	if err := unix.Lstat(p.local, &rootSt); err != nil {
+		return Measurement{}, fmt.Errorf("measuring %s: %w", p.local, err)
+	}
+	names, err := readNames(p.local)
+	if err != nil {
+		return Measurement{}, fmt.Errorf("measuring %s: %w", p.local, err)
+	}
+	seen := newInodeSet()
+	seen.first(&rootSt)
+	m.TopLevel = make([]DirBytes, len(names))
+	for i, name := range names {
+		m.TopLevel[i].Name = name
+		g.Go(func() error {
+			d := &duSize{seen: seen}
+			ws, err := walk(gctx, filepath.Join(p.local, name), walkOptions{xdev: true, dev: rootSt.Dev}, d.add)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				if gctx.Err() != nil {
+					return gctx.Err()
+				}
+				ws = append(ws, Warning{Path: filepath.Join(p.local, name), Err: unwrapPath(err).Error()})
+			}
+			warn(ws)
+			m.TopLevel[i].Bytes = d.bytes
+			return nil
+		})
+	}
+
+	for i, c := range t.Containers {
+		g.Go(func() error {
+			cb, ws := p.measureContainer(gctx, c)
+			warn(ws)
+			m.Containers[i] = cb
+			return gctx.Err()
+		})
+	}
+	for i, v := range t.Volumes {
+		g.Go(func() error {
+			vb, ws := p.measureVolume(gctx, v)
+			warn(ws)
+			m.Volumes[i] = vb
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Measurement{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Measurement{}, err
+	}
+	m.RootDirBytes = rootSt.Size
+	for _, d := range m.TopLevel {
+		m.RootDirBytes += d.Bytes
+	}
+	sort.Slice(m.Warnings, func(i, j int) bool { return m.Warnings[i].Path < m.Warnings[j].Path })
+	return m, nil
+}
+
+// checkHoldsContainers proves, where no engine-id file did, that the dir
+// is this engine's: each container has a dir <root>/containers/<id>, so
+// when the engine has containers and the dir holds none of them, it is
+// another engine's (or an old copy).
+func (p *Probe) checkHoldsContainers(cs []Container) error {
+	if p.verified || len(cs) == 0 {
+		return nil
+	}
+	for _, c := range cs {
+		if _, err := os.Lstat(filepath.Join(p.local, "containers", c.ID)); err == nil {
+			return nil
+		}
+	}
+	return &Unavailable{Reason: ReasonOtherEngine, RootDir: p.engineRoot, Local: p.local,
+		Err: fmt.Errorf("it holds none of the engine's %d containers", len(cs))}
+}
+
+func (p *Probe) measureContainer(ctx context.Context, c Container) (ContainerBytes, []Warning) {
+	cb := ContainerBytes{ID: c.ID, WritableBytes: -1, LogFiles: []LogFile{}}
+	var warnings []Warning
+	files, ws := p.logFiles(c)
+	warnings = append(warnings, ws...)
+	for _, f := range files {
+		cb.LogBytes += f.Bytes
+	}
+	cb.LogFiles = append(cb.LogFiles, files...)
+
+	var dir string
+	var size rule
+	switch {
+	case p.layers == layerSnapshot:
+		upper, why := p.snapshotUpperDir(c.Pid)
+		if why != "" {
+			cb.WritableUnknown = why
+			return cb, warnings
+		}
+		dir, size = upper, newBlockUsage()
+	case p.layers != layerOverlay:
+		cb.WritableUnknown = fmt.Sprintf("unknown driver %q: the engine names no writable-layer dir for it", p.driver)
+		return cb, warnings
+	case c.UpperDir == "":
+		cb.WritableUnknown = "the engine named no UpperDir"
+		return cb, warnings
+	default:
+		dir, size = c.UpperDir, newMobySize()
+	}
+	local, ok := p.localPath(dir)
+	if !ok {
+		cb.WritableUnknown = fmt.Sprintf("%s is outside the root dir mounted here", dir)
+		return cb, warnings
+	}
+	ws, err := walk(ctx, local, walkOptions{}, size.add)
+	warnings = append(warnings, ws...)
+	if err != nil {
+		cb.WritableUnknown = unwrapPath(err).Error()
+		return cb, warnings
+	}
+	cb.WritableBytes = size.total()
+	return cb, warnings
+}
+
+func (p *Probe) measureVolume(ctx context.Context, v Volume) (VolumeBytes, []Warning) {
+	vb := VolumeBytes{Name: v.Name, Bytes: -1}
+	switch {
+	case v.Driver != "local":
+		// The engine sizes local volumes only (LocalVolumesSize).
+		vb.Unknown = fmt.Sprintf("volume driver %q keeps its data elsewhere", v.Driver)
+		return vb, nil
+	case len(v.Options) > 0:
+		// A local volume with options is a mount (tmpfs, nfs, bind): its
+		// data is not on this disk, and the engine does not size it either.
+		vb.Unknown = "a local volume with mount options: its data is not on the root dir's disk"
+		return vb, nil
+	}
+	dir, ok := p.localPath(v.Mountpoint)
+	if !ok {
+		vb.Unknown = fmt.Sprintf("%s is outside the root dir mounted here", v.Mountpoint)
+		return vb, nil
+	}
+	size := newMobySize()
+	ws, err := walk(ctx, dir, walkOptions{}, size.add)
+	if err != nil {
+		vb.Unknown = unwrapPath(err).Error()
+		return vb, ws
+	}
+	vb.Bytes = size.bytes
+	return vb, ws
+}
+
+// logFiles finds a container's log files. The json-file driver writes
+// LogPath (<root>/containers/<id>/<id>-json.log); the local driver writes
+// <root>/containers/<id>/local-logs/container.log and keeps it out of the
+// API (moby daemon/container: "Do not set container.LogPath for the local
+// driver"); drivers that cannot be read back get a local cache,
+// container-cached.log, with dual logging. loggerutils rotates each as
+// <file>.1, <file>.2, … and, when compressing, <file>.N.gz (rotate and
+// compressFile in daemon/logger/loggerutils/logfile.go), so every
+// "<file>", "<file>.<N>" and "<file>.<N>.gz" beside it is the
+// container's.
+func (p *Probe) logFiles(c Container) ([]LogFile, []Warning) {
+	cdir := filepath.Join(p.local, "containers", c.ID)
+	bases := []string{
+		filepath.Join(cdir, "local-logs", "container.log"),
+		filepath.Join(cdir, "container-cached.log"),
+	}
+	if lp, ok := p.localPath(c.LogPath); ok {
+		bases = append([]string{lp}, bases...)
+	}
+	var files []LogFile
+	var warnings []Warning
+	for _, base := range bases {
+		dir, name := filepath.Split(base)
+		names, err := readNames(dir)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				warnings = append(warnings, Warning{Path: dir, Err: unwrapPath(err).Error()})
+			}
+			continue
+		}
+		for _, n := range names {
+			if !isLogFile(name, n) {
+				continue
+			}
+			path := filepath.Join(dir, n)
+			var st unix.Stat_t
+			if err := unix.Lstat(path, &st); err != nil {
+				if !errors.Is(err, unix.ENOENT) {
+					warnings = append(warnings, Warning{Path: path, Err: err.Error()})
+				}
+				continue
+			}
+			if st.Mode&unix.S_IFMT != unix.S_IFREG {
+				continue
+			}
+			files = append(files, LogFile{Path: path, Bytes: st.Size})
+		}
+	}
+	return files, warnings
+}
+
+// isLogFile reports whether name is base or one of its rotations
+// (base.N, base.N.gz).
+func isLogFile(base, name string) bool {
+	if name == base {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, base+".")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimSuffix(rest, ".gz")
+	if rest == "" {
+		return false
+	}
+	for _, r := range rest {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// readNames returns the names in dir, sorted.
+func readNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	return names, nil
+}
