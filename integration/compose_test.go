@@ -32,10 +32,10 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 
-	dockctlcmd "github.com/dockctl/dockctl/cmd"
-	"github.com/dockctl/dockctl/inspect"
-	"github.com/dockctl/dockctl/parse"
-	"github.com/dockctl/dockctl/usage"
+	dockctlcmd "github.com/dockctl/dockctl/internal/cmd"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/parse"
+	"github.com/dockctl/dockctl/internal/usage"
 )
 
 // composeTool is a compose command line: ["docker", "compose"] or

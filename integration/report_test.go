@@ -25,7 +25,7 @@ import (
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 
-	"github.com/dockctl/dockctl/report"
+	"github.com/dockctl/dockctl/internal/report"
 )
 
 // ---------------------------------------------------------------------------

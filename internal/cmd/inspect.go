@@ -1,0 +1,132 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/report"
+)
+
+// InspectOptions are the flags of `dockctl inspect`.
+type InspectOptions struct {
+	Kind    inspect.Kind
+	Filters []string
+	Format  string
+	Quiet   bool
+	NoTrunc bool
+
+	filter inspect.Filter
+	now    time.Time
+}
+
+var kindAliases = map[string]inspect.Kind{
+	"images": inspect.KindImages, "image": inspect.KindImages,
+	"containers": inspect.KindContainers, "container": inspect.KindContainers,
+	"volumes": inspect.KindVolumes, "volume": inspect.KindVolumes,
+	"networks": inspect.KindNetworks, "network": inspect.KindNetworks,
+	"buildcache": inspect.KindBuildCache, "build-cache": inspect.KindBuildCache, "cache": inspect.KindBuildCache,
+}
+
+func parseKind(arg string) (inspect.Kind, error) {
+	k, ok := kindAliases[strings.ToLower(arg)]
+	if !ok {
+		return "", clierr.Usage("kind", arg, "must be one of images, containers, volumes, networks, buildcache")
+	}
+	return k, nil
+}
+
+// NewInspectCmd builds `dockctl inspect KIND`.
+func NewInspectCmd(f *Factory) *cobra.Command {
+	opts := &InspectOptions{Format: "table"}
+	c := &cobra.Command{
+		Use:         "inspect images|containers|volumes|networks|buildcache",
+		Annotations: map[string]string{fleetAnnotation: "true"},
+		Short:       "List every object of one kind with what a disk cleaner needs to know",
+		Long: `List every object of one kind with sizes, users and compose project.
+
+Filters use docker's syntax (--filter key=value, repeatable):
+` + filterHelp() + `
+Sizes the engine did not compute show as N/A (-1 in JSON), never 0.
+
+Several engines (repeat -H/--context, or --all-contexts): each engine's
+listing under its own heading; with --format json, one document whose
+engines[] hold each engine's listing or its error.`,
+		Example: `  dockctl inspect images --filter dangling=true
+  dockctl inspect containers --filter status=exited --format json
+  dockctl inspect volumes -q --filter dangling=true
+  dockctl inspect images --format '{{.ID}} {{.UniqueBytes}}'`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return clierr.Usage("kind", strings.Join(args, " "), "give exactly one of images, containers, volumes, networks, buildcache")
+			}
+			return nil
+		},
+		ValidArgs: []string{"images", "containers", "volumes", "networks", "buildcache"},
+		RunE: func(c *cobra.Command, args []string) error {
+			k, err := parseKind(args[0])
+			if err != nil {
+				return err
+			}
+			opts.Kind = k
+			opts.now = f.Now()
+			if opts.filter, err = inspect.ParseFilters(k, opts.Filters, opts.now); err != nil {
+				return err
+			}
+			if err := report.ValidateInspectFormat(opts.Format, k); err != nil {
+				return err
+			}
+			return runInspect(c.Context(), f, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "filter output (key=value, docker syntax; repeatable)")
+	fl.Var(nonEmpty(&opts.Format), "format", "table, json, or a Go template ('{{.ID}}\\t{{.SizeBytes}}', 'table {{.ID}}\\t{{.Name}}')")
+	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print ids only (names for volumes)")
+	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not truncate ids")
+	return c
+}
+
+func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
+	if f.Fleet() {
+		if opts.Quiet {
+			// Bare ids of several engines in one list could be fed to a
+			// removal on the wrong engine.
+			return clierr.Usage("--quiet", "true", "lists the ids of one engine: give one --host or --context")
+		}
+		return runFleetSections(ctx, f, "inspect "+string(opts.Kind), opts.Format, func(ctx context.Context, sub *Factory) error {
+			return runInspect(ctx, sub, opts)
+		})
+	}
+	eng, _, err := f.Engine()
+	if err != nil {
+		return err
+	}
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, f.collectOptions()...)
+	if err != nil {
+		return fmt.Errorf("inspecting %s: %w", opts.Kind, err)
+	}
+	opts.filter.Apply(inv)
+	ex, err := f.explained("inspect " + string(opts.Kind))
+	if err != nil {
+		return err
+	}
+	return report.RenderInspect(f.IO.Out, opts.Kind, inv, report.InspectOptions{
+		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now,
+	})
+}
+
+// filterHelp lists each kind's filter keys from the ones inspect accepts,
+// so the help cannot drift from the parser.
+func filterHelp() string {
+	var b strings.Builder
+	for _, k := range []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindNetworks, inspect.KindBuildCache} {
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(inspect.FilterKeys(k), ", "))
+	}
+	return b.String()
+}

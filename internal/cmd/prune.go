@@ -1,0 +1,481 @@
+package cmd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/lock"
+	"github.com/dockctl/dockctl/internal/outfile"
+	"github.com/dockctl/dockctl/internal/prune"
+	"github.com/dockctl/dockctl/internal/report"
+)
+
+func init() { extraCommands = append(extraCommands, NewPruneCmd) }
+
+// PruneOptions are the flags of `dockctl prune`.
+type PruneOptions struct {
+	All, Volumes, AllVolumes, IncludeRunningProjects, Force bool
+	DryRun, Yes                                             bool
+	Keep, KeepLabels, Filters                               []string
+	OlderThan                                               Duration
+	TargetUsage                                             Size
+	HighWatermark, LowWatermark                             Percent
+	KeepRecent, MaxRemove, Concurrency                      int
+	PlanOut, ApplyFile, LogFile, Format                     string
+	NoCache                                                 bool
+	Every                                                   Duration
+
+	policy prune.Policy
+	every  time.Duration
+}
+
+// NewPruneCmd builds `dockctl prune`.
+func NewPruneCmd(f *Factory) *cobra.Command {
+	opts := &PruneOptions{Format: "table", TargetUsage: Size{Positive: true}}
+	c := &cobra.Command{
+		Use:         "prune [containers|images|volumes|networks|buildcache]...",
+		Annotations: map[string]string{fleetAnnotation: "true"},
+		Short:       "Remove unused objects with guards; the dry run is exactly what is removed",
+		Long: `Plan, then remove. Every object of the kinds in scope is either in the plan
+(with the bytes it frees and why) or kept (with the reason it is kept). With
+no kinds, containers, networks, images and build cache are in scope; volumes
+only with --volumes (anonymous) or --all-volumes (named too). The engine says
+which volumes are anonymous from Docker 23.0 on; older engines do not record
+it, so there a volume whose name is 64 hex digits counts as anonymous (the
+plan's reason says so): give it --keep or dockctl.keep=true to keep it.
+
+Never removed: running, paused or restarting containers, and anything a
+container that stays uses; objects labelled dockctl.keep=true; objects of a
+compose project with a running container (unless --include-running-projects).
+An image that a kept container uses keeps every tag.
+
+Removal runs in docker's order (containers, networks, volumes, images, build
+cache), so what the removed containers held is freed in the same run. Each
+item is re-checked just before it is removed, with the plan's guards
+(dockctl.keep, --keep, --keep-label: a saved plan carries them) and its users
+in any state (a network's created and stopped containers too); what changed
+since the plan is skipped, never forced.
+
+On a terminal, prune shows the plan (on stderr) and asks before removing;
+not on one (stdin or stderr redirected, /dev/null included), it refuses to
+delete without --yes.
+
+With --every DURATION prune is a long-lived housekeeping process: a round
+now, then one every DURATION from each round's start (an overrunning round
+is followed at once, never overlapped), each planned anew from what the
+engine holds then. Each round logs one line on stderr (time, round, status,
+the exit code a single run would have had, duration); --log keeps appending
+every removal. An unreachable engine is retried with backoff (1s, 2s, 4s…
+up to DURATION or 5m); other failures are logged and the next round runs on
+schedule. SIGTERM or Ctrl-C cuts the running round short (no new removal;
+those in flight complete), then exits 0. It needs --yes (or --dry-run), refuses --apply and
+--plan-out, and prints each round's output with a header line (--format
+json: one compact JSON document per line, JSON Lines).
+
+With several engines (repeat -H/--context, or --all-contexts) prune plans
+on each, a dry run only: deleting is decided one engine at a time.
+
+` + exitCodesHelp,
+		Example: `  dockctl prune --dry-run
+  dockctl prune --yes --all --older-than 7d --keep 'postgres:*'
+  dockctl prune images --all --keep-recent 3 --dry-run
+  dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
+  dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes
+  dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
+		ValidArgs: []string{"containers", "images", "volumes", "networks", "buildcache"},
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := opts.checkEvery(c); err != nil {
+				return err
+			}
+			if opts.ApplyFile != "" {
+				// A saved plan is applied as it was reviewed: flags that
+				// would change what it removes belong to the planning run.
+				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "plan-out"} {
+					if c.Flags().Changed(name) {
+						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
+					}
+				}
+			}
+			if err := opts.toPolicy(args, f); err != nil {
+				return err
+			}
+			if opts.every > 0 {
+				return runPruneEvery(c.Context(), f, opts)
+			}
+			return runPrune(c.Context(), f, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVarP(&opts.All, "all", "a", false, "remove every image no kept container uses (not only dangling ones) and all unused build cache")
+	fl.BoolVar(&opts.Volumes, "volumes", false, "also remove anonymous volumes no container uses")
+	fl.BoolVar(&opts.AllVolumes, "all-volumes", false, "also remove named volumes no container uses (implies --volumes)")
+	fl.Var(nonEmptyArray(&opts.Keep), "keep", "keep what matches this glob: image reference, container, volume or network name (repeatable)")
+	fl.Var(nonEmptyArray(&opts.KeepLabels), "keep-label", "keep objects with this label, KEY or KEY=VALUE (repeatable)")
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "limit scope, docker syntax: label=…, label!=…, until=… (repeatable)")
+	fl.Var(&opts.OlderThan, "older-than", "keep objects younger than this (24h, 7d)")
+	fl.IntVar(&opts.KeepRecent, "keep-recent", 0, "keep the N newest images of each repository")
+	fl.BoolVar(&opts.IncludeRunningProjects, "include-running-projects", false, "allow removing objects of compose projects that have a running container")
+	fl.IntVar(&opts.MaxRemove, "max-remove", 0, "refuse a plan that removes more than N objects (0: no limit)")
+	fl.BoolVar(&opts.Force, "force", false, "proceed even if the plan exceeds --max-remove")
+	fl.Var(&opts.TargetUsage, "target-usage", "budget mode: remove least recently used images until docker uses at most SIZE (20GB; a unit is needed)")
+	fl.Var(&opts.HighWatermark, "high-watermark", "budget mode: act when the Docker root filesystem is fuller than P%")
+	fl.Var(&opts.LowWatermark, "low-watermark", "budget mode: remove images until the filesystem is at most P% full")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
+	fl.Var(nonEmpty(&opts.PlanOut), "plan-out", "write the plan as JSON to FILE")
+	fl.Var(nonEmpty(&opts.ApplyFile), "apply", "execute a saved plan from FILE, re-checking each item")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	fl.IntVar(&opts.Concurrency, "concurrency", prune.DefaultConcurrency, "removals in flight at once")
+	fl.Var(nonEmpty(&opts.LogFile), "log", "append one JSON line per removal or failure to FILE")
+	fl.Var(nonEmpty(&opts.Format), "format", "table, json or markdown")
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	fl.Var(&opts.Every, "every", "keep running: a round now, then one every DURATION (24h, 7d; at least 1s), each planned anew, until SIGTERM; needs --yes or --dry-run")
+	return c
+}
+
+// toPolicy checks every flag before anything talks to the engine.
+func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
+	if err := report.ValidatePruneFormat(o.Format); err != nil {
+		return clierr.Usage("--format", o.Format, "%v", err)
+	}
+	if o.Concurrency < 1 || o.Concurrency > 64 {
+		return clierr.Usage("--concurrency", fmt.Sprint(o.Concurrency), "must be between 1 and 64")
+	}
+	if o.ApplyFile != "" && len(args) > 0 {
+		return clierr.Usage("--apply", o.ApplyFile, "a saved plan takes no kinds")
+	}
+	p := prune.Policy{
+		DryRun: o.DryRun, All: o.All, AllBuildCache: o.All, Volumes: o.Volumes || o.AllVolumes, AllVolumes: o.AllVolumes,
+		Keep: o.Keep, KeepLabels: trimmed(o.KeepLabels), KeepRecent: o.KeepRecent, IncludeRunningProjects: o.IncludeRunningProjects,
+		MaxRemove: o.MaxRemove, Force: o.Force,
+	}
+	seen := map[inspect.Kind]bool{}
+	for _, a := range args {
+		k, err := parseKind(a)
+		if err != nil {
+			return err
+		}
+		if !seen[k] {
+			seen[k] = true
+			p.Kinds = append(p.Kinds, k)
+		}
+	}
+	if seen[inspect.KindVolumes] {
+		p.Volumes = true
+	}
+	p.OlderThan, p.TargetUsage = o.OlderThan.D, o.TargetUsage.Bytes
+	p.HighWatermark, p.LowWatermark = o.HighWatermark.P, o.LowWatermark.P
+	if p.LowWatermark > p.HighWatermark && p.HighWatermark > 0 {
+		return clierr.Usage("--low-watermark", o.LowWatermark.Text, "must not be above --high-watermark %s", o.HighWatermark.Text)
+	}
+	var byLabel bool
+	var err error
+	if p.Filters, byLabel, err = parseScopeFilters("prune", o.Filters, f.Now()); err != nil {
+		return err
+	}
+	if byLabel && len(p.Kinds) == 0 {
+		// A label filter cannot select build-cache records: unless asked
+		// for by name, the build cache is out of scope.
+		p.Kinds = []inspect.Kind{inspect.KindContainers, inspect.KindNetworks, inspect.KindImages}
+		if p.Volumes {
+			p.Kinds = append(p.Kinds, inspect.KindVolumes)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	for flag, path := range map[string]string{"--plan-out": o.PlanOut, "--log": o.LogFile} {
+		if err := checkOutputPath(flag, path); err != nil {
+			return err
+		}
+	}
+	if f.Fleet() {
+		// Removing on several engines at once is a decision per engine.
+		switch {
+		case !o.DryRun:
+			return &clierr.UsageError{Reason: "prune over several engines is a dry run only: add --dry-run, or prune one engine at a time"}
+		case o.PlanOut != "":
+			return clierr.Usage("--plan-out", o.PlanOut, "a saved plan is for one engine: give one --host or --context")
+		}
+	}
+	if !o.DryRun && !o.Yes && !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
+		return &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal, so prune cannot ask (use --dry-run to see the plan)"}
+	}
+	o.policy = p
+	return nil
+}
+
+func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
+	if f.Fleet() {
+		return runFleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, sub *Factory) error {
+			return runPrune(ctx, sub, opts)
+		})
+	}
+	eng, ep, err := f.Engine()
+	if err != nil {
+		return err
+	}
+	if !opts.DryRun {
+		l, err := lockEngine(ctx, f, eng, ep.Host)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
+			}
+			return err
+		}
+		defer l.Release()
+	}
+	explained := map[prune.Type]report.Explained{}
+	for t, op := range map[prune.Type]string{
+		prune.TypeContainer: "prune containers", prune.TypeNetwork: "prune networks", prune.TypeVolume: "prune volumes",
+		prune.TypeImage: "prune images", prune.TypeBuildCache: "prune buildcache",
+	} {
+		if explained[t], err = f.explained(op); err != nil {
+			return err
+		}
+	}
+	ro := report.PruneOptions{Format: opts.Format, Explain: explained}
+
+	var plan prune.Plan
+	var before int64 = -1
+	pol := opts.policy
+	if opts.ApplyFile != "" {
+		fh, err := os.Open(opts.ApplyFile)
+		if err != nil {
+			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
+		}
+		plan, err = prune.ReadPlan(fh)
+		fh.Close()
+		if err != nil {
+			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
+		}
+		plan.DryRun = opts.DryRun
+		if !opts.DryRun {
+			if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
+				before = inv.DockerBytes()
+			}
+		}
+	} else {
+		var inv *inspect.Inventory
+		inv, pol, err = collectForPrune(ctx, f, eng, opts)
+		if err != nil {
+			return err
+		}
+		before = inv.DockerBytes()
+		plan = prune.BuildPlan(inv, pol, f.Now())
+		if opts.PlanOut != "" {
+			var buf bytes.Buffer
+			if err := report.RenderPrune(&buf, plan, nil, report.PruneOptions{Format: "json"}); err != nil {
+				return err
+			}
+			if err := outfile.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("writing plan: %w", err)
+			}
+		}
+	}
+	// The dry run makes the real run's checks and exits as it would.
+	if err := plan.Check(pol); err != nil {
+		var le *prune.LimitError
+		if errors.As(err, &le) {
+			if rerr := report.RenderPrune(f.IO.Out, plan, nil, ro); rerr != nil {
+				return rerr
+			}
+			return &clierr.ThresholdError{Reason: err.Error()}
+		}
+		return err
+	}
+	switch {
+	case opts.DryRun && opts.ApplyFile != "":
+		return dryRunSaved(ctx, f, eng, plan, opts, ro)
+	case opts.DryRun:
+		return report.RenderPrune(f.IO.Out, plan, nil, ro)
+	}
+	if len(plan.Items) == 0 {
+		return report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{MeasuredBytes: 0}, ro)
+	}
+	if !opts.Yes {
+		ok, err := confirm(ctx, f, plan, ro)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(f.IO.ErrOut, "Nothing removed.")
+			return nil
+		}
+	}
+	ao := prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now}
+	if opts.LogFile != "" {
+		lf, err := outfile.Append(opts.LogFile, 0o644)
+		if err != nil {
+			return clierr.Usage("--log", opts.LogFile, "%v", err)
+		}
+		defer lf.Close()
+		ao.Log = prune.JSONLines(lf)
+	}
+	if f.IO.ErrIsTTY {
+		ao.Progress = progressBar(f.IO.ErrOut)
+	}
+	res := prune.Apply(ctx, eng, plan, ao)
+	if f.IO.ErrIsTTY {
+		fmt.Fprintln(f.IO.ErrOut)
+	}
+	out := &report.PruneOutcome{Result: res, MeasuredBytes: -1}
+	// An engine that stopped answering (or Ctrl-C against a hung one,
+	// whose removals in flight ran into --timeout) is not asked again:
+	// measuring would make the wait a second --timeout.
+	if before >= 0 && res.EngineGone == "" {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
+		if inv, err := inspect.Collect(mctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
+			out.MeasuredBytes = before - inv.DockerBytes()
+		}
+		cancel()
+	}
+	if err := report.RenderPrune(f.IO.Out, plan, out, ro); err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// dryRunSaved is --apply FILE --dry-run: every item of the saved plan
+// re-checked against the engine now, as the real apply would, with nothing
+// removed; the plan, then what the re-check would remove, skip and why,
+// and the exit code the real apply would have, as far as a run that
+// removes nothing can tell.
+func dryRunSaved(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions, ro report.PruneOptions) error {
+	res := prune.Apply(ctx, eng, plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
+	if err := report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{Result: res, MeasuredBytes: -1}, ro); err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// lockEngine takes the prune lock of the engine at host: one deleting
+// prune per engine at a time, the second one planning after the first has
+// finished, on what is left. The lock is keyed on the engine's own ID, so
+// that every address of one engine (two spellings of its socket, a TCP
+// port) shares it; an engine reporting no ID is known by its address.
+func lockEngine(ctx context.Context, f *Factory, eng Engine, host string) (*lock.Lock, error) {
+	info, err := inspect.ReadEngineInfo(ctx, eng, host)
+	if err != nil {
+		return nil, err
+	}
+	key, who := host, host
+	if info.ID != "" {
+		key, who = "engine-id:"+info.ID, fmt.Sprintf("the engine %s (ID %s)", host, info.ID)
+	}
+	return lock.Acquire(ctx, f.LockDir, key, func(pid int) {
+		fmt.Fprintf(f.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, who)
+	})
+}
+
+// collectForPrune reads what the planner needs: every kind (containers
+// decide what is in use), image layers for exact bytes, last tag times and
+// the filesystem for budget mode. The policy it returns is opts.policy
+// with this engine's filesystem: opts is shared by the engines of a fleet
+// run and by the rounds of a scheduled one, so it is never written here.
+func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
+	pol := opts.policy
+	p := &pol
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
+	if err != nil {
+		return nil, pol, err
+	}
+	cache := f.layerCache(opts.NoCache)
+	budget := p.TargetUsage > 0 || p.HighWatermark > 0
+	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache, TagTimes: budget || p.OlderThan > 0}); err != nil {
+		return nil, pol, err
+	}
+	if p.HighWatermark > 0 {
+		_, ep, _ := f.Engine()
+		info, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
+		if err != nil {
+			return nil, pol, err
+		}
+		if info.FSSizeBytes < 0 {
+			return nil, pol, fmt.Errorf("--high-watermark needs the Docker root filesystem, which is not on this machine (use --target-usage)")
+		}
+		// df's Use% is used/(used+available): blocks reserved for root
+		// count in neither.
+		p.FS = prune.FS{SizeBytes: info.FSUsedBytes + info.FSFreeBytes, FreeBytes: info.FSFreeBytes}
+	}
+	return inv, pol, nil
+}
+
+// confirm shows the plan on stderr, as the dry run renders it in a table
+// (what will be removed, with bytes and reasons), then asks on the
+// terminal: nobody should answer a question about objects they have not
+// seen. stdout stays the one final result. Ctrl-C while it waits ends the
+// command (exit 130), nothing removed.
+func confirm(ctx context.Context, f *Factory, plan prune.Plan, ro report.PruneOptions) (bool, error) {
+	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
+		return false, &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal"}
+	}
+	ro.Format = "table"
+	if err := report.RenderPrune(f.IO.ErrOut, plan, nil, ro); err != nil {
+		return false, err
+	}
+	fmt.Fprintln(f.IO.ErrOut)
+	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), report.Size(plan.ReclaimBytes))
+	type answer struct {
+		line string
+		err  error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+		ch <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(f.IO.ErrOut)
+		return false, fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
+	case a = <-ch:
+	}
+	if a.err != nil && a.err != io.EOF {
+		return false, a.err
+	}
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// progressBar draws items and bytes done on a terminal line.
+func progressBar(w io.Writer) func(done, total int, bytes int64) {
+	last := time.Time{}
+	return func(done, total int, bytes int64) {
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		const width = 30
+		filled := width * done / max(total, 1)
+		fmt.Fprintf(w, "\r[%s%s] %d/%d items, %s freed", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, report.Size(bytes))
+	}
+}
+
+// trimmed drops the blanks users leave around KEY=VALUE.
+func trimmed(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		k, v, hasValue := strings.Cut(s, "=")
+		out[i] = strings.TrimSpace(k)
+		if hasValue {
+			out[i] += "=" + strings.TrimSpace(v)
+		}
+	}
+	return out
+}

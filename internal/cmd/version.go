@@ -1,0 +1,104 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/engine"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/version"
+)
+
+// VersionOptions are the flags of `dockctl version`.
+type VersionOptions struct {
+	Format string
+}
+
+// NewVersionCmd builds `dockctl version`.
+func NewVersionCmd(f *Factory) *cobra.Command {
+	opts := &VersionOptions{Format: "table"}
+	c := &cobra.Command{
+		Use:   "version",
+		Short: "Show dockctl's version, the engine's, and the negotiated API version",
+		Long: `Show dockctl's version, the engine's, and the negotiated API version.
+
+dockctl's own version needs no engine: without one, the engine part says why
+it could not be asked and the command exits 0, unless --format names a field
+only the engine fills in ({{.Engine.Version}}, {{.NegotiatedAPIVersion}}),
+which is then an error (exit 1). 'dockctl --version' prints dockctl's version
+alone and never contacts the engine.`,
+		Example: `  dockctl version
+  dockctl version --format json
+  dockctl version --format '{{.Client.Version}}'
+  dockctl version --format '{{.Engine.Version}}'`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var tmpl *report.VersionTemplate
+			if opts.Format != "table" && opts.Format != "json" {
+				var err error
+				if tmpl, err = report.ParseVersionTemplate(opts.Format); err != nil {
+					return err
+				}
+			}
+			return runVersion(c.Context(), f, opts, tmpl)
+		},
+	}
+	c.Flags().Var(nonEmpty(&opts.Format), "format", "table, json, or a Go template ('{{.Client.Version}}', '{{.Engine.Version}}')")
+	return c
+}
+
+// runVersion prints the client's version in any case and the engine's
+// when it answers.
+func runVersion(ctx context.Context, f *Factory, opts *VersionOptions, tmpl *report.VersionTemplate) error {
+	eng, ep, err := f.Engine()
+	v := inspect.Version{Client: version.Self(), Engine: inspect.EngineVersion{Host: ep.Host}}
+	if err == nil {
+		var read inspect.Version
+		if read, err = inspect.ReadVersion(ctx, eng, ep.Host); err == nil {
+			v = read
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		if tmpl != nil && tmpl.NeedsEngine {
+			return err
+		}
+		err = engine.Classify(err, ep.Host)
+		// The engine part names the host already; what could not be
+		// read is the version.
+		var ue *engine.UnreachableError
+		if errors.As(err, &ue) {
+			err = ue
+		}
+		v.Engine.Error = err.Error()
+	}
+	if tmpl != nil {
+		return tmpl.Execute(f.IO.Out, v)
+	}
+	ex, err := f.explained("version")
+	if err != nil {
+		return err
+	}
+	return report.RenderVersion(f.IO.Out, v, opts.Format, ex)
+}
+
+// versionLine is what `dockctl --version` prints: no engine is asked.
+func versionLine() string {
+	c := version.Self()
+	return fmt.Sprintf("dockctl version %s (%s %s/%s)\n", c.Version, c.GoVersion, c.OS, c.Arch)
+}
+
+// noArgs refuses arguments with a usage error (exit 2).
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return clierr.Usage("argument", args[0], "%s takes no arguments", c.CommandPath())
+	}
+	return nil
+}

@@ -1,0 +1,331 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"text/template"
+	"time"
+
+	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/explain"
+	"github.com/dockctl/dockctl/internal/inspect"
+)
+
+// InspectSchema names the JSON document `dockctl inspect --format json` prints.
+const InspectSchema = "dockctl.inspect/v1"
+
+// Explained carries the docker commands behind an operation and the
+// language to show their explanations in. A nil Entries hides them.
+type Explained struct {
+	Entries []explain.Entry
+	Lang    string
+}
+
+// InspectOptions says how to render one kind's listing.
+type InspectOptions struct {
+	// Format is "table", "json", or a Go template ("{{.ID}}", "table {{.ID}}\t{{.Name}}").
+	Format  string
+	Quiet   bool
+	NoTrunc bool
+	Explain Explained
+	Now     time.Time
+}
+
+// Template is a parsed --format Go template.
+type Template struct {
+	src   string
+	tmpl  *template.Template
+	table bool
+	heads []string
+}
+
+var templateFuncs = template.FuncMap{
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+	"join":  strings.Join,
+	"upper": strings.ToUpper,
+	"lower": strings.ToLower,
+	"size":  Size,
+	"trunc": func(s string) string { return ShortID(s, false) },
+}
+
+var fieldRef = regexp.MustCompile(`{{\s*\.(\w+)`)
+
+// ParseTemplate parses a --format value that is neither table nor json.
+func ParseTemplate(s string) (*Template, error) {
+	t := &Template{src: s}
+	body := s
+	if rest, ok := strings.CutPrefix(s, "table "); ok {
+		t.table, body = true, rest
+		for _, m := range fieldRef.FindAllStringSubmatch(body, -1) {
+			t.heads = append(t.heads, strings.ToUpper(m[1]))
+		}
+	}
+	body = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(body)
+	tmpl, err := template.New("format").Funcs(templateFuncs).Option("missingkey=error").Parse(body)
+	if err != nil {
+		return nil, clierr.Usage("--format", s, "bad template: %s", strings.TrimPrefix(err.Error(), "template: format:"))
+	}
+	t.tmpl = tmpl
+	return t, nil
+}
+
+// Execute writes one line per item. Nothing is written unless every item
+// renders: a template that fails half-way leaves stdout empty.
+func (t *Template) Execute(w io.Writer, items []any) error {
+	var buf bytes.Buffer
+	if err := t.execute(&buf, items); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (t *Template) execute(w io.Writer, items []any) error {
+	out := w
+	var tw *tabwriter.Writer
+	if t.table {
+		tw = tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+		out = tw
+		fmt.Fprintln(tw, strings.Join(t.heads, "\t"))
+	}
+	for _, it := range items {
+		var b strings.Builder
+		if err := t.tmpl.Execute(&b, it); err != nil {
+			return clierr.Usage("--format", t.src, "template failed: %s", strings.TrimPrefix(err.Error(), "template: format:"))
+		}
+		// Tabs separate columns; every other control character is escaped.
+		fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
+		for i := range fields {
+			fields[i] = Clean(fields[i])
+		}
+		fmt.Fprintln(out, strings.Join(fields, "\t"))
+	}
+	if tw != nil {
+		return tw.Flush()
+	}
+	return nil
+}
+
+// zeroItem is an empty object of kind, to try a template on.
+var zeroItem = map[inspect.Kind]any{
+	inspect.KindImages: inspect.Image{}, inspect.KindContainers: inspect.Container{}, inspect.KindVolumes: inspect.Volume{},
+	inspect.KindNetworks: inspect.Network{}, inspect.KindBuildCache: inspect.BuildCacheRecord{},
+}
+
+// ValidateInspectFormat checks --format before anything talks to the
+// engine: it parses a template and tries it on an empty object of kind,
+// so a field the kind does not have is refused up front.
+func ValidateInspectFormat(s string, kind inspect.Kind) error {
+	switch s {
+	case "table", "json", "":
+		return nil
+	}
+	// A word that is not a format (yaml, wide) would otherwise be a
+	// template printing itself once per object.
+	if !strings.Contains(s, "{{") {
+		return clierr.Usage("--format", s, "must be table, json or a Go template such as '{{.ID}}' or 'table {{.ID}}\\t{{.SizeBytes}}'")
+	}
+	t, err := ParseTemplate(s)
+	if err != nil {
+		return err
+	}
+	if err := t.tmpl.Execute(io.Discard, zeroItem[kind]); err != nil && strings.Contains(err.Error(), "can't evaluate field") {
+		return clierr.Usage("--format", s, "%s has no such field: %s", kind, strings.TrimPrefix(err.Error(), "template: format:"))
+	}
+	return nil
+}
+
+// Items returns the objects of kind in inv, in display order.
+func Items(kind inspect.Kind, inv *inspect.Inventory) []any {
+	var out []any
+	switch kind {
+	case inspect.KindImages:
+		for _, v := range inv.Images {
+			out = append(out, v)
+		}
+	case inspect.KindContainers:
+		for _, v := range inv.Containers {
+			out = append(out, v)
+		}
+	case inspect.KindVolumes:
+		for _, v := range inv.Volumes {
+			out = append(out, v)
+		}
+	case inspect.KindNetworks:
+		for _, v := range inv.Networks {
+			out = append(out, v)
+		}
+	case inspect.KindBuildCache:
+		for _, v := range inv.BuildCache {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// InspectDoc is the JSON form of a listing.
+type InspectDoc struct {
+	Schema  string          `json:"schema"`
+	Kind    inspect.Kind    `json:"kind"`
+	Explain []explain.Entry `json:"explain,omitempty"`
+	Items   []any           `json:"items"`
+}
+
+// RenderInspect writes inv's objects of kind in the requested format.
+func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o InspectOptions) error {
+	items := Items(kind, inv)
+	if o.Quiet {
+		for _, it := range items {
+			id := objectID(it)
+			if _, isVolume := it.(inspect.Volume); !isVolume {
+				id = ShortID(id, o.NoTrunc)
+			}
+			fmt.Fprintln(w, Clean(id))
+		}
+		return nil
+	}
+	switch o.Format {
+	case "json":
+		if items == nil {
+			items = []any{}
+		}
+		return writeJSON(w, InspectDoc{Schema: InspectSchema, Kind: kind, Explain: o.Explain.Entries, Items: items})
+	case "table", "":
+		if err := inspectTable(w, kind, items, o); err != nil {
+			return err
+		}
+		writeExplainText(w, o.Explain)
+		return nil
+	default:
+		t, err := ParseTemplate(o.Format)
+		if err != nil {
+			return err
+		}
+		return t.Execute(w, items)
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeExplainText appends the "≈ docker … — explanation" lines to a text
+// section.
+func writeExplainText(w io.Writer, e Explained) {
+	if len(e.Entries) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	for _, en := range e.Entries {
+		fmt.Fprintln(w, en.Line(e.Lang))
+	}
+}
+
+func objectID(it any) string {
+	switch v := it.(type) {
+	case inspect.Image:
+		return v.ID
+	case inspect.Container:
+		return v.ID
+	case inspect.Volume:
+		return v.Name
+	case inspect.Network:
+		return v.ID
+	case inspect.BuildCacheRecord:
+		return v.ID
+	}
+	return ""
+}
+
+func orNone(list []string, none string) string {
+	if len(list) == 0 {
+		return none
+	}
+	return strings.Join(list, ", ")
+}
+
+func count(n int) string {
+	if n < 0 {
+		return "N/A"
+	}
+	return strconv.Itoa(n)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func inspectTable(w io.Writer, kind inspect.Kind, items []any, o InspectOptions) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	row := func(cols ...string) {
+		for i := range cols {
+			cols[i] = Clean(cols[i])
+		}
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	}
+	id := func(s string) string { return ShortID(s, o.NoTrunc) }
+	switch kind {
+	case inspect.KindImages:
+		row("IMAGE ID", "TAGS", "CREATED", "SIZE", "SHARED", "UNIQUE", "CONTAINERS")
+		for _, it := range items {
+			v := it.(inspect.Image)
+			row(id(v.ID), orNone(v.Tags, "<none>"), Ago(v.Created, o.Now), Size(v.SizeBytes), Size(v.SharedBytes), Size(v.UniqueBytes), count(v.Containers))
+		}
+	case inspect.KindContainers:
+		row("CONTAINER ID", "NAME", "IMAGE", "STATE", "STATUS", "CREATED", "SIZE", "ROOT FS", "VOLUMES", "PROJECT")
+		for _, it := range items {
+			v := it.(inspect.Container)
+			image := v.Image
+			if strings.HasPrefix(image, "sha256:") {
+				image = id(image)
+			}
+			row(id(v.ID), v.Name, image, v.State, v.Status, Ago(v.Created, o.Now), Size(v.SizeBytes), Size(v.RootFSBytes), orNone(v.Volumes, "-"), orNone(nonEmpty(v.ComposeProject), "-"))
+		}
+	case inspect.KindVolumes:
+		row("VOLUME NAME", "DRIVER", "SIZE", "LINKS", "TYPE", "PROJECT")
+		for _, it := range items {
+			v := it.(inspect.Volume)
+			typ := "named"
+			if v.Anonymous {
+				typ = "anonymous"
+			}
+			row(v.Name, v.Driver, Size(v.SizeBytes), count(v.RefCount), typ, orNone(nonEmpty(v.ComposeProject), "-"))
+		}
+	case inspect.KindNetworks:
+		row("NETWORK ID", "NAME", "DRIVER", "SCOPE", "CONTAINERS", "BUILT-IN", "PROJECT")
+		for _, it := range items {
+			v := it.(inspect.Network)
+			row(id(v.ID), v.Name, v.Driver, v.Scope, strconv.Itoa(len(v.Containers)), yesNo(v.Builtin), orNone(nonEmpty(v.ComposeProject), "-"))
+		}
+	case inspect.KindBuildCache:
+		row("CACHE ID", "TYPE", "SIZE", "IN USE", "SHARED", "CREATED", "LAST USED", "USAGE")
+		for _, it := range items {
+			v := it.(inspect.BuildCacheRecord)
+			row(id(v.ID), v.Type, Size(v.SizeBytes), yesNo(v.InUse), yesNo(v.Shared), Ago(v.Created, o.Now), Ago(v.LastUsed, o.Now), strconv.Itoa(v.UsageCount))
+		}
+	default:
+		return fmt.Errorf("no table for kind %q", kind)
+	}
+	return tw.Flush()
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
