@@ -19,7 +19,7 @@ import (
 	"github.com/dockctl/dockctl/internal/engine"
 	"github.com/dockctl/dockctl/internal/fake"
 	"github.com/dockctl/dockctl/internal/inspect"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 // namedEngine has an object of every kind with a name, and labels.
@@ -368,7 +368,7 @@ func TestCompletionFormatsMatchTheCommands(t *testing.T) {
 	}
 	// The validators themselves, for the record.
 	for _, v := range completionFormats["inspect"] {
-		if err := report.ValidateInspectFormat(v, inspect.KindImages); err != nil {
+		if err := render.ValidateInspectFormat(v, inspect.KindImages); err != nil {
 			t.Errorf("inspect --format %s: %v", v, err)
 		}
 	}

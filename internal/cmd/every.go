@@ -33,7 +33,7 @@ import (
 	"github.com/dockctl/dockctl/internal/engine"
 	"github.com/dockctl/dockctl/internal/parse"
 	"github.com/dockctl/dockctl/internal/prune"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 const (
@@ -416,7 +416,7 @@ func (l *everyLog) line(fields ...string) {
 
 // describe renders err as dockctl's one-line error message.
 func (l *everyLog) describe(f *Factory, err error) string {
-	return report.Clean(oneLine(f.describeError(err)))
+	return render.Clean(oneLine(f.describeError(err)))
 }
 
 // kv renders one key=value field, quoting the value when it needs it.

@@ -21,7 +21,7 @@ import (
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/lock"
 	"github.com/dockctl/dockctl/internal/prune"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 // Engine is every engine call the commands make: the union of the narrow
@@ -321,12 +321,12 @@ func (f *Factory) Lang() (string, error) {
 
 // explained returns the docker commands behind a dockctl operation, or
 // nothing under --no-explain.
-func (f *Factory) explained(op string) (report.Explained, error) {
+func (f *Factory) explained(op string) (render.Explained, error) {
 	lang, err := f.Lang()
 	if err != nil || f.NoExplain {
-		return report.Explained{Lang: lang}, err
+		return render.Explained{Lang: lang}, err
 	}
-	return report.Explained{Entries: explain.ForOperation(op), Lang: lang}, nil
+	return render.Explained{Entries: explain.ForOperation(op), Lang: lang}, nil
 }
 
 // CacheDir is dockctl's folder in the user's cache dir (XDG_CACHE_HOME,

@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/dockctl/dockctl/internal/clierr"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 	"github.com/dockctl/dockctl/internal/usage"
 )
 
@@ -51,7 +51,7 @@ func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, sub 
 				defer eng.Close()
 			}
 			if res.err != nil {
-				res.errText = report.Clean(oneLine(sub.describeError(res.err)))
+				res.errText = render.Clean(oneLine(sub.describeError(res.err)))
 			}
 		})
 	}
@@ -88,7 +88,7 @@ func fleetOutcome(ctx context.Context, f *Factory, results []*fleetResult) error
 
 // runFleetReport reports on every engine and adds them up.
 func runFleetReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
-	if err := report.ValidateFleetReportFormat(opts.Format); err != nil {
+	if err := render.ValidateFleetReportFormat(opts.Format); err != nil {
 		return clierr.Usage("--format", opts.Format, "%v", err)
 	}
 	results, err := runFleet(ctx, f, func(ctx context.Context, sub *Factory, res *fleetResult) error {
@@ -110,7 +110,7 @@ func runFleetReport(ctx context.Context, f *Factory, opts *ReportOptions) error 
 	if err != nil {
 		return err
 	}
-	if err := writeReport(f, opts, func(w io.Writer) error { return report.RenderFleetReport(w, fl, ro) }); err != nil {
+	if err := writeReport(f, opts, func(w io.Writer) error { return render.RenderFleetReport(w, fl, ro) }); err != nil {
 		return err
 	}
 	if err := fleetOutcome(ctx, f, results); err != nil {
@@ -141,11 +141,11 @@ func runFleetSections(ctx context.Context, f *Factory, command, format string, r
 	if err != nil {
 		return err
 	}
-	sections := make([]report.FleetSection, len(results))
+	sections := make([]render.FleetSection, len(results))
 	for i, r := range results {
-		sections[i] = report.FleetSection{Name: r.target.Name, Host: r.host, Output: r.out.Bytes(), Error: r.errText}
+		sections[i] = render.FleetSection{Name: r.target.Name, Host: r.host, Output: r.out.Bytes(), Error: r.errText}
 	}
-	if err := report.RenderFleetSections(f.IO.Out, command, format, sections); err != nil {
+	if err := render.RenderFleetSections(f.IO.Out, command, format, sections); err != nil {
 		return err
 	}
 	return fleetOutcome(ctx, f, results)

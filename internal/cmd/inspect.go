@@ -10,7 +10,7 @@ import (
 
 	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/inspect"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 // InspectOptions are the flags of `dockctl inspect`.
@@ -78,7 +78,7 @@ engines[] hold each engine's listing or its error.`,
 			if opts.filter, err = inspect.ParseFilters(k, opts.Filters, opts.now); err != nil {
 				return err
 			}
-			if err := report.ValidateInspectFormat(opts.Format, k); err != nil {
+			if err := render.ValidateInspectFormat(opts.Format, k); err != nil {
 				return err
 			}
 			return runInspect(c.Context(), f, opts)
@@ -116,7 +116,7 @@ func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.RenderInspect(f.IO.Out, opts.Kind, inv, report.InspectOptions{
+	return render.RenderInspect(f.IO.Out, opts.Kind, inv, render.InspectOptions{
 		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now,
 	})
 }

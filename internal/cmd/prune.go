@@ -18,7 +18,7 @@ import (
 	"github.com/dockctl/dockctl/internal/lock"
 	"github.com/dockctl/dockctl/internal/outfile"
 	"github.com/dockctl/dockctl/internal/prune"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 func init() { extraCommands = append(extraCommands, NewPruneCmd) }
@@ -146,7 +146,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 
 // toPolicy checks every flag before anything talks to the engine.
 func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
-	if err := report.ValidatePruneFormat(o.Format); err != nil {
+	if err := render.ValidatePruneFormat(o.Format); err != nil {
 		return clierr.Usage("--format", o.Format, "%v", err)
 	}
 	if o.Concurrency < 1 || o.Concurrency > 64 {
@@ -236,7 +236,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		}
 		defer l.Release()
 	}
-	explained := map[prune.Type]report.Explained{}
+	explained := map[prune.Type]render.Explained{}
 	for t, op := range map[prune.Type]string{
 		prune.TypeContainer: "prune containers", prune.TypeNetwork: "prune networks", prune.TypeVolume: "prune volumes",
 		prune.TypeImage: "prune images", prune.TypeBuildCache: "prune buildcache",
@@ -245,7 +245,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			return err
 		}
 	}
-	ro := report.PruneOptions{Format: opts.Format, Explain: explained}
+	ro := render.PruneOptions{Format: opts.Format, Explain: explained}
 
 	var plan prune.Plan
 	var before int64 = -1
@@ -276,7 +276,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		plan = prune.BuildPlan(inv, pol, f.Now())
 		if opts.PlanOut != "" {
 			var buf bytes.Buffer
-			if err := report.RenderPrune(&buf, plan, nil, report.PruneOptions{Format: "json"}); err != nil {
+			if err := render.RenderPrune(&buf, plan, nil, render.PruneOptions{Format: "json"}); err != nil {
 				return err
 			}
 			if err := outfile.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
@@ -288,7 +288,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	if err := plan.Check(pol); err != nil {
 		var le *prune.LimitError
 		if errors.As(err, &le) {
-			if rerr := report.RenderPrune(f.IO.Out, plan, nil, ro); rerr != nil {
+			if rerr := render.RenderPrune(f.IO.Out, plan, nil, ro); rerr != nil {
 				return rerr
 			}
 			return &clierr.ThresholdError{Reason: err.Error()}
@@ -299,10 +299,10 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	case opts.DryRun && opts.ApplyFile != "":
 		return dryRunSaved(ctx, f, eng, plan, opts, ro)
 	case opts.DryRun:
-		return report.RenderPrune(f.IO.Out, plan, nil, ro)
+		return render.RenderPrune(f.IO.Out, plan, nil, ro)
 	}
 	if len(plan.Items) == 0 {
-		return report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{MeasuredBytes: 0}, ro)
+		return render.RenderPrune(f.IO.Out, plan, &render.PruneOutcome{MeasuredBytes: 0}, ro)
 	}
 	if !opts.Yes {
 		ok, err := confirm(ctx, f, plan, ro)
@@ -330,7 +330,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	if f.IO.ErrIsTTY {
 		fmt.Fprintln(f.IO.ErrOut)
 	}
-	out := &report.PruneOutcome{Result: res, MeasuredBytes: -1}
+	out := &render.PruneOutcome{Result: res, MeasuredBytes: -1}
 	// An engine that stopped answering (or Ctrl-C against a hung one,
 	// whose removals in flight ran into --timeout) is not asked again:
 	// measuring would make the wait a second --timeout.
@@ -341,7 +341,7 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		}
 		cancel()
 	}
-	if err := report.RenderPrune(f.IO.Out, plan, out, ro); err != nil {
+	if err := render.RenderPrune(f.IO.Out, plan, out, ro); err != nil {
 		return err
 	}
 	return res.Err()
@@ -352,9 +352,9 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 // removed; the plan, then what the re-check would remove, skip and why,
 // and the exit code the real apply would have, as far as a run that
 // removes nothing can tell.
-func dryRunSaved(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions, ro report.PruneOptions) error {
+func dryRunSaved(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions, ro render.PruneOptions) error {
 	res := prune.Apply(ctx, eng, plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
-	if err := report.RenderPrune(f.IO.Out, plan, &report.PruneOutcome{Result: res, MeasuredBytes: -1}, ro); err != nil {
+	if err := render.RenderPrune(f.IO.Out, plan, &render.PruneOutcome{Result: res, MeasuredBytes: -1}, ro); err != nil {
 		return err
 	}
 	return res.Err()
@@ -417,16 +417,16 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 // terminal: nobody should answer a question about objects they have not
 // seen. stdout stays the one final result. Ctrl-C while it waits ends the
 // command (exit 130), nothing removed.
-func confirm(ctx context.Context, f *Factory, plan prune.Plan, ro report.PruneOptions) (bool, error) {
+func confirm(ctx context.Context, f *Factory, plan prune.Plan, ro render.PruneOptions) (bool, error) {
 	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
 		return false, &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal"}
 	}
 	ro.Format = "table"
-	if err := report.RenderPrune(f.IO.ErrOut, plan, nil, ro); err != nil {
+	if err := render.RenderPrune(f.IO.ErrOut, plan, nil, ro); err != nil {
 		return false, err
 	}
 	fmt.Fprintln(f.IO.ErrOut)
-	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), report.Size(plan.ReclaimBytes))
+	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), render.Size(plan.ReclaimBytes))
 	type answer struct {
 		line string
 		err  error
@@ -463,7 +463,7 @@ func progressBar(w io.Writer) func(done, total int, bytes int64) {
 		last = time.Now()
 		const width = 30
 		filled := width * done / max(total, 1)
-		fmt.Fprintf(w, "\r[%s%s] %d/%d items, %s freed", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, report.Size(bytes))
+		fmt.Fprintf(w, "\r[%s%s] %d/%d items, %s freed", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, render.Size(bytes))
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/outfile"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 	"github.com/dockctl/dockctl/internal/usage"
 )
 
@@ -112,7 +112,7 @@ func (o *ReportOptions) parseScope(now time.Time) error {
 }
 
 func (o *ReportOptions) validate(now time.Time) error {
-	if err := report.ValidateReportFormat(o.Format); err != nil {
+	if err := render.ValidateReportFormat(o.Format); err != nil {
 		return clierr.Usage("--format", o.Format, "%v", err)
 	}
 	if err := checkOutputPath("--output", o.Output); err != nil {
@@ -142,7 +142,7 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeReport(f, opts, func(w io.Writer) error { return report.RenderReport(w, r, ro) }); err != nil {
+	if err := writeReport(f, opts, func(w io.Writer) error { return render.RenderReport(w, r, ro) }); err != nil {
 		return err
 	}
 	return gates(r, opts)
@@ -182,8 +182,8 @@ func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Re
 }
 
 // reportOptions are the rendering options and explanations of a report.
-func reportOptions(f *Factory, opts *ReportOptions) (report.ReportOptions, error) {
-	ro := report.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: f.Now(), Explain: map[string]report.Explained{}}
+func reportOptions(f *Factory, opts *ReportOptions) (render.ReportOptions, error) {
+	ro := render.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: f.Now(), Explain: map[string]render.Explained{}}
 	for section, op := range map[string]string{"summary": "report", "host": "report host"} {
 		var err error
 		if ro.Explain[section], err = f.explained(op); err != nil {
@@ -215,10 +215,10 @@ func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) 
 // gates applies the CI thresholds after the report is out.
 func gates(r usage.Report, opts *ReportOptions) error {
 	if reclaimable := r.FullCleanupBytes; opts.FailIfReclaimable.Text != "" && reclaimable > opts.FailIfReclaimable.Bytes {
-		return &clierr.ThresholdError{Reason: fmt.Sprintf("a full cleanup would free %s, over --fail-if-reclaimable-over %s", report.Size(reclaimable), opts.FailIfReclaimable.Text)}
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("a full cleanup would free %s, over --fail-if-reclaimable-over %s", render.Size(reclaimable), opts.FailIfReclaimable.Text)}
 	}
 	if opts.FailIfUsage.Text != "" && r.TotalBytes > opts.FailIfUsage.Bytes {
-		return &clierr.ThresholdError{Reason: fmt.Sprintf("docker uses %s, over --fail-if-usage-over %s", report.Size(r.TotalBytes), opts.FailIfUsage.Text)}
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("docker uses %s, over --fail-if-usage-over %s", render.Size(r.TotalBytes), opts.FailIfUsage.Text)}
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/engine"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 	"github.com/dockctl/dockctl/internal/version"
 )
 
@@ -55,7 +55,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	if ctx.Err() != nil && !errors.Is(err, clierr.ErrInterrupted) {
 		err = fmt.Errorf("%w: %v", clierr.ErrInterrupted, err)
 	}
-	fmt.Fprintln(f.IO.ErrOut, "dockctl: "+report.Clean(oneLine(f.describeError(err))))
+	fmt.Fprintln(f.IO.ErrOut, "dockctl: "+render.Clean(oneLine(f.describeError(err))))
 	return clierr.Code(err)
 }
 

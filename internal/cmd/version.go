@@ -10,7 +10,7 @@ import (
 	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/engine"
 	"github.com/dockctl/dockctl/internal/inspect"
-	"github.com/dockctl/dockctl/internal/report"
+	"github.com/dockctl/dockctl/internal/render"
 	"github.com/dockctl/dockctl/internal/version"
 )
 
@@ -38,10 +38,10 @@ alone and never contacts the engine.`,
   dockctl version --format '{{.Engine.Version}}'`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			var tmpl *report.VersionTemplate
+			var tmpl *render.VersionTemplate
 			if opts.Format != "table" && opts.Format != "json" {
 				var err error
-				if tmpl, err = report.ParseVersionTemplate(opts.Format); err != nil {
+				if tmpl, err = render.ParseVersionTemplate(opts.Format); err != nil {
 					return err
 				}
 			}
@@ -54,7 +54,7 @@ alone and never contacts the engine.`,
 
 // runVersion prints the client's version in any case and the engine's
 // when it answers.
-func runVersion(ctx context.Context, f *Factory, opts *VersionOptions, tmpl *report.VersionTemplate) error {
+func runVersion(ctx context.Context, f *Factory, opts *VersionOptions, tmpl *render.VersionTemplate) error {
 	eng, ep, err := f.Engine()
 	v := inspect.Version{Client: version.Self(), Engine: inspect.EngineVersion{Host: ep.Host}}
 	if err == nil {
@@ -86,7 +86,7 @@ func runVersion(ctx context.Context, f *Factory, opts *VersionOptions, tmpl *rep
 	if err != nil {
 		return err
 	}
-	return report.RenderVersion(f.IO.Out, v, opts.Format, ex)
+	return render.RenderVersion(f.IO.Out, v, opts.Format, ex)
 }
 
 // versionLine is what `dockctl --version` prints: no engine is asked.

@@ -93,5 +93,5 @@
 // reaches the engine. A Log that fails stops the run like an interruption:
 // a prune does not go on removing without its audit log.
 //
-// prune renders nothing: package report does.
+// prune renders nothing: package render does.
 package prune
