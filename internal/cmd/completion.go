@@ -48,17 +48,6 @@ package):
 
 See each shell's subcommand for loading them in every new session.`
 
-// completionFormats are the --format values each command accepts by name
-// (inspect also takes a Go template, which no list can offer). A test
-// holds them to the commands' validators.
-var completionFormats = map[string][]string{
-	"inspect": {"table", "json"},
-	"prune":   {"table", "json", "markdown"},
-	"report":  {"table", "json", "markdown", "html"},
-	"version": {"table", "json"},
-	"explain": {"text", "json"},
-}
-
 // scopeFilterKeys are the --filter keys of report and prune (see
 // parseScopeFilters).
 var scopeFilterKeys = []string{"label", "label!", "until"}
@@ -251,7 +240,7 @@ func completeExplainTopic(_ *cobra.Command, args []string, toComplete string) ([
 }
 
 func completeFormat(c *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	return withPrefix(completionFormats[commandPath(c)], toComplete), cobra.ShellCompDirectiveNoFileComp
+	return withPrefix(enumOptions(c.Flags().Lookup("format")), toComplete), cobra.ShellCompDirectiveNoFileComp
 }
 
 // completeContext offers the docker contexts, each described by the

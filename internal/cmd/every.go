@@ -115,7 +115,7 @@ func runRound(ctx context.Context, f *Factory, l *everyLog, every time.Duration,
 	ceiling := min(every, maxBackoff)
 	for attempt := 1; ; attempt++ {
 		start := f.Now()
-		err := round(ctx, everyRound{N: n, Attempt: attempt, Start: start})
+		err := usageError(round(ctx, everyRound{N: n, Attempt: attempt, Start: start}))
 		end := f.Now()
 		down := err != nil && ctx.Err() == nil && engineDown(err)
 		fields := []string{kv("round", n)}

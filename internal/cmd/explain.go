@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/explain"
 )
 
@@ -64,21 +63,17 @@ explain never contacts the engine.`,
 			return runExplain(c.Context(), opts)
 		},
 	}
-	c.Flags().Var(nonEmpty(&opts.Format), "format", "output format: text or json")
+	c.Flags().Var(stringEnum(&opts.Format, explain.Formats...), "format", "output format: "+oneOf(explain.Formats))
 	return c
 }
 
 // runExplain writes the explanation of opts.Topic. Unknown topics and
 // formats are usage errors, and nothing is written then.
 func runExplain(_ context.Context, opts *ExplainOptions) error {
-	switch opts.Format {
-	case "text":
-		return explain.WriteText(opts.Out, opts.Topic, opts.Lang)
-	case "json":
+	if opts.Format == "json" {
 		return explain.WriteJSON(opts.Out, opts.Topic)
-	default:
-		return clierr.Usage("--format", opts.Format, "must be text or json")
 	}
+	return explain.WriteText(opts.Out, opts.Topic, opts.Lang)
 }
 
 // explainStatus is the statusNote hook: "服务器找不到请求的网页或资源。

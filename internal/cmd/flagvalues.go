@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -180,4 +181,63 @@ func flagError(err error) error {
 		reason = errEmpty
 	}
 	return clierr.Usage("--"+iv.GetFlag().Name, iv.GetValue(), "%v", reason)
+}
+
+// enumValue is a string flag whose value is one of a fixed list (gh's
+// StringEnumFlag): the list is owned once, by the package that renders or
+// reads the values, and the help, the check and the completion all read
+// it from here. Templates, when allowed, are any value with "{{"; the
+// command checks them against its model.
+type enumValue struct {
+	p       *string
+	options []string
+	// example is a template shown when a value is refused; "" refuses
+	// templates.
+	example string
+}
+
+// stringEnum makes a flag of p that takes one of options.
+func stringEnum(p *string, options ...string) *enumValue {
+	return &enumValue{p: p, options: options}
+}
+
+// formatEnum makes a --format flag of p that takes one of options or a Go
+// template (a value with "{{": a word such as yaml would otherwise be a
+// template printing itself); example shows one when a value is refused.
+func formatEnum(p *string, example string, options ...string) *enumValue {
+	return &enumValue{p: p, options: options, example: example}
+}
+
+func (v *enumValue) Set(s string) error {
+	if _, err := nonBlank(s); err != nil {
+		return err
+	}
+	switch {
+	case slices.Contains(v.options, s):
+	case v.example == "":
+		return errors.New("must be " + oneOf(v.options))
+	case !strings.Contains(s, "{{"):
+		return fmt.Errorf("must be %s or a Go template such as %s", strings.Join(v.options, ", "), v.example)
+	}
+	*v.p = s
+	return nil
+}
+func (v *enumValue) String() string { return *v.p }
+func (v *enumValue) Type() string   { return "string" }
+
+// oneOf lists options as a sentence does: "table, json or markdown".
+func oneOf(options []string) string {
+	if len(options) < 2 {
+		return strings.Join(options, "")
+	}
+	return strings.Join(options[:len(options)-1], ", ") + " or " + options[len(options)-1]
+}
+
+// enumOptions are the values a flag takes by name (nil for a flag that is
+// not an enum), for completion.
+func enumOptions(fl *pflag.Flag) []string {
+	if v, ok := fl.Value.(*enumValue); ok {
+		return v.options
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -44,7 +45,7 @@ func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, sub 
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			sub := f.forTarget(t, &res.out)
-			res.err = fn(ctx, sub, res)
+			res.err = usageError(fn(ctx, sub, res))
 			eng, ep, dialErr := sub.Engine()
 			res.host = ep.Host
 			if dialErr == nil && eng != nil {
@@ -88,8 +89,8 @@ func fleetOutcome(ctx context.Context, f *Factory, results []*fleetResult) error
 
 // runFleetReport reports on every engine and adds them up.
 func runFleetReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
-	if err := render.ValidateFleetReportFormat(opts.Format); err != nil {
-		return clierr.Usage("--format", opts.Format, "%v", err)
+	if !slices.Contains(render.FleetReportFormats, opts.Format) {
+		return clierr.Usage("--format", opts.Format, "must be %s when several engines are asked (html is one page per engine)", oneOf(render.FleetReportFormats))
 	}
 	results, err := runFleet(ctx, f, func(ctx context.Context, sub *Factory, res *fleetResult) error {
 		r, err := buildReport(ctx, sub, opts)

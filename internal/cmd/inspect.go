@@ -86,7 +86,7 @@ engines[] hold each engine's listing or its error.`,
 	}
 	fl := c.Flags()
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "filter output (key=value, docker syntax; repeatable)")
-	fl.Var(nonEmpty(&opts.Format), "format", "table, json, or a Go template ('{{.ID}}\\t{{.SizeBytes}}', 'table {{.ID}}\\t{{.Name}}')")
+	fl.Var(formatEnum(&opts.Format, `'{{.ID}}' or 'table {{.ID}}\t{{.SizeBytes}}'`, render.InspectFormats...), "format", "table, json, or a Go template ('{{.ID}}\\t{{.SizeBytes}}', 'table {{.ID}}\\t{{.Name}}')")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print ids only (names for volumes)")
 	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not truncate ids")
 	return c

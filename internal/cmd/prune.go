@@ -138,7 +138,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.IntVar(&opts.Concurrency, "concurrency", prune.DefaultConcurrency, "removals in flight at once")
 	fl.Var(nonEmpty(&opts.LogFile), "log", "append one JSON line per removal or failure to FILE")
-	fl.Var(nonEmpty(&opts.Format), "format", "table, json or markdown")
+	fl.Var(stringEnum(&opts.Format, render.PruneFormats...), "format", oneOf(render.PruneFormats))
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a round now, then one every DURATION (24h, 7d; at least 1s), each planned anew, until SIGTERM; needs --yes or --dry-run")
 	return c
@@ -146,9 +146,6 @@ on each, a dry run only: deleting is decided one engine at a time.
 
 // toPolicy checks every flag before anything talks to the engine.
 func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
-	if err := render.ValidatePruneFormat(o.Format); err != nil {
-		return clierr.Usage("--format", o.Format, "%v", err)
-	}
 	if o.Concurrency < 1 || o.Concurrency > 64 {
 		return clierr.Usage("--concurrency", fmt.Sprint(o.Concurrency), "must be between 1 and 64")
 	}
@@ -176,9 +173,6 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	}
 	p.OlderThan, p.TargetUsage = o.OlderThan.D, o.TargetUsage.Bytes
 	p.HighWatermark, p.LowWatermark = o.HighWatermark.P, o.LowWatermark.P
-	if p.LowWatermark > p.HighWatermark && p.HighWatermark > 0 {
-		return clierr.Usage("--low-watermark", o.LowWatermark.Text, "must not be above --high-watermark %s", o.HighWatermark.Text)
-	}
 	var byLabel bool
 	var err error
 	if p.Filters, byLabel, err = parseScopeFilters("prune", o.Filters, f.Now()); err != nil {

@@ -42,7 +42,7 @@ func Main() int {
 func Run(ctx context.Context, f *Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := usageError(root.ExecuteContext(ctx))
 	if err == nil && ctx.Err() != nil {
 		err = clierr.ErrInterrupted
 	}

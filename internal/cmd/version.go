@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -39,7 +40,7 @@ alone and never contacts the engine.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			var tmpl *render.VersionTemplate
-			if opts.Format != "table" && opts.Format != "json" {
+			if !slices.Contains(render.VersionFormats, opts.Format) {
 				var err error
 				if tmpl, err = render.ParseVersionTemplate(opts.Format); err != nil {
 					return err
@@ -48,7 +49,7 @@ alone and never contacts the engine.`,
 			return runVersion(c.Context(), f, opts, tmpl)
 		},
 	}
-	c.Flags().Var(nonEmpty(&opts.Format), "format", "table, json, or a Go template ('{{.Client.Version}}', '{{.Engine.Version}}')")
+	c.Flags().Var(formatEnum(&opts.Format, "'{{.Client.Version}}'", render.VersionFormats...), "format", "table, json, or a Go template ('{{.Client.Version}}', '{{.Engine.Version}}')")
 	return c
 }
 

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/client"
-
-	"github.com/dockctl/dockctl/internal/clierr"
 )
 
 // DefaultTimeout bounds every command that talks to the engine unless
@@ -57,22 +55,54 @@ func configDir(env Env) string {
 	return filepath.Join(home, ".docker")
 }
 
+// Where an engine setting comes from, as a SettingError names it: the
+// Options, or the environment and docker config (named as they are).
+const (
+	SettingHost    = "host"    // Options.Host
+	SettingContext = "context" // Options.Context
+)
+
+// SettingError is an engine setting Resolve cannot use: Setting is
+// SettingHost, SettingContext, or the environment variable or config entry
+// the value came from (DOCKER_HOST, DOCKER_CONTEXT, "config.json
+// currentContext"); the command line maps the first two to its flags.
+type SettingError struct {
+	Setting, Value, Reason string
+	// With is the other setting the reason is about, written after it;
+	// "" if none.
+	With string
+}
+
+func (e *SettingError) Error() string {
+	return e.Describe(func(s string) string { return s })
+}
+
+// Describe is the error with each setting called by name(setting): the
+// command line passes its flag names.
+func (e *SettingError) Describe(name func(string) string) string {
+	reason := e.Reason
+	if e.With != "" {
+		reason += " " + name(e.With)
+	}
+	return fmt.Sprintf("invalid %s %q: %s", name(e.Setting), e.Value, reason)
+}
+
 // Resolve picks the endpoint the docker CLI would pick for the same flags and
 // environment: --host, then --context, then DOCKER_HOST, then DOCKER_CONTEXT,
 // then the current context of config.json, then the default socket.
 func Resolve(opts Options, env Env) (Endpoint, error) {
 	if opts.Host != "" && opts.Context != "" {
-		return Endpoint{}, &clierr.UsageError{Flag: "--context", Value: opts.Context, Reason: "cannot be combined with --host"}
+		return Endpoint{}, &SettingError{Setting: SettingContext, Value: opts.Context, Reason: "cannot be combined with", With: SettingHost}
 	}
 	if opts.Host != "" {
 		h, err := parseHost(opts.Host)
 		if err != nil {
-			return Endpoint{}, &clierr.UsageError{Flag: "--host", Value: opts.Host, Reason: err.Error()}
+			return Endpoint{}, &SettingError{Setting: SettingHost, Value: opts.Host, Reason: err.Error()}
 		}
 		return withEnvTLS(Endpoint{Context: "default", Host: h}, env), nil
 	}
 	name := opts.Context
-	source := "--context"
+	source := SettingContext
 	if name == "" {
 		switch {
 		case env("DOCKER_HOST") != "":
@@ -94,7 +124,7 @@ func Resolve(opts Options, env Env) (Endpoint, error) {
 		}
 		h, err := parseHost(host)
 		if err != nil {
-			return Endpoint{}, &clierr.UsageError{Flag: "DOCKER_HOST", Value: host, Reason: err.Error()}
+			return Endpoint{}, &SettingError{Setting: "DOCKER_HOST", Value: host, Reason: err.Error()}
 		}
 		return withEnvTLS(Endpoint{Context: "default", Host: h}, env), nil
 	}
@@ -173,11 +203,10 @@ func loadContext(env Env, name, source string) (Endpoint, error) {
 	metaPath := filepath.Join(dir, "contexts", "meta", id, "meta.json")
 	b, err := os.ReadFile(metaPath)
 	if errors.Is(err, os.ErrNotExist) {
-		flag := source
-		if flag == "" {
-			flag = "--context"
+		if source == "" {
+			source = SettingContext
 		}
-		return Endpoint{}, &clierr.UsageError{Flag: flag, Value: name, Reason: "no such docker context (see 'docker context ls')"}
+		return Endpoint{}, &SettingError{Setting: source, Value: name, Reason: "no such docker context (see 'docker context ls')"}
 	}
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("reading context %q: %w", name, err)

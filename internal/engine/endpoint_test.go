@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/docker/docker/client"
-
-	"github.com/dockctl/dockctl/internal/clierr"
 )
 
 // writeContext lays out a docker context the way the docker CLI stores it.
@@ -68,18 +66,18 @@ func TestResolve(t *testing.T) {
 		{name: "env TLS", env: map[string]string{"DOCKER_CONFIG": emptyDir, "DOCKER_HOST": "tcp://h:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/certs"}, wantHost: "tcp://h:2376", wantCtx: "default", wantTLS: true},
 		{name: "DOCKER_CERT_PATH alone is not TLS", env: map[string]string{"DOCKER_CONFIG": emptyDir, "DOCKER_HOST": "tcp://h:2375", "DOCKER_CERT_PATH": "/certs"}, wantHost: "tcp://h:2375", wantCtx: "default"},
 		{name: "DOCKER_TLS without verify", env: map[string]string{"DOCKER_CONFIG": emptyDir, "DOCKER_HOST": "tcp://h:2376", "DOCKER_TLS": "1", "DOCKER_CERT_PATH": "/certs"}, wantHost: "tcp://h:2376", wantCtx: "default", wantTLS: true},
-		{name: "--host with --context", opts: Options{Host: "unix:///a.sock", Context: "remote"}, env: map[string]string{}, wantErr: "--context"},
+		{name: "--host with --context", opts: Options{Host: "unix:///a.sock", Context: "remote"}, env: map[string]string{}, wantErr: `invalid context "remote": cannot be combined with host`},
 		{name: "unknown context", opts: Options{Context: "nope"}, env: map[string]string{"DOCKER_CONFIG": dir}, wantErr: `"nope": no such docker context`},
 		{name: "unknown DOCKER_CONTEXT", env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_CONTEXT": "gone"}, wantErr: `DOCKER_CONTEXT "gone"`},
-		{name: "bad host", opts: Options{Host: "ftp://x"}, env: map[string]string{}, wantErr: `--host "ftp://x"`},
+		{name: "bad host", opts: Options{Host: "ftp://x"}, env: map[string]string{}, wantErr: `host "ftp://x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ep, err := Resolve(tt.opts, func(k string) string { return tt.env[k] })
 			if tt.wantErr != "" {
-				var ue *clierr.UsageError
-				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want usage error containing %q", err, tt.wantErr)
+				var se *SettingError
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want a *SettingError containing %q", err, tt.wantErr)
 				}
 				return
 			}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/dockctl/dockctl/internal/clierr"
 )
 
 func TestLookup(t *testing.T) {
@@ -318,12 +316,9 @@ func TestResolveUnknown(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Resolve(%q) = %q, want an error", tt.topic, commands(got))
 			}
-			var ue *clierr.UsageError
-			if !errors.As(err, &ue) || ue.Flag != "topic" || ue.Value != tt.topic {
-				t.Fatalf("error %T %+v, want *clierr.UsageError for topic %q", err, err, tt.topic)
-			}
-			if clierr.Code(err) != clierr.ExitUsage {
-				t.Errorf("exit code %d, want %d", clierr.Code(err), clierr.ExitUsage)
+			var te *TopicError
+			if !errors.As(err, &te) || te.Topic != tt.topic {
+				t.Fatalf("error %T %+v, want *TopicError for topic %q", err, err, tt.topic)
 			}
 			if err.Error() != tt.msg {
 				t.Errorf("message\n got %s\nwant %s", err, tt.msg)

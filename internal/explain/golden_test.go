@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/dockctl/dockctl/internal/clierr"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -95,9 +93,9 @@ func TestWritersWriteNothingOnError(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		err := write(&out)
-		var ue *clierr.UsageError
-		if !errors.As(err, &ue) {
-			t.Errorf("error %v, want a usage error", err)
+		var te *TopicError
+		if !errors.As(err, &te) {
+			t.Errorf("error %v, want a *TopicError", err)
 		}
 		if out.Len() != 0 {
 			t.Errorf("wrote %q on error", out.String())

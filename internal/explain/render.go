@@ -19,12 +19,15 @@ type Document struct {
 	Groups  []Group `json:"groups,omitempty"`
 }
 
+// Formats are the formats explain writes: WriteText and WriteJSON.
+var Formats = []string{"text", "json"}
+
 // WriteText writes `dockctl explain TOPIC` as text in lang ("en", "zh" or
 // "both"). An empty topic writes the whole catalogue under its group
 // headings; an operation writes "dockctl OP:" and its commands' lines; a
 // command or status writes its line. Entries dockctl completed or added are
 // marked as such. Nothing is written when topic is unknown: the error is
-// Resolve's *clierr.UsageError.
+// Resolve's *TopicError.
 func WriteText(w io.Writer, topic, lang string) error {
 	entries, err := Resolve(topic)
 	if err != nil {
@@ -96,7 +99,7 @@ func completedNote(e Entry, lang string) string {
 
 // WriteJSON writes `dockctl explain TOPIC --format json`: a Document,
 // indented, with both languages in every entry. Nothing is written when
-// topic is unknown: the error is Resolve's *clierr.UsageError.
+// topic is unknown: the error is Resolve's *TopicError.
 func WriteJSON(w io.Writer, topic string) error {
 	entries, err := Resolve(topic)
 	if err != nil {

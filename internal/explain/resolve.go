@@ -6,12 +6,21 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/dockctl/dockctl/internal/clierr"
 )
 
 // maxSuggestions caps the "did you mean" list.
 const maxSuggestions = 3
+
+// TopicError is a topic the catalogue does not explain.
+type TopicError struct {
+	Topic, Reason string
+}
+
+func (e *TopicError) Error() string { return fmt.Sprintf("invalid topic %q: %s", e.Topic, e.Reason) }
+
+func topicError(topic, format string, a ...any) error {
+	return &TopicError{Topic: topic, Reason: fmt.Sprintf(format, a...)}
+}
 
 // Resolve answers `dockctl explain TOPIC`. topic may be
 //
@@ -21,8 +30,8 @@ const maxSuggestions = 3
 //   - a docker or Linux command, an HTTP status or "tcp", as Lookup accepts
 //     them ("docker volume prune", "docker rmi", "df", "404").
 //
-// An unknown topic gives a *clierr.UsageError with Flag "topic", the topic
-// as Value and the closest known topics suggested:
+// An unknown topic gives a *TopicError, with the closest known topics
+// suggested:
 //
 //	invalid topic "prun": unknown topic; did you mean "prune", "docker system prune", …?
 func Resolve(topic string) ([]Entry, error) {
@@ -37,16 +46,16 @@ func Resolve(topic string) ([]Entry, error) {
 		return []Entry{e}, nil
 	}
 	if code, ok := parseHTTP(s); ok {
-		return nil, clierr.Usage("topic", s, "no explanation for HTTP status %d; explained: %s", code, strings.Join(knownCodes(), ", "))
+		return nil, topicError(s, "no explanation for HTTP status %d; explained: %s", code, strings.Join(knownCodes(), ", "))
 	}
 	if sug := Suggest(s); len(sug) > 0 {
 		q := make([]string, len(sug))
 		for i, t := range sug {
 			q[i] = strconv.Quote(t)
 		}
-		return nil, clierr.Usage("topic", s, "unknown topic; did you mean %s?", strings.Join(q, ", "))
+		return nil, topicError(s, "unknown topic; did you mean %s?", strings.Join(q, ", "))
 	}
-	return nil, clierr.Usage("topic", s, "unknown topic; run %q to list every topic", "dockctl explain")
+	return nil, topicError(s, "unknown topic; run %q to list every topic", "dockctl explain")
 }
 
 func knownCodes() []string {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/docker/docker/api/types/filters"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/parse"
 )
 
@@ -42,14 +41,21 @@ func MatchNone(kind Kind) Filter {
 	return Filter{kind: kind, args: filters.NewArgs(), bools: map[string]bool{}, none: true}
 }
 
+// FilterError is a filter ParseFilters refuses: Value as given, and why.
+type FilterError struct {
+	Value, Reason string
+}
+
+func (e *FilterError) Error() string { return fmt.Sprintf("invalid filter %q: %s", e.Value, e.Reason) }
+
 // ParseFilters reads repeated --filter key=value flags for kind, in
 // docker's syntax ("label=a=b", "label!=tier", "until=24h"). Errors are
-// usage errors naming the offending value.
+// *FilterError, naming the offending value.
 func ParseFilters(kind Kind, raw []string, now time.Time) (Filter, error) {
 	f := Filter{kind: kind, args: filters.NewArgs(), bools: map[string]bool{}}
 	accepted := acceptedFilters[kind]
 	for _, r := range raw {
-		bad := func(format string, a ...any) error { return clierr.Usage("--filter", r, format, a...) }
+		bad := func(format string, a ...any) error { return &FilterError{Value: r, Reason: fmt.Sprintf(format, a...)} }
 		key, val, ok := strings.Cut(r, "=")
 		key = strings.ToLower(strings.TrimSpace(key))
 		val = strings.TrimSpace(val)

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/dockctl/dockctl/internal/clierr"
 )
 
 var filterNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -32,12 +30,12 @@ func TestParseFiltersRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+"/"+tt.raw, func(t *testing.T) {
 			_, err := ParseFilters(tt.kind, []string{tt.raw}, filterNow)
-			var ue *clierr.UsageError
-			if !errors.As(err, &ue) {
-				t.Fatalf("err = %v, want a usage error", err)
+			var fe *FilterError
+			if !errors.As(err, &fe) || fe.Value != tt.raw {
+				t.Fatalf("err = %v, want a *FilterError for %q", err, tt.raw)
 			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "--filter") || !strings.Contains(err.Error(), tt.raw) {
-				t.Fatalf("err = %q, want it to name --filter, %q and say %q", err, tt.raw, tt.want)
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.raw) {
+				t.Fatalf("err = %q, want it to name %q and say %q", err, tt.raw, tt.want)
 			}
 		})
 	}

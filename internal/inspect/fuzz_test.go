@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/parse"
 )
 
@@ -72,29 +71,26 @@ func FuzzParseFilters(f *testing.F) {
 		}
 		flt, err := ParseFilters(kind, raw, filterNow)
 		if err != nil {
-			var ue *clierr.UsageError
-			if !errors.As(err, &ue) {
-				t.Fatalf("ParseFilters(%s, %q): error %v is %T, want a *clierr.UsageError", kind, raw, err, err)
-			}
-			if ue.Flag != "--filter" || !strings.Contains(err.Error(), "--filter") {
-				t.Fatalf("ParseFilters(%s, %q): error %q does not name --filter", kind, raw, err)
+			var fe *FilterError
+			if !errors.As(err, &fe) {
+				t.Fatalf("ParseFilters(%s, %q): error %v is %T, want a *FilterError", kind, raw, err, err)
 			}
 			// The error names the first value that fails, given the
 			// values before it (which must parse).
 			i := 0
-			for i < len(raw) && raw[i] != ue.Value {
+			for i < len(raw) && raw[i] != fe.Value {
 				i++
 			}
 			if i == len(raw) {
-				t.Fatalf("ParseFilters(%s, %q): error %q names %q, not one of the values", kind, raw, err, ue.Value)
+				t.Fatalf("ParseFilters(%s, %q): error %q names %q, not one of the values", kind, raw, err, fe.Value)
 			}
 			if _, perr := ParseFilters(kind, raw[:i], filterNow); perr != nil {
 				t.Fatalf("ParseFilters(%s, %q): error %q names value %d, but the values before it fail too: %v", kind, raw, err, i, perr)
 			}
 			// Exception: an empty --filter "" has no value to show;
-			// its error says "--filter: expected key=value".
-			if ue.Value != "" && !namesValue(err.Error(), ue.Value) {
-				t.Fatalf("ParseFilters(%s, %q): error %q does not name the value %q", kind, raw, err, ue.Value)
+			// its error says "filter \"\": expected key=value".
+			if fe.Value != "" && !namesValue(err.Error(), fe.Value) {
+				t.Fatalf("ParseFilters(%s, %q): error %q does not name the value %q", kind, raw, err, fe.Value)
 			}
 			return
 		}

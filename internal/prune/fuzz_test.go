@@ -17,7 +17,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/inspect"
 )
 
@@ -138,17 +137,17 @@ func namesValue(msg, v string) bool {
 	return strings.Contains(msg, fmt.Sprintf("%q", v)) || (v != "" && strings.Contains(msg, v))
 }
 
-// checkUsage fails unless err is a usage error for flag naming value v.
-// Exception: an empty value has nothing to show ("--keep: bad glob
+// checkUsage fails unless err is a *PolicyError for field naming value v.
+// Exception: an empty value has nothing to show ("keep pattern: bad glob
 // pattern").
-func checkUsage(t *testing.T, err error, flag, v string) {
+func checkUsage(t *testing.T, err error, field Field, v string) {
 	t.Helper()
-	var ue *clierr.UsageError
-	if !errors.As(err, &ue) {
-		t.Fatalf("error %v for %q is %T, want a *clierr.UsageError", err, v, err)
+	var pe *PolicyError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v for %q is %T, want a *PolicyError", err, v, err)
 	}
-	if ue.Flag != flag || ue.Value != v || !strings.Contains(err.Error(), flag) {
-		t.Fatalf("error %q for %q: flag %q value %q, want %s and the value", err, v, ue.Flag, ue.Value, flag)
+	if pe.Field != field || pe.Value != v || !strings.Contains(err.Error(), string(field)) {
+		t.Fatalf("error %q for %q: field %q value %q, want %s and the value", err, v, pe.Field, pe.Value, field)
 	}
 	if v != "" && !namesValue(err.Error(), v) {
 		t.Fatalf("error %q does not name the value %q", err, v)
@@ -192,7 +191,7 @@ func FuzzKeepGlob(f *testing.F) {
 		pol := fuzzPolicy()
 		pol.Keep = []string{g}
 		if err := pol.Validate(); err != nil {
-			checkUsage(t, err, "--keep", g)
+			checkUsage(t, err, FieldKeep, g)
 			if _, merr := path.Match(g, ""); merr == nil && g != "" {
 				t.Fatalf("Validate refuses --keep %q, a good pattern: %v", g, err)
 			}
@@ -258,7 +257,7 @@ func FuzzKeepLabel(f *testing.F) {
 		pol.KeepLabels = []string{l}
 		key, want, hasValue := strings.Cut(l, "=")
 		if err := pol.Validate(); err != nil {
-			checkUsage(t, err, "--keep-label", l)
+			checkUsage(t, err, FieldKeepLabels, l)
 			if strings.TrimSpace(key) != "" {
 				t.Fatalf("Validate refuses --keep-label %q, which has a key: %v", l, err)
 			}

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/inspect"
 )
 
@@ -724,11 +723,11 @@ func TestValidate(t *testing.T) {
 		{"zero", Policy{}, ""},
 		{"watermarks", Policy{HighWatermark: 85, LowWatermark: 70, FS: FS{SizeBytes: 1}}, ""},
 		{"bad kind", Policy{Kinds: []inspect.Kind{"pods"}}, `invalid kind "pods"`},
-		{"bad glob", Policy{Keep: []string{"["}}, `invalid --keep "["`},
-		{"bad label", Policy{KeepLabels: []string{"=x"}}, "--keep-label"},
-		{"negative age", Policy{OlderThan: -time.Hour}, "--older-than"},
-		{"low above high", Policy{HighWatermark: 70, LowWatermark: 85, FS: FS{SizeBytes: 1}}, "must not be above the high watermark 70%"},
-		{"low alone", Policy{LowWatermark: 50}, "needs --high-watermark"},
+		{"bad glob", Policy{Keep: []string{"["}}, `invalid keep pattern "["`},
+		{"bad label", Policy{KeepLabels: []string{"=x"}}, `invalid keep label "=x"`},
+		{"negative age", Policy{OlderThan: -time.Hour}, `invalid age "-1h0m0s"`},
+		{"low above high", Policy{HighWatermark: 70, LowWatermark: 85, FS: FS{SizeBytes: 1}}, "must not be above high watermark 70%"},
+		{"low alone", Policy{LowWatermark: 50}, "needs high watermark"},
 		{"both budgets", Policy{TargetUsage: 5, HighWatermark: 50, FS: FS{SizeBytes: 1}}, "cannot be combined"},
 		{"out of range", Policy{HighWatermark: 150, FS: FS{SizeBytes: 1}}, "within 0%..100%"},
 	}
@@ -741,9 +740,9 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			var ue *clierr.UsageError
-			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want a usage error saying %q", err, tt.want)
+			var pe *PolicyError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want a *PolicyError saying %q", err, tt.want)
 			}
 		})
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/inspect"
 )
 
@@ -83,36 +82,87 @@ type Policy struct {
 // budget reports whether budget mode is on.
 func (p Policy) budget() bool { return p.TargetUsage > 0 || p.HighWatermark > 0 }
 
-// Validate checks the policy's values, returning usage errors naming the
-// offending flag.
+// Field names a setting of a Policy in a PolicyError.
+type Field string
+
+// The settings a PolicyError can be about.
+const (
+	FieldKinds         Field = "kind"
+	FieldKeep          Field = "keep pattern"
+	FieldKeepLabels    Field = "keep label"
+	FieldOlderThan     Field = "age"
+	FieldKeepRecent    Field = "number of recent images to keep"
+	FieldMaxRemove     Field = "removal limit"
+	FieldTargetUsage   Field = "target usage"
+	FieldHighWatermark Field = "high watermark"
+	FieldLowWatermark  Field = "low watermark"
+)
+
+// PolicyError says which setting of a policy is invalid and why. It names
+// settings in the policy's words; the command line maps Field (and With)
+// to its flags.
+type PolicyError struct {
+	Field Field
+	// Value is the setting's value as the policy holds it; "" when the
+	// setting is wrong whatever its value.
+	Value  string
+	Reason string
+	// With is the other setting the reason is about (the low watermark
+	// needs a high one), written after Reason with WithValue; "" if none.
+	With      Field
+	WithValue string
+}
+
+func (e *PolicyError) Error() string {
+	return e.Describe(func(f Field) string { return string(f) })
+}
+
+// Describe is the error with each setting called by name(setting): the
+// command line passes its flag names.
+func (e *PolicyError) Describe(name func(Field) string) string {
+	reason := e.Reason
+	if e.With != "" {
+		reason += " " + strings.TrimSpace(name(e.With)+" "+e.WithValue)
+	}
+	if e.Value == "" {
+		return fmt.Sprintf("%s: %s", name(e.Field), reason)
+	}
+	return fmt.Sprintf("invalid %s %q: %s", name(e.Field), e.Value, reason)
+}
+
+// Validate checks the policy's values: the first invalid setting is a
+// *PolicyError.
 func (p Policy) Validate() error {
 	for _, k := range p.Kinds {
 		if !validKind(k) {
-			return clierr.Usage("kind", string(k), "expected one of containers, images, volumes, networks, buildcache")
+			return &PolicyError{Field: FieldKinds, Value: string(k), Reason: "expected one of containers, images, volumes, networks, buildcache"}
 		}
 	}
 	if err := p.guards().validate(); err != nil {
 		return err
 	}
+	bad := func(f Field, v any, reason string) error {
+		return &PolicyError{Field: f, Value: fmt.Sprint(v), Reason: reason}
+	}
 	switch {
 	case p.OlderThan < 0:
-		return clierr.Usage("--older-than", p.OlderThan.String(), "must not be negative")
+		return bad(FieldOlderThan, p.OlderThan, "must not be negative")
 	case p.KeepRecent < 0:
-		return clierr.Usage("--keep-recent", fmt.Sprint(p.KeepRecent), "must not be negative")
+		return bad(FieldKeepRecent, p.KeepRecent, "must not be negative")
 	case p.MaxRemove < 0:
-		return clierr.Usage("--max-remove", fmt.Sprint(p.MaxRemove), "must not be negative")
+		return bad(FieldMaxRemove, p.MaxRemove, "must not be negative")
 	case p.TargetUsage < 0:
-		return clierr.Usage("--target-usage", fmt.Sprint(p.TargetUsage), "must not be negative")
+		return bad(FieldTargetUsage, p.TargetUsage, "must not be negative")
 	case p.TargetUsage > 0 && (p.HighWatermark > 0 || p.LowWatermark > 0):
-		return clierr.Usage("--target-usage", "", "cannot be combined with the watermarks")
+		return &PolicyError{Field: FieldTargetUsage, Reason: "cannot be combined with the watermarks"}
 	case p.HighWatermark < 0 || p.HighWatermark > 100:
-		return clierr.Usage("--high-watermark", fmtPercent(p.HighWatermark), "must be within 0%%..100%%")
+		return bad(FieldHighWatermark, fmtPercent(p.HighWatermark), "must be within 0%..100%")
 	case p.LowWatermark < 0 || p.LowWatermark > 100:
-		return clierr.Usage("--low-watermark", fmtPercent(p.LowWatermark), "must be within 0%%..100%%")
+		return bad(FieldLowWatermark, fmtPercent(p.LowWatermark), "must be within 0%..100%")
 	case p.LowWatermark > 0 && p.HighWatermark == 0:
-		return clierr.Usage("--low-watermark", fmtPercent(p.LowWatermark), "needs --high-watermark")
+		return &PolicyError{Field: FieldLowWatermark, Value: fmtPercent(p.LowWatermark), Reason: "needs", With: FieldHighWatermark}
 	case p.LowWatermark > p.HighWatermark:
-		return clierr.Usage("--low-watermark", fmtPercent(p.LowWatermark), "must not be above the high watermark %s", fmtPercent(p.HighWatermark))
+		return &PolicyError{Field: FieldLowWatermark, Value: fmtPercent(p.LowWatermark), Reason: "must not be above", With: FieldHighWatermark, WithValue: fmtPercent(p.HighWatermark)}
 	}
 	return nil
 }
@@ -165,16 +215,16 @@ func (p Policy) guards() Guards {
 
 func (g Guards) empty() bool { return len(g.Keep) == 0 && len(g.KeepLabels) == 0 }
 
-// validate returns a usage error naming the first bad glob or label.
+// validate returns a *PolicyError naming the first bad glob or label.
 func (g Guards) validate() error {
 	for _, k := range g.Keep {
 		if _, err := path.Match(k, ""); err != nil || k == "" {
-			return clierr.Usage("--keep", k, "bad glob pattern")
+			return &PolicyError{Field: FieldKeep, Value: k, Reason: "bad glob pattern"}
 		}
 	}
 	for _, l := range g.KeepLabels {
 		if k, _, _ := strings.Cut(l, "="); strings.TrimSpace(k) == "" {
-			return clierr.Usage("--keep-label", l, "expected KEY or KEY=VALUE")
+			return &PolicyError{Field: FieldKeepLabels, Value: l, Reason: "expected KEY or KEY=VALUE"}
 		}
 	}
 	return nil

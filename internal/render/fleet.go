@@ -12,15 +12,9 @@ import (
 	"github.com/dockctl/dockctl/internal/usage"
 )
 
-// ValidateFleetReportFormat checks --format for a report over several
-// engines: one HTML page per engine is what `report --format html` is for.
-func ValidateFleetReportFormat(s string) error {
-	switch s {
-	case "table", "json", "markdown":
-		return nil
-	}
-	return fmt.Errorf("must be table, json or markdown when several engines are asked (html is one page per engine)")
-}
+// FleetReportFormats are the formats RenderFleetReport writes: one HTML
+// page per engine is what `report --format html` is for.
+var FleetReportFormats = []string{"table", "json", "markdown"}
 
 // FleetReportDoc is the JSON form of a fleet report.
 type FleetReportDoc struct {

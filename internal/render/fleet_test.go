@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,10 +126,10 @@ func TestRenderFleetSections(t *testing.T) {
 	})
 }
 
-func TestValidateFleetReportFormat(t *testing.T) {
+func TestFleetReportFormats(t *testing.T) {
 	for format, ok := range map[string]bool{"table": true, "json": true, "markdown": true, "html": false, "yaml": false} {
-		if err := ValidateFleetReportFormat(format); (err == nil) != ok {
-			t.Errorf("%s: err %v", format, err)
+		if slices.Contains(FleetReportFormats, format) != ok {
+			t.Errorf("%s: listed %v", format, !ok)
 		}
 	}
 }

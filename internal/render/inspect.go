@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"text/template"
 	"time"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/explain"
 	"github.com/dockctl/dockctl/internal/inspect"
 )
@@ -36,6 +36,23 @@ type InspectOptions struct {
 	Explain Explained
 	Now     time.Time
 }
+
+// FormatError is a format or template the renderers refuse: Format as
+// given, and why. The command line names its flag.
+type FormatError struct {
+	Format, Reason string
+}
+
+func (e *FormatError) Error() string { return fmt.Sprintf("invalid format %q: %s", e.Format, e.Reason) }
+
+// formatError builds a *FormatError.
+func formatError(s, format string, a ...any) error {
+	return &FormatError{Format: s, Reason: fmt.Sprintf(format, a...)}
+}
+
+// templateReason is a text/template error without its "template: format:"
+// prefix.
+func templateReason(err error) string { return strings.TrimPrefix(err.Error(), "template: format:") }
 
 // Template is a parsed --format Go template.
 type Template struct {
@@ -72,7 +89,7 @@ func ParseTemplate(s string) (*Template, error) {
 	body = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(body)
 	tmpl, err := template.New("format").Funcs(templateFuncs).Option("missingkey=error").Parse(body)
 	if err != nil {
-		return nil, clierr.Usage("--format", s, "bad template: %s", strings.TrimPrefix(err.Error(), "template: format:"))
+		return nil, formatError(s, "bad template: %s", templateReason(err))
 	}
 	t.tmpl = tmpl
 	return t, nil
@@ -100,7 +117,7 @@ func (t *Template) execute(w io.Writer, items []any) error {
 	for _, it := range items {
 		var b strings.Builder
 		if err := t.tmpl.Execute(&b, it); err != nil {
-			return clierr.Usage("--format", t.src, "template failed: %s", strings.TrimPrefix(err.Error(), "template: format:"))
+			return formatError(t.src, "template failed: %s", templateReason(err))
 		}
 		// Tabs separate columns; every other control character is escaped.
 		fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
@@ -121,25 +138,23 @@ var zeroItem = map[inspect.Kind]any{
 	inspect.KindNetworks: inspect.Network{}, inspect.KindBuildCache: inspect.BuildCacheRecord{},
 }
 
-// ValidateInspectFormat checks --format before anything talks to the
-// engine: it parses a template and tries it on an empty object of kind,
-// so a field the kind does not have is refused up front.
+// InspectFormats are the formats RenderInspect writes by name; any other
+// format is a Go template.
+var InspectFormats = []string{"table", "json"}
+
+// ValidateInspectFormat checks a template before anything talks to the
+// engine: it parses it and tries it on an empty object of kind, so a field
+// the kind does not have is refused up front.
 func ValidateInspectFormat(s string, kind inspect.Kind) error {
-	switch s {
-	case "table", "json", "":
+	if s == "" || slices.Contains(InspectFormats, s) {
 		return nil
-	}
-	// A word that is not a format (yaml, wide) would otherwise be a
-	// template printing itself once per object.
-	if !strings.Contains(s, "{{") {
-		return clierr.Usage("--format", s, "must be table, json or a Go template such as '{{.ID}}' or 'table {{.ID}}\\t{{.SizeBytes}}'")
 	}
 	t, err := ParseTemplate(s)
 	if err != nil {
 		return err
 	}
 	if err := t.tmpl.Execute(io.Discard, zeroItem[kind]); err != nil && strings.Contains(err.Error(), "can't evaluate field") {
-		return clierr.Usage("--format", s, "%s has no such field: %s", kind, strings.TrimPrefix(err.Error(), "template: format:"))
+		return formatError(s, "%s has no such field: %s", kind, templateReason(err))
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/explain"
 	"github.com/dockctl/dockctl/internal/inspect"
 )
@@ -107,9 +106,9 @@ func TestRenderInspectQuietAndTemplate(t *testing.T) {
 func TestParseTemplateErrors(t *testing.T) {
 	for _, in := range []string{"{{.Nope", "{{nosuchfunc .ID}}"} {
 		_, err := ParseTemplate(in)
-		var ue *clierr.UsageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--format") {
-			t.Errorf("ParseTemplate(%q) = %v, want a --format usage error", in, err)
+		var fe *FormatError
+		if !errors.As(err, &fe) || fe.Format != in {
+			t.Errorf("ParseTemplate(%q) = %v, want a *FormatError", in, err)
 		}
 	}
 }

@@ -43,14 +43,8 @@ type PruneDoc struct {
 	Explain        map[prune.Type][]explain.Entry `json:"explain,omitempty"`
 }
 
-// ValidatePruneFormat checks --format for prune.
-func ValidatePruneFormat(s string) error {
-	switch s {
-	case "table", "json", "markdown":
-		return nil
-	}
-	return fmt.Errorf("must be table, json or markdown")
-}
+// PruneFormats are the formats RenderPrune writes.
+var PruneFormats = []string{"table", "json", "markdown"}
 
 var typeOrder = []prune.Type{prune.TypeContainer, prune.TypeNetwork, prune.TypeVolume, prune.TypeImage, prune.TypeBuildCache}
 

@@ -35,14 +35,8 @@ type ReportDoc struct {
 	Explain map[string][]explain.Entry `json:"explain,omitempty"`
 }
 
-// ValidateReportFormat checks --format for report.
-func ValidateReportFormat(s string) error {
-	switch s {
-	case "table", "json", "markdown", "html":
-		return nil
-	}
-	return fmt.Errorf("must be table, json, markdown or html")
-}
+// ReportFormats are the formats RenderReport writes.
+var ReportFormats = []string{"table", "json", "markdown", "html"}
 
 // RenderReport writes r in o.Format.
 func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {

@@ -9,7 +9,6 @@ import (
 	"text/template"
 	"text/template/parse"
 
-	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/explain"
 	"github.com/dockctl/dockctl/internal/inspect"
 )
@@ -64,18 +63,19 @@ type VersionTemplate struct {
 	NeedsEngine bool
 }
 
-// ParseVersionTemplate parses s, which must contain "{{".
+// VersionFormats are the formats RenderVersion writes by name; any other
+// format is a Go template.
+var VersionFormats = []string{"table", "json"}
+
+// ParseVersionTemplate parses the template s.
 func ParseVersionTemplate(s string) (*VersionTemplate, error) {
-	if !strings.Contains(s, "{{") {
-		return nil, clierr.Usage("--format", s, "must be table, json or a Go template such as '{{.Client.Version}}'")
-	}
 	body := strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(s)
 	tmpl, err := template.New("format").Funcs(templateFuncs).Option("missingkey=error").Parse(body)
 	if err != nil {
-		return nil, clierr.Usage("--format", s, "bad template: %s", strings.TrimPrefix(err.Error(), "template: format:"))
+		return nil, formatError(s, "bad template: %s", templateReason(err))
 	}
 	if err := tmpl.Execute(io.Discard, inspect.Version{}); err != nil {
-		return nil, clierr.Usage("--format", s, "%s", strings.TrimPrefix(err.Error(), "template: format:"))
+		return nil, formatError(s, "%s", templateReason(err))
 	}
 	return &VersionTemplate{tmpl: tmpl, NeedsEngine: namesEngine(tmpl.Tree.Root)}, nil
 }
