@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
@@ -21,11 +20,6 @@ import (
 	"github.com/dockctl/dockctl/internal/explain"
 	"github.com/dockctl/dockctl/internal/inspect"
 )
-
-// completionTimeout bounds what one completion asks the engine: the shell
-// waits for it at every TAB, so a slow or absent engine must cost at most
-// this, and then simply offers nothing. A variable so tests can shorten it.
-var completionTimeout = 2 * time.Second
 
 const completionShort = "Generate the shell completion script for bash, zsh, fish or powershell"
 
@@ -459,7 +453,7 @@ func (f *Factory) engineObjects(c *cobra.Command, kinds []inspect.Kind) []object
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, cancel := context.WithTimeout(ctx, completionTimeout)
+	ctx, cancel := context.WithTimeout(ctx, f.CompletionTimeout)
 	defer cancel()
 	lists := make([][]object, len(kinds))
 	errs := make([]error, len(kinds))

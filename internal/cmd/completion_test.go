@@ -63,7 +63,15 @@ type completed struct {
 // scripts do, with dial standing for the engine.
 func completeCLI(t *testing.T, dial func(engine.Endpoint) (Engine, error), env map[string]string, args ...string) completed {
 	t.Helper()
+	return completeWithin(t, 2*time.Second, dial, env, args...)
+}
+
+// completeWithin is completeCLI with the engine's answers bounded by
+// timeout.
+func completeWithin(t *testing.T, timeout time.Duration, dial func(engine.Endpoint) (Engine, error), env map[string]string, args ...string) completed {
+	t.Helper()
 	f, out, errOut := testFactory(t, env)
+	f.CompletionTimeout = timeout
 	var r completed
 	f.Dial = func(ep engine.Endpoint, _ engine.Env, _ time.Duration) (Engine, error) {
 		r.dialled = append(r.dialled, ep)
@@ -253,8 +261,6 @@ func TestCompletionAsksTheEngineTheCommandLineNames(t *testing.T) {
 // candidates, exit 0 and nothing on stdout but the directive: the shell
 // reads stdout as data.
 func TestCompletionWithoutAnEngineOffersNothing(t *testing.T) {
-	defer func(d time.Duration) { completionTimeout = d }(completionTimeout)
-	completionTimeout = 50 * time.Millisecond
 
 	unreachable := func(ep engine.Endpoint) (Engine, error) {
 		return nil, &engine.UnreachableError{Host: ep.Host, Err: errors.New("connection refused")}
@@ -285,7 +291,7 @@ func TestCompletionWithoutAnEngineOffersNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			r := completeCLI(t, tt.dial, tt.env, tt.args...)
+			r := completeWithin(t, 50*time.Millisecond, tt.dial, tt.env, tt.args...)
 			if r.code != 0 || r.stdout != ":4\n" || r.directive != noFile {
 				t.Errorf("exit %d, stdout %q; want 0 and only the directive :4", r.code, r.stdout)
 			}

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,14 +48,7 @@ const (
 	backoffJitter = 0.2
 )
 
-// The loop's clock, replaced by tests so that nothing really waits.
-var (
-	// everySleep waits d or until ctx is done (then it returns ctx.Err()).
-	everySleep = sleepContext
-	// everyJitter returns a number in [0, 1).
-	everyJitter = rand.Float64
-)
-
+// sleepContext is the Factory's Sleep: it waits d or until ctx is done.
 func sleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -99,7 +91,7 @@ func runEvery(ctx context.Context, f *Factory, every time.Duration, what string,
 			break
 		}
 		if wait := next.Sub(f.Now()); wait > 0 {
-			if everySleep(ctx, wait) != nil {
+			if f.Sleep(ctx, wait) != nil {
 				break
 			}
 		}
@@ -126,10 +118,10 @@ func runRound(ctx context.Context, f *Factory, l *everyLog, every time.Duration,
 			// The engine is gone (stopped, restarting): try again soon
 			// with a fresh client rather than wait a whole round.
 			f.forgetEngine()
-			wait := backoff(attempt, ceiling, everyJitter())
+			wait := backoff(attempt, ceiling, f.Jitter())
 			l.line(append(fields, kv("status", "unreachable"), kv("exit", clierr.ExitError), kv("took", end.Sub(start)),
 				kv("error", l.describe(f, err)), kv("retry_in", wait))...)
-			if everySleep(ctx, wait) != nil {
+			if f.Sleep(ctx, wait) != nil {
 				return f.Now()
 			}
 			continue

@@ -41,11 +41,12 @@ type fakeClock struct {
 func newFakeClock(t *testing.T, cancel context.CancelFunc) *fakeClock {
 	c := &fakeClock{t0: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC), cancel: cancel}
 	c.now = c.t0
-	oldSleep, oldJitter := everySleep, everyJitter
-	everySleep = c.sleep
-	everyJitter = func() float64 { return 0 }
-	t.Cleanup(func() { everySleep, everyJitter = oldSleep, oldJitter })
 	return c
+}
+
+// install makes c the clock of f: its Now, its Sleep, no jitter.
+func (c *fakeClock) install(f *Factory) {
+	f.Now, f.Sleep, f.Jitter = c.Now, c.sleep, func() float64 { return 0 }
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -229,7 +230,7 @@ func TestRunEverySchedule(t *testing.T) {
 			clk := newFakeClock(t, cancel)
 			var errOut bytes.Buffer
 			f := NewFactory(strings.NewReader(""), io.Discard, &errOut, func(string) string { return "" })
-			f.Now = clk.Now
+			clk.install(f)
 			var starts []time.Duration
 			next := 0
 			err := runEvery(ctx, f, tt.every, "prune", func(ctx context.Context, r everyRound) error {
@@ -320,7 +321,7 @@ func TestRunEveryStops(t *testing.T) {
 			}
 			var errOut bytes.Buffer
 			f := NewFactory(strings.NewReader(""), io.Discard, &errOut, func(string) string { return "" })
-			f.Now = clk.Now
+			clk.install(f)
 			n := 0
 			err := runEvery(ctx, f, time.Hour, "report", func(ctx context.Context, r everyRound) error {
 				if n >= len(tt.steps) {
@@ -410,7 +411,7 @@ func everyCLI(t *testing.T, e *fake.Engine, stopAt int, args ...string) (code in
 	clk = newFakeClock(t, cancel)
 	clk.stopAt = stopAt
 	f, out, errOut := testFactory(t, nil)
-	f.Now = clk.Now
+	clk.install(f)
 	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) {
 		dials++
 		return e, nil
@@ -604,7 +605,7 @@ func TestEveryDoesNotCacheAFailedClient(t *testing.T) {
 	clk := newFakeClock(t, cancel)
 	clk.stopAt = 1
 	f, _, errOut := testFactory(t, nil)
-	f.Now = clk.Now
+	clk.install(f)
 	dials := 0
 	f.Dial = func(engine.Endpoint, engine.Env, time.Duration) (Engine, error) {
 		dials++

@@ -10,11 +10,6 @@ import (
 	"github.com/dockctl/dockctl/internal/explain"
 )
 
-func init() {
-	extraCommands = append(extraCommands, NewExplainCmd)
-	statusNote = explainStatus
-}
-
 // ExplainOptions are the inputs of `dockctl explain`.
 type ExplainOptions struct {
 	Topic  string    // "" for the whole catalogue
@@ -23,8 +18,8 @@ type ExplainOptions struct {
 	Out    io.Writer // stdout
 }
 
-// NewExplainCmd builds `dockctl explain [TOPIC]`.
-func NewExplainCmd(f *Factory) *cobra.Command {
+// NewExplainCmd builds `dockctl explain [TOPIC]`; runF as NewInspectCmd's.
+func NewExplainCmd(f *Factory, runF func(*ExplainOptions) error) *cobra.Command {
 	opts := &ExplainOptions{Format: "text"}
 	c := &cobra.Command{
 		Use:   "explain [TOPIC]",
@@ -60,6 +55,9 @@ explain never contacts the engine.`,
 			opts.Topic = strings.Join(args, " ")
 			opts.Lang = lang
 			opts.Out = f.IO.Out
+			if runF != nil {
+				return runF(opts)
+			}
 			return runExplain(c.Context(), opts)
 		},
 	}
@@ -76,10 +74,10 @@ func runExplain(_ context.Context, opts *ExplainOptions) error {
 	return explain.WriteText(opts.Out, opts.Topic, opts.Lang)
 }
 
-// explainStatus is the statusNote hook: "服务器找不到请求的网页或资源。
+// statusNote explains an HTTP status of an engine error: "服务器找不到请求的网页或资源。
 // (the server cannot find the requested page or resource)" in f's language,
 // or "" for statuses the catalogue does not explain.
-func explainStatus(f *Factory, status int) string {
+func (f *Factory) statusNote(status int) string {
 	return noteText(f)(explain.HTTPStatus(status))
 }
 

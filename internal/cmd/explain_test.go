@@ -152,7 +152,7 @@ func TestStatusNote(t *testing.T) {
 		t.Run(tt.lang+" "+tt.want, func(t *testing.T) {
 			f := NewFactory(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" })
 			f.LangFlag = tt.lang
-			if got := statusNote(f, tt.status); got != tt.want {
+			if got := f.statusNote(tt.status); got != tt.want {
 				t.Errorf("statusNote(%d) = %q, want %q", tt.status, got, tt.want)
 			}
 		})

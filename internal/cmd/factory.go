@@ -2,9 +2,11 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,6 +73,16 @@ type Factory struct {
 	// dockctl on the host sees (not the user's cache dir); tests move it.
 	LockDir string
 
+	// Sleep waits d, or until ctx is done (then it returns ctx.Err()):
+	// the clock of --every's rounds and retries, which tests advance
+	// instead of waiting. Jitter returns a number in [0, 1): the random
+	// share of a retry's backoff left out.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Jitter func() float64
+	// CompletionTimeout bounds what one shell completion asks the engine:
+	// the shell waits for it at every TAB.
+	CompletionTimeout time.Duration
+
 	once     sync.Once
 	eng      Engine
 	endpoint engine.Endpoint
@@ -85,10 +97,13 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 			In: in, Out: out, ErrOut: errOut,
 			InIsTTY: isTerminal(in), OutIsTTY: isTerminal(out), ErrIsTTY: isTerminal(errOut),
 		},
-		Env:      env,
-		Now:      time.Now,
-		Parallel: DefaultParallel,
-		LockDir:  lock.SharedDir(),
+		Env:               env,
+		Now:               time.Now,
+		Parallel:          DefaultParallel,
+		LockDir:           lock.SharedDir(),
+		Sleep:             sleepContext,
+		Jitter:            rand.Float64,
+		CompletionTimeout: 2 * time.Second,
 		Dial: func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error) {
 			return engine.New(ep, env, timeout)
 		},
@@ -237,6 +252,8 @@ func (f *Factory) forTarget(t Target, out io.Writer) *Factory {
 		Parallel:  1,
 		Dial:      f.Dial,
 		LockDir:   f.LockDir,
+		Sleep:     f.Sleep,
+		Jitter:    f.Jitter,
 	}
 }
 
@@ -286,7 +303,7 @@ func (f *Factory) describeError(err error) string {
 	}
 	var ae *engine.APIError
 	if errors.As(err, &ae) {
-		if note := statusNote(f, ae.Status); note != "" {
+		if note := f.statusNote(ae.Status); note != "" {
 			return fmt.Sprintf("%v — %s", err, note)
 		}
 	}
@@ -295,9 +312,6 @@ func (f *Factory) describeError(err error) string {
 	// explain tcp` has it).
 	return err.Error()
 }
-
-// statusNote explains an HTTP status; set where explanations are wired.
-var statusNote = func(f *Factory, status int) string { return "" }
 
 // Lang returns the explanation language from --lang or the locale.
 func (f *Factory) Lang() (string, error) {

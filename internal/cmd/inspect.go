@@ -41,8 +41,10 @@ func parseKind(arg string) (inspect.Kind, error) {
 	return k, nil
 }
 
-// NewInspectCmd builds `dockctl inspect KIND`.
-func NewInspectCmd(f *Factory) *cobra.Command {
+// NewInspectCmd builds `dockctl inspect KIND`. runF, when not nil, is
+// called with the checked options instead of running the command (tests
+// of the flags use it).
+func NewInspectCmd(f *Factory, runF func(*InspectOptions) error) *cobra.Command {
 	opts := &InspectOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:         "inspect images|containers|volumes|networks|buildcache",
@@ -80,6 +82,9 @@ engines[] hold each engine's listing or its error.`,
 			}
 			if err := render.ValidateInspectFormat(opts.Format, k); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runInspect(c.Context(), f, opts)
 		},

@@ -21,8 +21,6 @@ import (
 	"github.com/dockctl/dockctl/internal/render"
 )
 
-func init() { extraCommands = append(extraCommands, NewPruneCmd) }
-
 // PruneOptions are the flags of `dockctl prune`.
 type PruneOptions struct {
 	All, Volumes, AllVolumes, IncludeRunningProjects, Force bool
@@ -40,8 +38,8 @@ type PruneOptions struct {
 	every  time.Duration
 }
 
-// NewPruneCmd builds `dockctl prune`.
-func NewPruneCmd(f *Factory) *cobra.Command {
+// NewPruneCmd builds `dockctl prune`; runF as NewInspectCmd's.
+func NewPruneCmd(f *Factory, runF func(*PruneOptions) error) *cobra.Command {
 	opts := &PruneOptions{Format: "table", TargetUsage: Size{Positive: true}}
 	c := &cobra.Command{
 		Use:         "prune [containers|images|volumes|networks|buildcache]...",
@@ -110,6 +108,9 @@ on each, a dry run only: deleting is decided one engine at a time.
 			}
 			if err := opts.toPolicy(args, f); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			if opts.every > 0 {
 				return runPruneEvery(c.Context(), f, opts)

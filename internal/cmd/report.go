@@ -16,8 +16,6 @@ import (
 	"github.com/dockctl/dockctl/internal/usage"
 )
 
-func init() { extraCommands = append(extraCommands, NewReportCmd) }
-
 // ReportOptions are the flags of `dockctl report`.
 type ReportOptions struct {
 	Verbose           bool
@@ -34,8 +32,8 @@ type ReportOptions struct {
 	every             time.Duration
 }
 
-// NewReportCmd builds `dockctl report`.
-func NewReportCmd(f *Factory) *cobra.Command {
+// NewReportCmd builds `dockctl report`; runF as NewInspectCmd's.
+func NewReportCmd(f *Factory, runF func(*ReportOptions) error) *cobra.Command {
 	opts := &ReportOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:         "report",
@@ -83,6 +81,9 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 			}
 			if err := opts.checkEvery(c); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			if opts.every > 0 {
 				return runReportEvery(c.Context(), f, opts)

@@ -108,19 +108,15 @@ guards and exact dry runs.
 	pf.BoolVar(&f.NoExplain, "no-explain", false, "hide the docker command and explanation behind each step")
 
 	root.AddCommand(
-		NewInspectCmd(f),
-		NewVersionCmd(f),
+		NewInspectCmd(f, nil),
+		NewVersionCmd(f, nil),
+		NewExplainCmd(f, nil),
+		NewReportCmd(f, nil),
+		NewPruneCmd(f, nil),
 	)
-	for _, extra := range extraCommands {
-		root.AddCommand(extra(f))
-	}
 	registerCompletions(root, f)
 	return root
 }
-
-// extraCommands lets command files register themselves without editing the
-// list above (explain, report, prune live in their own files).
-var extraCommands []func(*Factory) *cobra.Command
 
 // fleetAnnotation marks the commands that run over several engines.
 const fleetAnnotation = "dockctl/fleet"

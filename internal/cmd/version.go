@@ -18,10 +18,12 @@ import (
 // VersionOptions are the flags of `dockctl version`.
 type VersionOptions struct {
 	Format string
+	// Template is Format parsed, when it is a Go template.
+	Template *render.VersionTemplate
 }
 
-// NewVersionCmd builds `dockctl version`.
-func NewVersionCmd(f *Factory) *cobra.Command {
+// NewVersionCmd builds `dockctl version`; runF as NewInspectCmd's.
+func NewVersionCmd(f *Factory, runF func(*VersionOptions) error) *cobra.Command {
 	opts := &VersionOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:   "version",
@@ -39,14 +41,16 @@ alone and never contacts the engine.`,
   dockctl version --format '{{.Engine.Version}}'`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			var tmpl *render.VersionTemplate
 			if !slices.Contains(render.VersionFormats, opts.Format) {
 				var err error
-				if tmpl, err = render.ParseVersionTemplate(opts.Format); err != nil {
+				if opts.Template, err = render.ParseVersionTemplate(opts.Format); err != nil {
 					return err
 				}
 			}
-			return runVersion(c.Context(), f, opts, tmpl)
+			if runF != nil {
+				return runF(opts)
+			}
+			return runVersion(c.Context(), f, opts)
 		},
 	}
 	c.Flags().Var(formatEnum(&opts.Format, "'{{.Client.Version}}'", render.VersionFormats...), "format", "table, json, or a Go template ('{{.Client.Version}}', '{{.Engine.Version}}')")
@@ -55,7 +59,8 @@ alone and never contacts the engine.`,
 
 // runVersion prints the client's version in any case and the engine's
 // when it answers.
-func runVersion(ctx context.Context, f *Factory, opts *VersionOptions, tmpl *render.VersionTemplate) error {
+func runVersion(ctx context.Context, f *Factory, opts *VersionOptions) error {
+	tmpl := opts.Template
 	eng, ep, err := f.Engine()
 	v := inspect.Version{Client: version.Self(), Engine: inspect.EngineVersion{Host: ep.Host}}
 	if err == nil {
