@@ -211,6 +211,7 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	return nil
 }
 
+// runPrune is one prune: lock, plan, check, ask, apply, measure, render.
 func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	if f.Fleet() {
 		return runFleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, sub *Factory) error {
@@ -222,72 +223,22 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		return err
 	}
 	if !opts.DryRun {
-		l, err := lockEngine(ctx, f, eng, ep.Host)
+		release, err := lockForRemoval(ctx, f, eng, ep.Host)
 		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
-			}
 			return err
 		}
-		defer l.Release()
+		defer release()
 	}
-	explained := map[prune.Type]render.Explained{}
-	for t, op := range map[prune.Type]string{
-		prune.TypeContainer: "prune containers", prune.TypeNetwork: "prune networks", prune.TypeVolume: "prune volumes",
-		prune.TypeImage: "prune images", prune.TypeBuildCache: "prune buildcache",
-	} {
-		if explained[t], err = f.explained(op); err != nil {
-			return err
-		}
+	ro, err := pruneRenderOptions(f, opts.Format)
+	if err != nil {
+		return err
 	}
-	ro := render.PruneOptions{Format: opts.Format, Explain: explained}
-
-	var plan prune.Plan
-	var before int64 = -1
-	pol := opts.policy
-	if opts.ApplyFile != "" {
-		fh, err := os.Open(opts.ApplyFile)
-		if err != nil {
-			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
-		}
-		plan, err = prune.ReadPlan(fh)
-		fh.Close()
-		if err != nil {
-			return clierr.Usage("--apply", opts.ApplyFile, "%v", err)
-		}
-		plan.DryRun = opts.DryRun
-		if !opts.DryRun {
-			if inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
-				before = inv.DockerBytes()
-			}
-		}
-	} else {
-		var inv *inspect.Inventory
-		inv, pol, err = collectForPrune(ctx, f, eng, opts)
-		if err != nil {
-			return err
-		}
-		before = inv.DockerBytes()
-		plan = prune.BuildPlan(inv, pol, f.Now())
-		if opts.PlanOut != "" {
-			var buf bytes.Buffer
-			if err := render.RenderPrune(&buf, plan, nil, render.PruneOptions{Format: "json"}); err != nil {
-				return err
-			}
-			if err := outfile.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
-				return fmt.Errorf("writing plan: %w", err)
-			}
-		}
+	plan, pol, before, err := planPrune(ctx, f, eng, opts)
+	if err != nil {
+		return err
 	}
 	// The dry run makes the real run's checks and exits as it would.
-	if err := plan.Check(pol); err != nil {
-		var le *prune.LimitError
-		if errors.As(err, &le) {
-			if rerr := render.RenderPrune(f.IO.Out, plan, nil, ro); rerr != nil {
-				return rerr
-			}
-			return &clierr.ThresholdError{Reason: err.Error()}
-		}
+	if err := checkPlan(f, plan, pol, ro); err != nil {
 		return err
 	}
 	switch {
@@ -309,11 +260,125 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			return nil
 		}
 	}
+	res, err := applyPlan(ctx, f, eng, plan, opts)
+	if err != nil {
+		return err
+	}
+	out := &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, f, eng, before, res)}
+	if err := render.RenderPrune(f.IO.Out, plan, out, ro); err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// lockForRemoval takes the engine's prune lock (see lockEngine) and
+// returns its release.
+func lockForRemoval(ctx context.Context, f *Factory, eng Engine, host string) (release func(), err error) {
+	l, err := lockEngine(ctx, f, eng, host)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
+		}
+		return nil, err
+	}
+	return func() { l.Release() }, nil
+}
+
+// pruneRenderOptions are the rendering options of a plan: its format and
+// the docker commands behind each type.
+func pruneRenderOptions(f *Factory, format string) (render.PruneOptions, error) {
+	explained := map[prune.Type]render.Explained{}
+	for t, op := range map[prune.Type]string{
+		prune.TypeContainer: "prune containers", prune.TypeNetwork: "prune networks", prune.TypeVolume: "prune volumes",
+		prune.TypeImage: "prune images", prune.TypeBuildCache: "prune buildcache",
+	} {
+		var err error
+		if explained[t], err = f.explained(op); err != nil {
+			return render.PruneOptions{}, err
+		}
+	}
+	return render.PruneOptions{Format: format, Explain: explained}, nil
+}
+
+// planPrune reads the saved plan (--apply) or builds one from the engine
+// (writing it to --plan-out). It returns the policy the plan is checked
+// against and docker's bytes before any removal (-1 when not measured).
+func planPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (prune.Plan, prune.Policy, int64, error) {
+	if opts.ApplyFile != "" {
+		plan, err := readPlanFile(opts.ApplyFile)
+		if err != nil {
+			return plan, opts.policy, -1, err
+		}
+		plan.DryRun = opts.DryRun
+		before := int64(-1)
+		if !opts.DryRun {
+			before = dockerBytes(ctx, f, eng)
+		}
+		return plan, opts.policy, before, nil
+	}
+	inv, pol, err := collectForPrune(ctx, f, eng, opts)
+	if err != nil {
+		return prune.Plan{}, pol, -1, err
+	}
+	plan := prune.BuildPlan(inv, pol, f.Now())
+	if opts.PlanOut != "" {
+		var buf bytes.Buffer
+		if err := prune.WritePlan(&buf, plan); err != nil {
+			return plan, pol, -1, err
+		}
+		if err := outfile.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
+			return plan, pol, -1, fmt.Errorf("writing plan: %w", err)
+		}
+	}
+	return plan, pol, inv.DockerBytes(), nil
+}
+
+// readPlanFile reads the saved plan of --apply.
+func readPlanFile(path string) (prune.Plan, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return prune.Plan{}, clierr.Usage("--apply", path, "%v", err)
+	}
+	defer fh.Close()
+	plan, err := prune.ReadPlan(fh)
+	if err != nil {
+		return prune.Plan{}, clierr.Usage("--apply", path, "%v", err)
+	}
+	return plan, nil
+}
+
+// dockerBytes is what docker's objects take on disk now, or -1 when the
+// engine cannot say.
+func dockerBytes(ctx context.Context, f *Factory, eng Engine) int64 {
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...)
+	if err != nil {
+		return -1
+	}
+	return inv.DockerBytes()
+}
+
+// checkPlan refuses a plan over --max-remove (exit 4, the plan printed)
+// or otherwise against the policy.
+func checkPlan(f *Factory, plan prune.Plan, pol prune.Policy, ro render.PruneOptions) error {
+	err := plan.Check(pol)
+	var le *prune.LimitError
+	if !errors.As(err, &le) {
+		return err
+	}
+	if rerr := render.RenderPrune(f.IO.Out, plan, nil, ro); rerr != nil {
+		return rerr
+	}
+	return &clierr.ThresholdError{Reason: err.Error()}
+}
+
+// applyPlan removes the plan's items, logging each to --log and drawing
+// progress on a terminal.
+func applyPlan(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions) (prune.Result, error) {
 	ao := prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now}
 	if opts.LogFile != "" {
 		lf, err := outfile.Append(opts.LogFile, 0o644)
 		if err != nil {
-			return clierr.Usage("--log", opts.LogFile, "%v", err)
+			return prune.Result{}, clierr.Usage("--log", opts.LogFile, "%v", err)
 		}
 		defer lf.Close()
 		ao.Log = prune.JSONLines(lf)
@@ -325,21 +390,24 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	if f.IO.ErrIsTTY {
 		fmt.Fprintln(f.IO.ErrOut)
 	}
-	out := &render.PruneOutcome{Result: res, MeasuredBytes: -1}
-	// An engine that stopped answering (or Ctrl-C against a hung one,
-	// whose removals in flight ran into --timeout) is not asked again:
-	// measuring would make the wait a second --timeout.
-	if before >= 0 && res.EngineGone == "" {
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
-		if inv, err := inspect.Collect(mctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...); err == nil {
-			out.MeasuredBytes = before - inv.DockerBytes()
-		}
-		cancel()
+	return res, nil
+}
+
+// measureFreed is what docker's disk use dropped by since before (-1 when
+// it cannot be measured). An engine that stopped answering (or Ctrl-C
+// against a hung one, whose removals in flight ran into --timeout) is not
+// asked again: measuring would make the wait a second --timeout.
+func measureFreed(ctx context.Context, f *Factory, eng Engine, before int64, res prune.Result) int64 {
+	if before < 0 || res.EngineGone != "" {
+		return -1
 	}
-	if err := render.RenderPrune(f.IO.Out, plan, out, ro); err != nil {
-		return err
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
+	defer cancel()
+	after := dockerBytes(mctx, f, eng)
+	if after < 0 {
+		return -1
 	}
-	return res.Err()
+	return before - after
 }
 
 // dryRunSaved is --apply FILE --dry-run: every item of the saved plan

@@ -149,6 +149,20 @@ func (p Plan) Check(pol Policy) error {
 	return nil
 }
 
+// WritePlan encodes p as a saved plan (--plan-out), the document ReadPlan
+// reads: indented JSON, empty lists as [] rather than null.
+func WritePlan(w io.Writer, p Plan) error {
+	if p.Items == nil {
+		p.Items = []Item{}
+	}
+	if p.Kept == nil {
+		p.Kept = []Kept{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
 // ReadPlan decodes a saved plan and checks its schema and items.
 func ReadPlan(r io.Reader) (Plan, error) {
 	var p Plan

@@ -120,3 +120,30 @@ func TestRenderPruneListsUntagsOnTheWay(t *testing.T) {
 		})
 	}
 }
+
+// The plan file has one owner, prune: WritePlan writes what --plan-out
+// wrote when the renderer wrote it (the JSON document without an outcome or
+// explanations), and ReadPlan reads it back.
+func TestWritePlanIsThePlanDocument(t *testing.T) {
+	for name, plan := range map[string]prune.Plan{"sample": samplePlan(), "empty": {Schema: prune.Schema}} {
+		t.Run(name, func(t *testing.T) {
+			var rendered, written bytes.Buffer
+			if err := RenderPrune(&rendered, plan, nil, PruneOptions{Format: "json"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := prune.WritePlan(&written, plan); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(rendered.Bytes(), written.Bytes()) {
+				t.Fatalf("WritePlan:\n%s\nthe JSON document:\n%s", written.Bytes(), rendered.Bytes())
+			}
+			back, err := prune.ReadPlan(&written)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(back.Items) != len(plan.Items) || back.ReclaimBytes != plan.ReclaimBytes {
+				t.Errorf("read back %d items, %d bytes; wrote %d, %d", len(back.Items), back.ReclaimBytes, len(plan.Items), plan.ReclaimBytes)
+			}
+		})
+	}
+}
