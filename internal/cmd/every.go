@@ -263,58 +263,62 @@ func runPruneEvery(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			}
 			opts.policy.Filters = filters
 		}
-		return out.round(r, func() error { return runPrune(ctx, f, opts) })
+		return out.round(r, func() (render.Result, error) { return pruneRun(ctx, f, opts) })
 	})
 }
 
 // runReportEvery is `report --every`.
 func runReportEvery(ctx context.Context, f *Factory, opts *ReportOptions) error {
-	out := &roundOutput{f: f, what: "report", format: opts.Format, toFile: opts.Output != ""}
+	out := &roundOutput{f: f, what: "report", format: opts.Format}
 	return runEvery(ctx, f, opts.every, "report", func(ctx context.Context, r everyRound) error {
 		if err := opts.parseScope(f.Now()); err != nil {
 			return err
 		}
-		return out.round(r, func() error { return runReport(ctx, f, opts) })
+		return out.round(r, func() (render.Result, error) {
+			res, err := reportRun(ctx, f, opts)
+			if opts.Output != "" {
+				// -o FILE: each round rewrites the file.
+				return nil, showReport(f, opts, res, err)
+			}
+			return res, err
+		})
 	})
 }
 
 // ---------------------------------------------------------------------------
 // Output
 
-// roundOutput frames each round's stdout: JSON Lines for --format json
-// (each document compacted onto one line, ready for a log shipper), a
+// roundOutput frames each round's result on stdout: JSON Lines for
+// --format json (each document on one line, ready for a log shipper), a
 // header line before each round's table or markdown. Nothing is written
-// for a round that printed nothing (an unreachable engine).
+// for a round without a result (an unreachable engine).
 type roundOutput struct {
 	f            *Factory
 	what, format string
-	toFile       bool // the command writes its output to a file (-o), which each round rewrites
-	printed      int  // rounds that printed something
+	printed      int // rounds that printed something
 }
 
-func (o *roundOutput) round(r everyRound, run func() error) error {
-	if o.toFile {
-		return run()
-	}
-	real := o.f.IO.Out
-	defer func() { o.f.IO.Out = real }()
-	if o.format == "json" {
-		var buf bytes.Buffer
-		o.f.IO.Out = &buf
-		err := run()
-		if buf.Len() > 0 {
-			o.printed++
-			if werr := writeJSONLines(real, buf.Bytes()); werr != nil && err == nil {
-				err = werr
-			}
-		}
+// round runs one round and shows its result, if any; the error is the
+// round's, or else the one writing its result met.
+func (o *roundOutput) round(r everyRound, run func() (render.Result, error)) error {
+	res, err := run()
+	if res == nil {
 		return err
 	}
-	hw := &headerWriter{w: real, header: o.header(r)}
-	o.f.IO.Out = hw
-	err := run()
-	if hw.done {
-		o.printed++
+	var werr error
+	if o.format == "json" {
+		// An Encoder without indent writes the document on one line.
+		werr = json.NewEncoder(o.f.IO.Out).Encode(res.Document())
+	} else {
+		var buf bytes.Buffer
+		buf.WriteString(o.header(r))
+		if werr = res.Render(&buf); werr == nil {
+			_, werr = o.f.IO.Out.Write(buf.Bytes())
+		}
+	}
+	o.printed++
+	if err == nil {
+		err = werr
 	}
 	return err
 }
@@ -338,46 +342,6 @@ func (o *roundOutput) header(r everyRound) string {
 		sep = "\n"
 	}
 	return sep + "=== " + what + " ===\n"
-}
-
-// writeJSONLines writes each JSON document of b on a line of its own;
-// what is not JSON is written as it is.
-func writeJSONLines(w io.Writer, b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var out bytes.Buffer
-	for {
-		var doc json.RawMessage
-		if err := dec.Decode(&doc); err == io.EOF {
-			break
-		} else if err != nil {
-			_, werr := w.Write(b)
-			return werr
-		}
-		if err := json.Compact(&out, doc); err != nil {
-			_, werr := w.Write(b)
-			return werr
-		}
-		out.WriteByte('\n')
-	}
-	_, err := w.Write(out.Bytes())
-	return err
-}
-
-// headerWriter writes header before the first bytes written through it.
-type headerWriter struct {
-	w      io.Writer
-	header string
-	done   bool
-}
-
-func (h *headerWriter) Write(p []byte) (int, error) {
-	if !h.done && len(p) > 0 {
-		h.done = true
-		if _, err := io.WriteString(h.w, h.header); err != nil {
-			return 0, err
-		}
-	}
-	return h.w.Write(p)
 }
 
 // ---------------------------------------------------------------------------

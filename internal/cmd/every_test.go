@@ -660,20 +660,6 @@ func TestKV(t *testing.T) {
 	}
 }
 
-func TestWriteJSONLines(t *testing.T) {
-	var b bytes.Buffer
-	if err := writeJSONLines(&b, []byte("{\n  \"a\": 1,\n  \"b\": [1, 2]\n}\n{\"c\": \"x y\"}\n")); err != nil {
-		t.Fatal(err)
-	}
-	if want := "{\"a\":1,\"b\":[1,2]}\n{\"c\":\"x y\"}\n"; b.String() != want {
-		t.Errorf("got %q, want %q", b.String(), want)
-	}
-	b.Reset()
-	if err := writeJSONLines(&b, []byte("not json\n")); err != nil || b.String() != "not json\n" {
-		t.Errorf("non-JSON output: %q, %v", b.String(), err)
-	}
-}
-
 // SIGTERM in the middle of a report round drops that round: nothing on
 // stdout for it, the round logged as interrupted, exit 0.
 func TestReportEverySIGTERMDropsTheRound(t *testing.T) {

@@ -239,11 +239,12 @@ func (f *Factory) Targets() ([]Target, error) {
 }
 
 // forTarget is a Factory for one engine of a fleet run: the same settings,
-// its own lazily dialled engine, output into out, warnings on stderr
-// prefixed with the engine's name, never a terminal (fleet runs do not ask).
-func (f *Factory) forTarget(t Target, out io.Writer) *Factory {
+// its own lazily dialled engine, no stdout (its result is a value the
+// fleet renders), warnings on stderr prefixed with the engine's name,
+// never a terminal (fleet runs do not ask).
+func (f *Factory) forTarget(t Target) *Factory {
 	return &Factory{
-		IO:        IOStreams{In: strings.NewReader(""), Out: out, ErrOut: &prefixWriter{w: f.IO.ErrOut, mu: &f.errMu, prefix: "[" + t.Name + "] "}},
+		IO:        IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &prefixWriter{w: f.IO.ErrOut, mu: &f.errMu, prefix: "[" + t.Name + "] "}},
 		Env:       f.Env,
 		Now:       f.Now,
 		Conn:      t.Options,

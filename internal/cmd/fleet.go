@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,15 +18,16 @@ import (
 type fleetResult struct {
 	target Target
 	host   string
-	out    bytes.Buffer
 	err    error
 	// errText is err as the single-engine command would print it.
 	errText string
 	report  *usage.Report
+	// result is the engine's result, for commands other than report.
+	result render.Result
 }
 
 // runFleet runs fn once per engine, at most --parallel at a time, each on
-// its own Factory writing into its own buffer, and returns the results in
+// its own Factory (with no stdout: results are values), and returns them in
 // the order the engines were named. One engine failing does not stop the
 // others.
 func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, sub *Factory, res *fleetResult) error) ([]*fleetResult, error) {
@@ -44,7 +44,7 @@ func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, sub 
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			sub := f.forTarget(t, &res.out)
+			sub := f.forTarget(t)
 			res.err = usageError(fn(ctx, sub, res))
 			eng, ep, dialErr := sub.Engine()
 			res.host = ep.Host
@@ -87,10 +87,11 @@ func fleetOutcome(ctx context.Context, f *Factory, results []*fleetResult) error
 	return nil
 }
 
-// runFleetReport reports on every engine and adds them up.
-func runFleetReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
+// fleetReport reports on every engine and adds them up; the error is
+// the fleet's outcome (see fleetOutcome), else a gate that tripped.
+func fleetReport(ctx context.Context, f *Factory, opts *ReportOptions) (render.Result, error) {
 	if !slices.Contains(render.FleetReportFormats, opts.Format) {
-		return clierr.Usage("--format", opts.Format, "must be %s when several engines are asked (html is one page per engine)", oneOf(render.FleetReportFormats))
+		return nil, clierr.Usage("--format", opts.Format, "must be %s when several engines are asked (html is one page per engine)", oneOf(render.FleetReportFormats))
 	}
 	results, err := runFleet(ctx, f, func(ctx context.Context, sub *Factory, res *fleetResult) error {
 		r, err := buildReport(ctx, sub, opts)
@@ -100,22 +101,19 @@ func runFleetReport(ctx context.Context, f *Factory, opts *ReportOptions) error 
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	engines := make([]usage.FleetEngine, len(results))
 	for i, r := range results {
 		engines[i] = usage.FleetEngine{Name: r.target.Name, Host: r.host, Report: r.report, Error: r.errText}
 	}
-	fl := usage.NewFleet(engines)
 	ro, err := reportOptions(f, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := writeReport(f, opts, func(w io.Writer) error { return render.RenderFleetReport(w, fl, ro) }); err != nil {
-		return err
-	}
+	res := render.FleetReportResult{Fleet: usage.NewFleet(engines), Options: ro}
 	if err := fleetOutcome(ctx, f, results); err != nil {
-		return err
+		return res, err
 	}
 	// Thresholds hold per engine: a CI gate on one host's disk.
 	var over []string
@@ -128,26 +126,42 @@ func runFleetReport(ctx context.Context, f *Factory, opts *ReportOptions) error 
 		}
 	}
 	if len(over) > 0 {
-		return &clierr.ThresholdError{Reason: strings.Join(over, "; ")}
+		return res, &clierr.ThresholdError{Reason: strings.Join(over, "; ")}
 	}
-	return nil
+	return res, nil
 }
 
-// runFleetSections runs a single-engine command on every engine and shows
-// each engine's output in its own section (one JSON document under json).
-func runFleetSections(ctx context.Context, f *Factory, command, format string, run func(ctx context.Context, sub *Factory) error) error {
-	results, err := runFleet(ctx, f, func(ctx context.Context, sub *Factory, _ *fleetResult) error {
-		return run(ctx, sub)
+// fleetSections runs a single-engine command on every engine: each
+// engine's result, or its error, in a section of its own (one JSON
+// document under json).
+func fleetSections(ctx context.Context, f *Factory, command, format string, run func(ctx context.Context, sub *Factory) (render.Result, error)) (render.Result, error) {
+	results, err := runFleet(ctx, f, func(ctx context.Context, sub *Factory, res *fleetResult) error {
+		var err error
+		res.result, err = run(ctx, sub)
+		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sections := make([]render.FleetSection, len(results))
 	for i, r := range results {
-		sections[i] = render.FleetSection{Name: r.target.Name, Host: r.host, Output: r.out.Bytes(), Error: r.errText}
+		sections[i] = render.FleetSection{Name: r.target.Name, Host: r.host, Error: r.errText}
+		if r.err == nil {
+			sections[i].Result = r.result
+		}
 	}
-	if err := render.RenderFleetSections(f.IO.Out, command, format, sections); err != nil {
+	return render.FleetSectionsResult{Command: command, Format: format, Sections: sections}, fleetOutcome(ctx, f, results)
+}
+
+// show renders res once on w (when there is one), then returns err: a
+// result is shown also when it exits non-zero (a threshold, a partial
+// failure, some engines of a fleet failing).
+func show(w io.Writer, res render.Result, err error) error {
+	if res == nil {
 		return err
 	}
-	return fleetOutcome(ctx, f, results)
+	if rerr := res.Render(w); rerr != nil {
+		return rerr
+	}
+	return err
 }

@@ -97,33 +97,40 @@ engines[] hold each engine's listing or its error.`,
 	return c
 }
 
+// runInspect is `dockctl inspect`: the listing, rendered once on stdout.
 func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
+	res, err := inspectRun(ctx, f, opts)
+	return show(f.IO.Out, res, err)
+}
+
+// inspectRun lists one kind on the engine, or on each engine of a fleet.
+func inspectRun(ctx context.Context, f *Factory, opts *InspectOptions) (render.Result, error) {
 	if f.Fleet() {
 		if opts.Quiet {
 			// Bare ids of several engines in one list could be fed to a
 			// removal on the wrong engine.
-			return clierr.Usage("--quiet", "true", "lists the ids of one engine: give one --host or --context")
+			return nil, clierr.Usage("--quiet", "true", "lists the ids of one engine: give one --host or --context")
 		}
-		return runFleetSections(ctx, f, "inspect "+string(opts.Kind), opts.Format, func(ctx context.Context, sub *Factory) error {
-			return runInspect(ctx, sub, opts)
+		return fleetSections(ctx, f, "inspect "+string(opts.Kind), opts.Format, func(ctx context.Context, sub *Factory) (render.Result, error) {
+			return inspectRun(ctx, sub, opts)
 		})
 	}
 	eng, _, err := f.Engine()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, f.collectOptions()...)
 	if err != nil {
-		return fmt.Errorf("inspecting %s: %w", opts.Kind, err)
+		return nil, fmt.Errorf("inspecting %s: %w", opts.Kind, err)
 	}
 	opts.filter.Apply(inv)
 	ex, err := f.explained("inspect " + string(opts.Kind))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return render.RenderInspect(f.IO.Out, opts.Kind, inv, render.InspectOptions{
+	return render.InspectResult{Kind: opts.Kind, Inv: inv, Options: render.InspectOptions{
 		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now,
-	})
+	}}, nil
 }
 
 // filterHelp lists each kind's filter keys from the ones inspect accepts,

@@ -211,64 +211,76 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	return nil
 }
 
-// runPrune is one prune: lock, plan, check, ask, apply, measure, render.
+// runPrune is `dockctl prune`: the plan and outcome, rendered once on
+// stdout.
 func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
+	res, err := pruneRun(ctx, f, opts)
+	return show(f.IO.Out, res, err)
+}
+
+// pruneRun is one prune: lock, plan, check, ask, apply, measure. Its
+// result is nil when there is nothing to show (an error before the plan,
+// a "no" at the prompt); a result comes with an error when the plan was
+// refused (--max-remove) or some removals failed.
+func pruneRun(ctx context.Context, f *Factory, opts *PruneOptions) (render.Result, error) {
 	if f.Fleet() {
-		return runFleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, sub *Factory) error {
-			return runPrune(ctx, sub, opts)
+		return fleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, sub *Factory) (render.Result, error) {
+			return pruneRun(ctx, sub, opts)
 		})
 	}
 	eng, ep, err := f.Engine()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !opts.DryRun {
 		release, err := lockForRemoval(ctx, f, eng, ep.Host)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer release()
 	}
 	ro, err := pruneRenderOptions(f, opts.Format)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	plan, pol, before, err := planPrune(ctx, f, eng, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	planned := render.PruneResult{Plan: plan, Options: ro}
 	// The dry run makes the real run's checks and exits as it would.
-	if err := checkPlan(f, plan, pol, ro); err != nil {
-		return err
+	if err := plan.Check(pol); err != nil {
+		var le *prune.LimitError
+		if errors.As(err, &le) {
+			return planned, &clierr.ThresholdError{Reason: err.Error()}
+		}
+		return nil, err
 	}
 	switch {
 	case opts.DryRun && opts.ApplyFile != "":
-		return dryRunSaved(ctx, f, eng, plan, opts, ro)
+		return dryRunSaved(ctx, f, eng, planned, opts)
 	case opts.DryRun:
-		return render.RenderPrune(f.IO.Out, plan, nil, ro)
-	}
-	if len(plan.Items) == 0 {
-		return render.RenderPrune(f.IO.Out, plan, &render.PruneOutcome{MeasuredBytes: 0}, ro)
+		return planned, nil
+	case len(plan.Items) == 0:
+		planned.Outcome = &render.PruneOutcome{MeasuredBytes: 0}
+		return planned, nil
 	}
 	if !opts.Yes {
 		ok, err := confirm(ctx, f, plan, ro)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
 			fmt.Fprintln(f.IO.ErrOut, "Nothing removed.")
-			return nil
+			return nil, nil
 		}
 	}
 	res, err := applyPlan(ctx, f, eng, plan, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, f, eng, before, res)}
-	if err := render.RenderPrune(f.IO.Out, plan, out, ro); err != nil {
-		return err
-	}
-	return res.Err()
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, f, eng, before, res)}
+	return planned, res.Err()
 }
 
 // lockForRemoval takes the engine's prune lock (see lockEngine) and
@@ -357,20 +369,6 @@ func dockerBytes(ctx context.Context, f *Factory, eng Engine) int64 {
 	return inv.DockerBytes()
 }
 
-// checkPlan refuses a plan over --max-remove (exit 4, the plan printed)
-// or otherwise against the policy.
-func checkPlan(f *Factory, plan prune.Plan, pol prune.Policy, ro render.PruneOptions) error {
-	err := plan.Check(pol)
-	var le *prune.LimitError
-	if !errors.As(err, &le) {
-		return err
-	}
-	if rerr := render.RenderPrune(f.IO.Out, plan, nil, ro); rerr != nil {
-		return rerr
-	}
-	return &clierr.ThresholdError{Reason: err.Error()}
-}
-
 // applyPlan removes the plan's items, logging each to --log and drawing
 // progress on a terminal.
 func applyPlan(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions) (prune.Result, error) {
@@ -415,12 +413,10 @@ func measureFreed(ctx context.Context, f *Factory, eng Engine, before int64, res
 // removed; the plan, then what the re-check would remove, skip and why,
 // and the exit code the real apply would have, as far as a run that
 // removes nothing can tell.
-func dryRunSaved(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions, ro render.PruneOptions) error {
-	res := prune.Apply(ctx, eng, plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
-	if err := render.RenderPrune(f.IO.Out, plan, &render.PruneOutcome{Result: res, MeasuredBytes: -1}, ro); err != nil {
-		return err
-	}
-	return res.Err()
+func dryRunSaved(ctx context.Context, f *Factory, eng Engine, planned render.PruneResult, opts *PruneOptions) (render.Result, error) {
+	res := prune.Apply(ctx, eng, planned.Plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: -1}
+	return planned, res.Err()
 }
 
 // lockEngine takes the prune lock of the engine at host: one deleting

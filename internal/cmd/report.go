@@ -128,22 +128,40 @@ func (o *ReportOptions) validate(now time.Time) error {
 	return nil
 }
 
+// runReport is `dockctl report`: the report, rendered once on stdout or
+// into --output, then the gates' verdict.
 func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
+	res, err := reportRun(ctx, f, opts)
+	return showReport(f, opts, res, err)
+}
+
+// reportRun reports on the engine, or on each engine of a fleet; the
+// error is a --fail-if-… gate that tripped when the result is not nil.
+func reportRun(ctx context.Context, f *Factory, opts *ReportOptions) (render.Result, error) {
 	if f.Fleet() {
-		return runFleetReport(ctx, f, opts)
+		return fleetReport(ctx, f, opts)
 	}
 	r, err := buildReport(ctx, f, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ro, err := reportOptions(f, opts)
 	if err != nil {
+		return nil, err
+	}
+	return render.ReportResult{Report: r, Options: ro}, gates(r, opts)
+}
+
+// showReport writes res (when there is one) to --output or stdout, then
+// returns err.
+func showReport(f *Factory, opts *ReportOptions, res render.Result, err error) error {
+	if res == nil {
 		return err
 	}
-	if err := writeReport(f, opts, func(w io.Writer) error { return render.RenderReport(w, r, ro) }); err != nil {
-		return err
+	if werr := writeReport(f, opts, res.Render); werr != nil {
+		return werr
 	}
-	return gates(r, opts)
+	return err
 }
 
 // buildReport reads one engine and accounts for its disk use.
@@ -196,12 +214,12 @@ func reportOptions(f *Factory, opts *ReportOptions) (render.ReportOptions, error
 // whoever reads the file (a web server, a dashboard, while --every
 // rewrites it each round) never sees half a report (see outfile for what
 // is replaced and what is written in place).
-func writeReport(f *Factory, opts *ReportOptions, render func(io.Writer) error) error {
+func writeReport(f *Factory, opts *ReportOptions, write func(io.Writer) error) error {
 	if opts.Output == "" {
-		return render(f.IO.Out)
+		return write(f.IO.Out)
 	}
 	var buf bytes.Buffer
-	if err := render(&buf); err != nil {
+	if err := write(&buf); err != nil {
 		return err
 	}
 	if err := outfile.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {

@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -28,19 +27,24 @@ type FleetReportDoc struct {
 func RenderFleetReport(w io.Writer, f usage.Fleet, o ReportOptions) error {
 	switch o.Format {
 	case "json":
-		doc := FleetReportDoc{Fleet: f, Explain: explainEntries(o.Explain)}
-		doc.Engines = append([]usage.FleetEngine{}, f.Engines...)
-		for i, e := range doc.Engines {
-			if e.Report != nil {
-				r := withLists(*e.Report)
-				doc.Engines[i].Report = &r
-			}
-		}
-		return writeJSON(w, doc)
+		return writeJSON(w, fleetReportDoc(f, o))
 	case "markdown":
 		return renderFleetMarkdown(w, f, o)
 	}
 	return renderFleetTable(w, f, o)
+}
+
+// fleetReportDoc is the JSON document of a fleet report.
+func fleetReportDoc(f usage.Fleet, o ReportOptions) FleetReportDoc {
+	doc := FleetReportDoc{Fleet: f, Explain: explainEntries(o.Explain)}
+	doc.Engines = append([]usage.FleetEngine{}, f.Engines...)
+	for i, e := range doc.Engines {
+		if e.Report != nil {
+			r := withLists(*e.Report)
+			doc.Engines[i].Report = &r
+		}
+	}
+	return doc
 }
 
 func fleetHeading(e usage.FleetEngine) string {
@@ -161,17 +165,17 @@ func renderFleetMarkdown(w io.Writer, f usage.Fleet, o ReportOptions) error {
 	return nil
 }
 
-// FleetSection is one engine's output of a command other than report,
-// rendered by that command's own renderer, or the engine's error.
+// FleetSection is one engine's result of a command other than report, or
+// the engine's error.
 type FleetSection struct {
 	Name   string
 	Host   string
-	Output []byte // the single-engine output (a JSON document under json)
+	Result Result // nil when the engine failed
 	Error  string
 }
 
 // FleetDoc is the JSON form of inspect or prune --dry-run over several
-// engines: each engine's own document, untouched, under "report".
+// engines: each engine's own document under "report".
 type FleetDoc struct {
 	Schema  string           `json:"schema"`
 	Command string           `json:"command"`
@@ -179,32 +183,35 @@ type FleetDoc struct {
 }
 
 type fleetDocEngine struct {
-	Name   string          `json:"name"`
-	Host   string          `json:"host,omitempty"`
-	Report json.RawMessage `json:"report,omitempty"`
-	Error  string          `json:"error,omitempty"`
+	Name   string `json:"name"`
+	Host   string `json:"host,omitempty"`
+	Report any    `json:"report,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // FleetDocSchema names the JSON document of inspect or prune --dry-run over
 // several engines.
 const FleetDocSchema = "dockctl.fleet/v1"
 
-// RenderFleetSections writes each engine's output under a heading (text
+// fleetDoc is the JSON document of a command's sections over several
+// engines.
+func fleetDoc(command string, sections []FleetSection) FleetDoc {
+	doc := FleetDoc{Schema: FleetDocSchema, Command: command, Engines: []fleetDocEngine{}}
+	for _, s := range sections {
+		e := fleetDocEngine{Name: s.Name, Host: s.Host, Error: s.Error}
+		if s.Error == "" {
+			e.Report = s.Result.Document()
+		}
+		doc.Engines = append(doc.Engines, e)
+	}
+	return doc
+}
+
+// RenderFleetSections writes each engine's result under a heading (text
 // formats) or gathers the engines' JSON documents into one (json).
 func RenderFleetSections(w io.Writer, command, format string, sections []FleetSection) error {
 	if format == "json" {
-		doc := FleetDoc{Schema: FleetDocSchema, Command: command, Engines: []fleetDocEngine{}}
-		for _, s := range sections {
-			e := fleetDocEngine{Name: s.Name, Host: s.Host, Error: s.Error}
-			if s.Error == "" {
-				if !json.Valid(s.Output) {
-					return fmt.Errorf("engine %s: output is not one JSON document", s.Name)
-				}
-				e.Report = json.RawMessage(bytes.TrimSpace(s.Output))
-			}
-			doc.Engines = append(doc.Engines, e)
-		}
-		return writeJSON(w, doc)
+		return writeJSON(w, fleetDoc(command, sections))
 	}
 	for i, s := range sections {
 		if i > 0 {
@@ -220,7 +227,7 @@ func RenderFleetSections(w io.Writer, command, format string, sections []FleetSe
 			fmt.Fprintln(w, "error: "+Clean(s.Error))
 			continue
 		}
-		if _, err := w.Write(s.Output); err != nil {
+		if err := s.Result.Render(w); err != nil {
 			return err
 		}
 	}

@@ -195,6 +195,14 @@ type InspectDoc struct {
 	Items   []any           `json:"items"`
 }
 
+// inspectDoc is the JSON document of a listing of items.
+func inspectDoc(kind inspect.Kind, items []any, o InspectOptions) InspectDoc {
+	if items == nil {
+		items = []any{}
+	}
+	return InspectDoc{Schema: InspectSchema, Kind: kind, Explain: o.Explain.Entries, Items: items}
+}
+
 // RenderInspect writes inv's objects of kind in the requested format.
 func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o InspectOptions) error {
 	items := Items(kind, inv)
@@ -210,10 +218,7 @@ func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o Ins
 	}
 	switch o.Format {
 	case "json":
-		if items == nil {
-			items = []any{}
-		}
-		return writeJSON(w, InspectDoc{Schema: InspectSchema, Kind: kind, Explain: o.Explain.Entries, Items: items})
+		return writeJSON(w, inspectDoc(kind, items, o))
 	case "table", "":
 		if err := inspectTable(w, kind, items, o); err != nil {
 			return err

@@ -56,27 +56,38 @@ var typeTitle = map[prune.Type]string{
 // RenderPrune writes the plan (and the outcome, after apply).
 func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions) error {
 	if o.Format == "json" {
-		doc := PruneDoc{Plan: plan}
-		if doc.Items == nil {
-			doc.Items = []prune.Item{}
-		}
-		if doc.Kept == nil {
-			doc.Kept = []prune.Kept{}
-		}
-		if out != nil {
-			doc.Removed = nonNilOutcomes(out.Removed)
-			doc.Skipped = out.Skipped
-			doc.Failed = nonNilOutcomes(out.Failed)
-			doc.Interrupted = out.Interrupted
-			doc.EngineGone = out.EngineGone
-			doc.LogError = out.LogError
-			if m := out.MeasuredBytes; m >= 0 {
-				doc.ReclaimedBytes = &m
-			}
-		}
-		doc.Explain = explainEntries(o.Explain)
-		return writeJSON(w, doc)
+		return writeJSON(w, pruneDoc(plan, out, o))
 	}
+	return renderPruneText(w, plan, out, o)
+}
+
+// pruneDoc is the JSON document of a plan and its outcome (nil on a dry
+// run).
+func pruneDoc(plan prune.Plan, out *PruneOutcome, o PruneOptions) PruneDoc {
+	doc := PruneDoc{Plan: plan}
+	if doc.Items == nil {
+		doc.Items = []prune.Item{}
+	}
+	if doc.Kept == nil {
+		doc.Kept = []prune.Kept{}
+	}
+	if out != nil {
+		doc.Removed = nonNilOutcomes(out.Removed)
+		doc.Skipped = out.Skipped
+		doc.Failed = nonNilOutcomes(out.Failed)
+		doc.Interrupted = out.Interrupted
+		doc.EngineGone = out.EngineGone
+		doc.LogError = out.LogError
+		if m := out.MeasuredBytes; m >= 0 {
+			doc.ReclaimedBytes = &m
+		}
+	}
+	doc.Explain = explainEntries(o.Explain)
+	return doc
+}
+
+// renderPruneText writes a plan and its outcome as a table or markdown.
+func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions) error {
 	md := o.Format == "markdown"
 	verb := "Plan"
 	if plan.DryRun {

@@ -42,7 +42,7 @@ var ReportFormats = []string{"table", "json", "markdown", "html"}
 func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {
 	switch o.Format {
 	case "json":
-		return writeJSON(w, ReportDoc{Report: withLists(r), Explain: explainEntries(o.Explain)})
+		return writeJSON(w, reportDoc(r, o))
 	case "markdown":
 		return renderMarkdown(w, r, o)
 	case "html":
@@ -50,6 +50,11 @@ func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {
 	default:
 		return renderTable(w, r, o)
 	}
+}
+
+// reportDoc is the JSON document of a report.
+func reportDoc(r usage.Report, o ReportOptions) ReportDoc {
+	return ReportDoc{Report: withLists(r), Explain: explainEntries(o.Explain)}
 }
 
 // withLists gives r's lists that JSON readers index into as [] rather
