@@ -22,8 +22,10 @@ func TestResultDocumentIsTheJSONRendered(t *testing.T) {
 		"prune outcome": func(f string) Result {
 			return PruneResult{Plan: samplePlan(), Outcome: sampleOutcome(), Options: PruneOptions{Format: f}}
 		},
-		"report":       func(f string) Result { return ReportResult{Report: sampleReport(), Options: ReportOptions{Format: f}} },
-		"fleet report": func(f string) Result { return FleetReportResult{Fleet: sampleFleet(), Options: ReportOptions{Format: f}} },
+		"report": func(f string) Result { return ReportResult{Report: sampleReport(), Options: ReportOptions{Format: f}} },
+		"fleet report": func(f string) Result {
+			return FleetReportResult{Fleet: sampleFleet(), Options: ReportOptions{Format: f}}
+		},
 		"fleet sections": func(f string) Result {
 			return FleetSectionsResult{Command: "prune", Format: f, Sections: []FleetSection{
 				{Name: "a", Result: PruneResult{Plan: samplePlan(), Options: PruneOptions{Format: f}}},
