@@ -56,13 +56,9 @@ var (
 	buildCacheTypes = []string{"regular", "source.local", "source.git.checkout", "exec.cachemount", "frontend", "internal"}
 )
 
-var (
-	// nameKinds are the kinds whose objects have names and labels; build
-	// cache records have neither.
-	nameKinds = []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindNetworks}
-	// everyKind is inspect's kinds in its help's order.
-	everyKind = []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindNetworks, inspect.KindBuildCache}
-)
+// nameKinds are the kinds whose objects have names and labels, in the
+// listing order.
+var nameKinds = slices.DeleteFunc(slices.Clone(inspect.ListingOrder), func(k inspect.Kind) bool { return !k.Named() })
 
 // fileFlags take a path: the shell's own file completion is right for them.
 var fileFlags = map[string]bool{"plan-out": true, "log": true, "output": true}
@@ -272,7 +268,7 @@ func (f *Factory) completeKeep(c *cobra.Command, args []string, toComplete strin
 			continue
 		}
 		seen[o.name] = true
-		out = append(out, cobra.CompletionWithDesc(o.name, kindNoun[o.kind]))
+		out = append(out, cobra.CompletionWithDesc(o.name, o.kind.Singular()))
 	}
 	sort.Strings(out)
 	return out, cobra.ShellCompDirectiveNoFileComp
@@ -291,7 +287,7 @@ func (f *Factory) completeFilter(c *cobra.Command, args []string, toComplete str
 	var keys []string
 	switch commandPath(c) {
 	case "inspect":
-		kinds = everyKind
+		kinds = inspect.ListingOrder
 		if len(args) > 0 {
 			if k, err := parseKind(args[0]); err == nil {
 				kinds = []inspect.Kind{k}
@@ -373,7 +369,7 @@ func (f *Factory) completeFilter(c *cobra.Command, args []string, toComplete str
 func pruneNameKinds(args []string) []inspect.Kind {
 	var kinds []inspect.Kind
 	for _, a := range args {
-		if k, err := parseKind(a); err == nil && k != inspect.KindBuildCache && !slices.Contains(kinds, k) {
+		if k, err := parseKind(a); err == nil && k.Named() && !slices.Contains(kinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
@@ -417,11 +413,6 @@ func withPrefix(list []string, prefix string) []cobra.Completion {
 		}
 	}
 	return out
-}
-
-var kindNoun = map[inspect.Kind]string{
-	inspect.KindImages: "image", inspect.KindContainers: "container",
-	inspect.KindVolumes: "volume", inspect.KindNetworks: "network",
 }
 
 // object is what completion needs of an engine object.

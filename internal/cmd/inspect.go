@@ -25,18 +25,11 @@ type InspectOptions struct {
 	now    time.Time
 }
 
-var kindAliases = map[string]inspect.Kind{
-	"images": inspect.KindImages, "image": inspect.KindImages,
-	"containers": inspect.KindContainers, "container": inspect.KindContainers,
-	"volumes": inspect.KindVolumes, "volume": inspect.KindVolumes,
-	"networks": inspect.KindNetworks, "network": inspect.KindNetworks,
-	"buildcache": inspect.KindBuildCache, "build-cache": inspect.KindBuildCache, "cache": inspect.KindBuildCache,
-}
-
+// parseKind reads a kind argument.
 func parseKind(arg string) (inspect.Kind, error) {
-	k, ok := kindAliases[strings.ToLower(arg)]
+	k, ok := inspect.ParseKind(arg)
 	if !ok {
-		return "", clierr.Usage("kind", arg, "must be one of images, containers, volumes, networks, buildcache")
+		return "", clierr.Usage("kind", arg, "must be one of %s", strings.Join(inspect.KindNames(), ", "))
 	}
 	return k, nil
 }
@@ -47,7 +40,7 @@ func parseKind(arg string) (inspect.Kind, error) {
 func NewInspectCmd(f *Factory, runF func(*InspectOptions) error) *cobra.Command {
 	opts := &InspectOptions{Format: "table"}
 	c := &cobra.Command{
-		Use:         "inspect images|containers|volumes|networks|buildcache",
+		Use:         "inspect " + strings.Join(inspect.KindNames(), "|"),
 		Annotations: map[string]string{fleetAnnotation: "true"},
 		Short:       "List every object of one kind with what a disk cleaner needs to know",
 		Long: `List every object of one kind with sizes, users and compose project.
@@ -65,11 +58,11 @@ engines[] hold each engine's listing or its error.`,
   dockctl inspect images --format '{{.ID}} {{.UniqueBytes}}'`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return clierr.Usage("kind", strings.Join(args, " "), "give exactly one of images, containers, volumes, networks, buildcache")
+				return clierr.Usage("kind", strings.Join(args, " "), "give exactly one of %s", strings.Join(inspect.KindNames(), ", "))
 			}
 			return nil
 		},
-		ValidArgs: []string{"images", "containers", "volumes", "networks", "buildcache"},
+		ValidArgs: inspect.KindNames(),
 		RunE: func(c *cobra.Command, args []string) error {
 			k, err := parseKind(args[0])
 			if err != nil {
@@ -137,7 +130,7 @@ func inspectRun(ctx context.Context, f *Factory, opts *InspectOptions) (render.R
 // so the help cannot drift from the parser.
 func filterHelp() string {
 	var b strings.Builder
-	for _, k := range []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindNetworks, inspect.KindBuildCache} {
+	for _, k := range inspect.ListingOrder {
 		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(inspect.FilterKeys(k), ", "))
 	}
 	return b.String()

@@ -38,11 +38,15 @@ type PruneOptions struct {
 	every  time.Duration
 }
 
+// pruneKindNames are the kinds prune takes, as its help has always listed
+// them.
+var pruneKindNames = []string{"containers", "images", "volumes", "networks", "buildcache"}
+
 // NewPruneCmd builds `dockctl prune`; runF as NewInspectCmd's.
 func NewPruneCmd(f *Factory, runF func(*PruneOptions) error) *cobra.Command {
 	opts := &PruneOptions{Format: "table", TargetUsage: Size{Positive: true}}
 	c := &cobra.Command{
-		Use:         "prune [containers|images|volumes|networks|buildcache]...",
+		Use:         "prune [" + strings.Join(pruneKindNames, "|") + "]...",
 		Annotations: map[string]string{fleetAnnotation: "true"},
 		Short:       "Remove unused objects with guards; the dry run is exactly what is removed",
 		Long: `Plan, then remove. Every object of the kinds in scope is either in the plan
@@ -91,7 +95,7 @@ on each, a dry run only: deleting is decided one engine at a time.
   dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
   dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes
   dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
-		ValidArgs: []string{"containers", "images", "volumes", "networks", "buildcache"},
+		ValidArgs: pruneKindNames,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := opts.checkEvery(c); err != nil {
 				return err
@@ -182,9 +186,10 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	if byLabel && len(p.Kinds) == 0 {
 		// A label filter cannot select build-cache records: unless asked
 		// for by name, the build cache is out of scope.
-		p.Kinds = []inspect.Kind{inspect.KindContainers, inspect.KindNetworks, inspect.KindImages}
-		if p.Volumes {
-			p.Kinds = append(p.Kinds, inspect.KindVolumes)
+		for _, k := range inspect.Kinds {
+			if k.Named() && (k != inspect.KindVolumes || p.Volumes) {
+				p.Kinds = append(p.Kinds, k)
+			}
 		}
 	}
 	if err := p.Validate(); err != nil {
@@ -300,12 +305,9 @@ func lockForRemoval(ctx context.Context, f *Factory, eng Engine, host string) (r
 // the docker commands behind each type.
 func pruneRenderOptions(f *Factory, format string) (render.PruneOptions, error) {
 	explained := map[prune.Type]render.Explained{}
-	for t, op := range map[prune.Type]string{
-		prune.TypeContainer: "prune containers", prune.TypeNetwork: "prune networks", prune.TypeVolume: "prune volumes",
-		prune.TypeImage: "prune images", prune.TypeBuildCache: "prune buildcache",
-	} {
+	for _, k := range inspect.Kinds {
 		var err error
-		if explained[t], err = f.explained(op); err != nil {
+		if explained[prune.TypeOf(k)], err = f.explained("prune " + k.String()); err != nil {
 			return render.PruneOptions{}, err
 		}
 	}

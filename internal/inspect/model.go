@@ -6,22 +6,6 @@ import "time"
 // N/A; it is never confused with 0.
 const SizeUnknown int64 = -1
 
-// Kind names one type of engine object.
-type Kind string
-
-// The kinds dockctl inventories.
-const (
-	KindImages     Kind = "images"
-	KindContainers Kind = "containers"
-	KindVolumes    Kind = "volumes"
-	KindNetworks   Kind = "networks"
-	KindBuildCache Kind = "buildcache"
-)
-
-// Kinds lists every kind in docker's prune order (containers first, so
-// what they free is counted for the rest).
-var Kinds = []Kind{KindContainers, KindNetworks, KindVolumes, KindImages, KindBuildCache}
-
 // ComposeProjectLabel is the label docker compose puts on what it creates.
 const ComposeProjectLabel = "com.docker.compose.project"
 

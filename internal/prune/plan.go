@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"time"
 
@@ -25,9 +26,48 @@ const (
 	TypeBuildCache Type = "build_cache"
 )
 
-// types lists the types in docker's prune order: the order Apply runs its
-// phases in.
-var types = []Type{TypeContainer, TypeNetwork, TypeVolume, TypeImage, TypeBuildCache}
+// typeKinds pairs each type with its kind, in docker's prune order (the
+// order Apply runs its phases in): the one place a plan's type names meet
+// the inventory's kinds.
+var typeKinds = []struct {
+	t Type
+	k inspect.Kind
+}{
+	{TypeContainer, inspect.KindContainers}, {TypeNetwork, inspect.KindNetworks}, {TypeVolume, inspect.KindVolumes},
+	{TypeImage, inspect.KindImages}, {TypeBuildCache, inspect.KindBuildCache},
+}
+
+// types lists the types in docker's prune order.
+var types = func() []Type {
+	out := make([]Type, len(typeKinds))
+	for i, tk := range typeKinds {
+		out[i] = tk.t
+	}
+	return out
+}()
+
+// Types lists the types in docker's prune order.
+func Types() []Type { return slices.Clone(types) }
+
+// TypeOf is the type of a plan item about an object of kind k.
+func TypeOf(k inspect.Kind) Type {
+	for _, tk := range typeKinds {
+		if tk.k == k {
+			return tk.t
+		}
+	}
+	return ""
+}
+
+// Kind is the inventory kind of the objects of type t.
+func (t Type) Kind() inspect.Kind {
+	for _, tk := range typeKinds {
+		if tk.t == t {
+			return tk.k
+		}
+	}
+	return ""
+}
 
 func typeRank(t Type) int {
 	for i, v := range types {

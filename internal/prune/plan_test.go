@@ -978,3 +978,17 @@ func TestVolumeAnonymousByName(t *testing.T) {
 		}
 	}
 }
+
+// A plan's types and the inventory's kinds are one list: each kind has a
+// type that maps back, in docker's prune order.
+func TestTypesAreTheKinds(t *testing.T) {
+	types := Types()
+	if len(types) != len(inspect.Kinds) {
+		t.Fatalf("types %v, kinds %v", types, inspect.Kinds)
+	}
+	for i, k := range inspect.Kinds {
+		if typ := TypeOf(k); typ != types[i] || typ.Kind() != k {
+			t.Errorf("kind %s: type %q (at %d: %q), back to %q", k, typ, i, types[i], typ.Kind())
+		}
+	}
+}

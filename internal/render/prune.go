@@ -46,13 +46,6 @@ type PruneDoc struct {
 // PruneFormats are the formats RenderPrune writes.
 var PruneFormats = []string{"table", "json", "markdown"}
 
-var typeOrder = []prune.Type{prune.TypeContainer, prune.TypeNetwork, prune.TypeVolume, prune.TypeImage, prune.TypeBuildCache}
-
-var typeTitle = map[prune.Type]string{
-	prune.TypeContainer: "Containers", prune.TypeNetwork: "Networks", prune.TypeVolume: "Volumes",
-	prune.TypeImage: "Images", prune.TypeBuildCache: "Build cache",
-}
-
 // RenderPrune writes the plan (and the outcome, after apply).
 func RenderPrune(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOptions) error {
 	if o.Format == "json" {
@@ -105,7 +98,7 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 	if b := plan.Budget; b != nil {
 		fmt.Fprintf(w, "Budget (%s usage): %s now, trigger %s, target %s, after the plan %s.\n", b.Source, Size(b.UsageBytes), Size(b.TriggerBytes), Size(b.TargetBytes), Size(b.PredictedBytes))
 	}
-	for _, t := range typeOrder {
+	for _, t := range prune.Types() {
 		var items []prune.Item
 		var kept []prune.Kept
 		for _, it := range plan.Items {
@@ -126,7 +119,7 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 			bytes += it.Bytes
 		}
 		fmt.Fprintln(w)
-		title := fmt.Sprintf("%s: remove %d (%s), keep %d", typeTitle[t], len(items), Size(bytes), len(kept))
+		title := fmt.Sprintf("%s: remove %d (%s), keep %d", t.Kind().Title(), len(items), Size(bytes), len(kept))
 		if md {
 			fmt.Fprintf(w, "### %s\n\n", title)
 		} else {

@@ -210,7 +210,7 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	// Stopped containers go first, which frees the images and anonymous
 	// volumes only they used, and the build cache goes with the images,
 	// which frees the layers they shared.
-	full := reclaim(inv, sc, false, inspect.KindContainers, inspect.KindNetworks, inspect.KindVolumes, inspect.KindImages, inspect.KindBuildCache)
+	full := reclaim(inv, sc, false, inspect.Kinds...)
 	a.FullCleanupBytes = full.ReclaimBytes
 	a.Approximate = images.Approximate || full.Approximate
 	// Bytes images and cache hold together: freed only when both go.
