@@ -49,13 +49,19 @@ Filters use docker's syntax (--filter key=value, repeatable):
 ` + filterHelp() + `
 Sizes the engine did not compute show as N/A (-1 in JSON), never 0.
 
+--format takes a Go template over each object: its fields (the JSON
+document's keys in Go's spelling: {{.ID}}, {{.SizeBytes}}; {{json .}} is
+the object) and the table's columns:
+` + columnHelp() + `'table …' prints a header row, as the default table does.
+
 Several engines (repeat -H/--context, or --all-contexts): each engine's
 listing under its own heading; with --format json, one document whose
 engines[] hold each engine's listing or its error.`,
 		Example: `  dockctl inspect images --filter dangling=true
   dockctl inspect containers --filter status=exited --format json
   dockctl inspect volumes -q --filter dangling=true
-  dockctl inspect images --format '{{.ID}} {{.UniqueBytes}}'`,
+  dockctl inspect images --format '{{.ID}} {{.UniqueBytes}}'
+  dockctl inspect images --format 'table {{.ImageID}}\t{{.Size}}\t{{.Unique}}'`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return clierr.Usage("kind", strings.Join(args, " "), "give exactly one of %s", strings.Join(inspect.KindNames(), ", "))
@@ -124,6 +130,16 @@ func inspectRun(ctx context.Context, f *Factory, opts *InspectOptions) (render.R
 	return render.InspectResult{Kind: opts.Kind, Inv: inv, Options: render.InspectOptions{
 		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now,
 	}}, nil
+}
+
+// columnHelp lists each kind's template columns from the renderer's rows,
+// so the help cannot drift from them.
+func columnHelp() string {
+	var b strings.Builder
+	for _, k := range inspect.ListingOrder {
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(render.TemplateColumns(k), ", "))
+	}
+	return b.String()
 }
 
 // filterHelp lists each kind's filter keys from the ones inspect accepts,

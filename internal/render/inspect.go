@@ -83,7 +83,11 @@ func ParseTemplate(s string) (*Template, error) {
 	if rest, ok := strings.CutPrefix(s, "table "); ok {
 		t.table, body = true, rest
 		for _, m := range fieldRef.FindAllStringSubmatch(body, -1) {
-			t.heads = append(t.heads, strings.ToUpper(m[1]))
+			head, ok := columnHeaders[m[1]]
+			if !ok {
+				head = strings.ToUpper(m[1])
+			}
+			t.heads = append(t.heads, head)
 		}
 	}
 	body = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(body)
@@ -132,12 +136,6 @@ func (t *Template) execute(w io.Writer, items []any) error {
 	return nil
 }
 
-// zeroItem is an empty object of kind, to try a template on.
-var zeroItem = map[inspect.Kind]any{
-	inspect.KindImages: inspect.Image{}, inspect.KindContainers: inspect.Container{}, inspect.KindVolumes: inspect.Volume{},
-	inspect.KindNetworks: inspect.Network{}, inspect.KindBuildCache: inspect.BuildCacheRecord{},
-}
-
 // InspectFormats are the formats RenderInspect writes by name; any other
 // format is a Go template.
 var InspectFormats = []string{"table", "json"}
@@ -153,7 +151,7 @@ func ValidateInspectFormat(s string, kind inspect.Kind) error {
 	if err != nil {
 		return err
 	}
-	if err := t.tmpl.Execute(io.Discard, zeroItem[kind]); err != nil && strings.Contains(err.Error(), "can't evaluate field") {
+	if err := t.tmpl.Execute(io.Discard, kindViews[kind].zero); err != nil && strings.Contains(err.Error(), "can't evaluate field") {
 		return formatError(s, "%s has no such field: %s", kind, templateReason(err))
 	}
 	return nil
@@ -161,30 +159,7 @@ func ValidateInspectFormat(s string, kind inspect.Kind) error {
 
 // Items returns the objects of kind in inv, in display order.
 func Items(kind inspect.Kind, inv *inspect.Inventory) []any {
-	var out []any
-	switch kind {
-	case inspect.KindImages:
-		for _, v := range inv.Images {
-			out = append(out, v)
-		}
-	case inspect.KindContainers:
-		for _, v := range inv.Containers {
-			out = append(out, v)
-		}
-	case inspect.KindVolumes:
-		for _, v := range inv.Volumes {
-			out = append(out, v)
-		}
-	case inspect.KindNetworks:
-		for _, v := range inv.Networks {
-			out = append(out, v)
-		}
-	case inspect.KindBuildCache:
-		for _, v := range inv.BuildCache {
-			out = append(out, v)
-		}
-	}
-	return out
+	return kindViews[kind].items(inv)
 }
 
 // InspectDoc is the JSON form of a listing.
@@ -203,35 +178,35 @@ func inspectDoc(kind inspect.Kind, items []any, o InspectOptions) InspectDoc {
 	return InspectDoc{Schema: InspectSchema, Kind: kind, Explain: o.Explain.Entries, Items: items}
 }
 
-// RenderInspect writes inv's objects of kind in the requested format.
+// RenderInspect writes inv's objects of kind in the requested format: the
+// table is the kind's default template over its rows.
 func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o InspectOptions) error {
-	items := Items(kind, inv)
+	view := kindViews[kind]
+	rows := view.rows(inv, rowContext{now: o.Now, noTrunc: o.NoTrunc})
 	if o.Quiet {
-		for _, it := range items {
-			id := objectID(it)
-			if _, isVolume := it.(inspect.Volume); !isVolume {
-				id = ShortID(id, o.NoTrunc)
-			}
-			fmt.Fprintln(w, Clean(id))
+		for _, r := range rows {
+			fmt.Fprintln(w, Clean(r.(interface{ quietID() string }).quietID()))
 		}
 		return nil
 	}
-	switch o.Format {
+	format := o.Format
+	switch format {
 	case "json":
-		return writeJSON(w, inspectDoc(kind, items, o))
+		return writeJSON(w, inspectDoc(kind, view.items(inv), o))
 	case "table", "":
-		if err := inspectTable(w, kind, items, o); err != nil {
-			return err
-		}
-		writeExplainText(w, o.Explain)
-		return nil
-	default:
-		t, err := ParseTemplate(o.Format)
-		if err != nil {
-			return err
-		}
-		return t.Execute(w, items)
+		format = view.table
 	}
+	t, err := ParseTemplate(format)
+	if err != nil {
+		return err
+	}
+	if err := t.Execute(w, rows); err != nil {
+		return err
+	}
+	if format == view.table {
+		writeExplainText(w, o.Explain)
+	}
+	return nil
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -250,22 +225,6 @@ func writeExplainText(w io.Writer, e Explained) {
 	for _, en := range e.Entries {
 		fmt.Fprintln(w, en.Line(e.Lang))
 	}
-}
-
-func objectID(it any) string {
-	switch v := it.(type) {
-	case inspect.Image:
-		return v.ID
-	case inspect.Container:
-		return v.ID
-	case inspect.Volume:
-		return v.Name
-	case inspect.Network:
-		return v.ID
-	case inspect.BuildCacheRecord:
-		return v.ID
-	}
-	return ""
 }
 
 func orNone(list []string, none string) string {
@@ -287,60 +246,6 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func inspectTable(w io.Writer, kind inspect.Kind, items []any, o InspectOptions) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	row := func(cols ...string) {
-		for i := range cols {
-			cols[i] = Clean(cols[i])
-		}
-		fmt.Fprintln(tw, strings.Join(cols, "\t"))
-	}
-	id := func(s string) string { return ShortID(s, o.NoTrunc) }
-	switch kind {
-	case inspect.KindImages:
-		row("IMAGE ID", "TAGS", "CREATED", "SIZE", "SHARED", "UNIQUE", "CONTAINERS")
-		for _, it := range items {
-			v := it.(inspect.Image)
-			row(id(v.ID), orNone(v.Tags, "<none>"), Ago(v.Created, o.Now), Size(v.SizeBytes), Size(v.SharedBytes), Size(v.UniqueBytes), count(v.Containers))
-		}
-	case inspect.KindContainers:
-		row("CONTAINER ID", "NAME", "IMAGE", "STATE", "STATUS", "CREATED", "SIZE", "ROOT FS", "VOLUMES", "PROJECT")
-		for _, it := range items {
-			v := it.(inspect.Container)
-			image := v.Image
-			if strings.HasPrefix(image, "sha256:") {
-				image = id(image)
-			}
-			row(id(v.ID), v.Name, image, v.State, v.Status, Ago(v.Created, o.Now), Size(v.SizeBytes), Size(v.RootFSBytes), orNone(v.Volumes, "-"), orNone(nonEmpty(v.ComposeProject), "-"))
-		}
-	case inspect.KindVolumes:
-		row("VOLUME NAME", "DRIVER", "SIZE", "LINKS", "TYPE", "PROJECT")
-		for _, it := range items {
-			v := it.(inspect.Volume)
-			typ := "named"
-			if v.Anonymous {
-				typ = "anonymous"
-			}
-			row(v.Name, v.Driver, Size(v.SizeBytes), count(v.RefCount), typ, orNone(nonEmpty(v.ComposeProject), "-"))
-		}
-	case inspect.KindNetworks:
-		row("NETWORK ID", "NAME", "DRIVER", "SCOPE", "CONTAINERS", "BUILT-IN", "PROJECT")
-		for _, it := range items {
-			v := it.(inspect.Network)
-			row(id(v.ID), v.Name, v.Driver, v.Scope, strconv.Itoa(len(v.Containers)), yesNo(v.Builtin), orNone(nonEmpty(v.ComposeProject), "-"))
-		}
-	case inspect.KindBuildCache:
-		row("CACHE ID", "TYPE", "SIZE", "IN USE", "SHARED", "CREATED", "LAST USED", "USAGE")
-		for _, it := range items {
-			v := it.(inspect.BuildCacheRecord)
-			row(id(v.ID), v.Type, Size(v.SizeBytes), yesNo(v.InUse), yesNo(v.Shared), Ago(v.Created, o.Now), Ago(v.LastUsed, o.Now), strconv.Itoa(v.UsageCount))
-		}
-	default:
-		return fmt.Errorf("no table for kind %q", kind)
-	}
-	return tw.Flush()
 }
 
 func nonEmpty(s string) []string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,50 @@ func TestValidateInspectFormatTriesTheKind(t *testing.T) {
 	err := RenderInspect(&buf, inspect.KindImages, sampleInventory(), InspectOptions{Format: "{{index .Tags 0}}"})
 	if err == nil || buf.Len() != 0 {
 		t.Fatalf("err = %v, output %q: want an error and nothing printed", err, buf.String())
+	}
+}
+
+// The table is a template over the rows, so a template can name each of
+// its columns ({{.Size}} is the SIZE column), with the table's headings;
+// the objects' own fields stay as they were ({{.SizeBytes}}, {{json .}}).
+func TestTemplatesSeeTheTableColumns(t *testing.T) {
+	inv := sampleInventory()
+	for _, kind := range inspect.Kinds {
+		cols := TemplateColumns(kind)
+		if len(cols) == 0 {
+			t.Fatalf("%s: no columns", kind)
+		}
+		for _, col := range cols {
+			if err := ValidateInspectFormat("{{."+col+"}}", kind); err != nil {
+				t.Errorf("%s: {{.%s}}: %v", kind, col, err)
+			}
+		}
+		var table, viaTemplate bytes.Buffer
+		if err := RenderInspect(&table, kind, inv, InspectOptions{Format: "table", Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := RenderInspect(&viaTemplate, kind, inv, InspectOptions{Format: kindViews[kind].table, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		if table.String() != viaTemplate.String() {
+			t.Errorf("%s: the table\n%s\nand its template\n%s\ndiffer", kind, table.String(), viaTemplate.String())
+		}
+	}
+	var got bytes.Buffer
+	if err := RenderInspect(&got, inspect.KindImages, inv, InspectOptions{Format: "table {{.Size}}\t{{.SizeBytes}}", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	img := inv.Images[0]
+	if lines := strings.Split(got.String(), "\n"); strings.Join(strings.Fields(lines[0]), " ") != "SIZE SIZEBYTES" ||
+		strings.Join(strings.Fields(lines[1]), " ") != Size(img.SizeBytes)+" "+fmt.Sprint(img.SizeBytes) {
+		t.Errorf("table {{.Size}}\\t{{.SizeBytes}}:\n%s", got.String())
+	}
+	got.Reset()
+	if err := RenderInspect(&got, inspect.KindImages, inv, InspectOptions{Format: "{{json .}}", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(img)
+	if first, _, _ := strings.Cut(got.String(), "\n"); first != string(want) {
+		t.Errorf("{{json .}} = %s, want the object %s", first, want)
 	}
 }

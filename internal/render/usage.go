@@ -222,7 +222,7 @@ func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, sec.title)
 		fmt.Fprintln(w)
-		if err := inspectTable(w, sec.kind, Items(sec.kind, inv), InspectOptions{Now: o.Now}); err != nil {
+		if err := RenderInspect(w, sec.kind, inv, InspectOptions{Format: "table", Now: o.Now}); err != nil {
 			return err
 		}
 	}
