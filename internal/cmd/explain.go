@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dockctl/dockctl/internal/explain"
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 // ExplainOptions are the inputs of `dockctl explain`.
@@ -68,10 +69,11 @@ explain never contacts the engine.`,
 // runExplain writes the explanation of opts.Topic. Unknown topics and
 // formats are usage errors, and nothing is written then.
 func runExplain(_ context.Context, opts *ExplainOptions) error {
-	if opts.Format == "json" {
-		return explain.WriteJSON(opts.Out, opts.Topic)
+	a, err := explain.Answer(opts.Topic)
+	if err != nil {
+		return err
 	}
-	return explain.WriteText(opts.Out, opts.Topic, opts.Lang)
+	return show(opts.Out, render.ExplainResult{Answer: a, Format: opts.Format, Lang: opts.Lang}, nil)
 }
 
 // statusNote explains an HTTP status of an engine error: "服务器找不到请求的网页或资源。

@@ -50,7 +50,7 @@ func TestExplainGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join("..", "explain", "testdata", "explain_"+tt.golden+".golden"))
+			want, err := os.ReadFile(filepath.Join("..", "render", "testdata", "explain_"+tt.golden+".golden"))
 			if err != nil {
 				t.Fatal(err)
 			}

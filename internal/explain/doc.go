@@ -14,6 +14,6 @@
 // The package maps dockctl's operations to the docker commands they stand
 // for (ForOperation), renders the one-line annotation shown next to each
 // operation (Entry.Line), explains engine HTTP statuses (HTTPStatus) and
-// answers `dockctl explain TOPIC` (Resolve, WriteText, WriteJSON). It never
+// answers `dockctl explain TOPIC` (Resolve, Answer; package render writes the answer). It never
 // talks to a Docker engine.
 package explain

@@ -179,7 +179,7 @@ func distance(a, b string) int {
 	return prev[len(rb)]
 }
 
-// describeTopic is the heading WriteText prints above an operation's
+// describeTopic is the heading the text answer prints above an operation's
 // commands, or "" for a command, status or the whole catalogue.
 func describeTopic(topic string) string {
 	if name, ok := OperationName(topic); ok {

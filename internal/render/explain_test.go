@@ -1,16 +1,28 @@
-package explain
+package render
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dockctl/dockctl/internal/explain"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+// explainText and explainJSON render the answer of topic.
+func explainText(w io.Writer, topic, lang string) error { return explainAs(w, topic, "text", lang) }
+func explainJSON(w io.Writer, topic string) error       { return explainAs(w, topic, "json", "") }
+
+func explainAs(w io.Writer, topic, format, lang string) error {
+	a, err := explain.Answer(topic)
+	if err != nil {
+		return err
+	}
+	return ExplainResult{Answer: a, Format: format, Lang: lang}.Render(w)
+}
 
 // GoldenCases are the `dockctl explain` outputs kept under
 // testdata/explain_<name>.golden; cmd's tests compare the command's real
@@ -30,15 +42,15 @@ var goldenCases = []struct {
 	{"docker_rmi_json", "docker rmi", "", "json"},
 }
 
-func TestGolden(t *testing.T) {
+func TestExplainGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			var err error
 			if tc.format == "json" {
-				err = WriteJSON(&out, tc.topic)
+				err = explainJSON(&out, tc.topic)
 			} else {
-				err = WriteText(&out, tc.topic, tc.lang)
+				err = explainText(&out, tc.topic, tc.lang)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -52,29 +64,29 @@ func TestGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (run go test ./explain/ -update)", err)
+				t.Fatalf("%v (run go test ./internal/render/ -update)", err)
 			}
 			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("output differs from %s (run go test ./explain/ -update and review the diff)\n--- got\n%s", path, out.String())
+				t.Errorf("output differs from %s (run go test ./internal/render/ -update and review the diff)\n--- got\n%s", path, out.String())
 			}
 		})
 	}
 }
 
-func TestWriteJSONShape(t *testing.T) {
+func TestExplainJSONShape(t *testing.T) {
 	var out bytes.Buffer
-	if err := WriteJSON(&out, ""); err != nil {
+	if err := explainJSON(&out, ""); err != nil {
 		t.Fatal(err)
 	}
-	var doc Document
+	var doc explain.Document
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Schema != "dockctl.explain/v1" || doc.Topic != "" || len(doc.Entries) != len(All()) || len(doc.Groups) != len(Groups()) {
+	if doc.Schema != "dockctl.explain/v1" || doc.Topic != "" || len(doc.Entries) != len(explain.All()) || len(doc.Groups) != len(explain.Groups()) {
 		t.Errorf("whole catalogue JSON: schema %q topic %q, %d entries, %d groups", doc.Schema, doc.Topic, len(doc.Entries), len(doc.Groups))
 	}
 	out.Reset()
-	if err := WriteJSON(&out, "prune images"); err != nil {
+	if err := explainJSON(&out, "prune images"); err != nil {
 		t.Fatal(err)
 	}
 	var m map[string]json.RawMessage
@@ -86,16 +98,16 @@ func TestWriteJSONShape(t *testing.T) {
 	}
 }
 
-func TestWritersWriteNothingOnError(t *testing.T) {
+func TestExplainWritesNothingOnError(t *testing.T) {
 	for _, write := range []func(*bytes.Buffer) error{
-		func(b *bytes.Buffer) error { return WriteText(b, "prun", "en") },
-		func(b *bytes.Buffer) error { return WriteJSON(b, "prun") },
+		func(b *bytes.Buffer) error { return explainText(b, "prun", "en") },
+		func(b *bytes.Buffer) error { return explainJSON(b, "prun") },
 	} {
 		var out bytes.Buffer
 		err := write(&out)
-		var te *TopicError
+		var te *explain.TopicError
 		if !errors.As(err, &te) {
-			t.Errorf("error %v, want a *TopicError", err)
+			t.Errorf("error %v, want a *explain.TopicError", err)
 		}
 		if out.Len() != 0 {
 			t.Errorf("wrote %q on error", out.String())
