@@ -1,6 +1,3 @@
-// Package clierr holds the error types whose kind decides dockctl's exit
-// code. Every package returns these (or wraps them) and cmd maps them to
-// exit codes in one place.
 package clierr
 
 import (

@@ -1,6 +1,11 @@
-// Package cmd wires dockctl's commands with cobra. It holds no logic of its
-// own: each command turns flags into an XOptions value, asks the Factory for
-// an engine, and hands data from inspect to prune to report.
+// Package cmd wires dockctl's commands with cobra, one file per command:
+// NewXCmd(f, runF) turns flags (typed pflag.Values, read and checked once,
+// flagvalues.go) into an XOptions value; xRun asks the Factory for an
+// engine, hands data from inspect to prune, and returns a typed
+// render.Result that runX shows once on stdout. The root adds every command
+// explicitly. It is the only package that knows flag names: the domain
+// packages' bad-input errors become usage errors naming the flag here
+// (inputerrors.go), and Run maps errors to exit codes in one place.
 package cmd
 
 import (
