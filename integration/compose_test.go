@@ -330,7 +330,7 @@ func TestComposeFile(t *testing.T) {
 	}
 	// Every flag, --every included, is one prune has: the loop itself is
 	// not run here, since it only ends on a signal.
-	pc := dockctlcmd.NewPruneCmd(dockctlcmd.NewFactory(strings.NewReader(""), io.Discard, io.Discard, os.Getenv))
+	pc := dockctlcmd.NewPruneCmd(dockctlcmd.NewFactory(strings.NewReader(""), io.Discard, io.Discard, os.Getenv), nil)
 	if err := pc.ParseFlags(cmd[1:]); err != nil {
 		t.Errorf("housekeeping command %q: %v", cmd, err)
 	}
