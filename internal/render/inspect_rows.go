@@ -187,49 +187,35 @@ type kindView struct {
 }
 
 var kindViews = map[inspect.Kind]kindView{
-	inspect.KindImages: {
-		items: func(inv *inspect.Inventory) []any { return anys(inv.Images, same) },
-		rows: func(inv *inspect.Inventory, c rowContext) []any {
-			return anys(inv.Images, func(v inspect.Image) any { return ImageRow{v, c} })
-		},
-		zero:  ImageRow{},
-		table: `table {{.ImageID}}\t{{.TagList}}\t{{.CreatedSince}}\t{{.Size}}\t{{.Shared}}\t{{.Unique}}\t{{.ContainerCount}}`,
-	},
-	inspect.KindContainers: {
-		items: func(inv *inspect.Inventory) []any { return anys(inv.Containers, same) },
-		rows: func(inv *inspect.Inventory, c rowContext) []any {
-			return anys(inv.Containers, func(v inspect.Container) any { return ContainerRow{v, c} })
-		},
-		zero:  ContainerRow{},
-		table: `table {{.ContainerID}}\t{{.Name}}\t{{.ImageRef}}\t{{.State}}\t{{.Status}}\t{{.CreatedSince}}\t{{.Size}}\t{{.RootFS}}\t{{.VolumeList}}\t{{.Project}}`,
-	},
-	inspect.KindVolumes: {
-		items: func(inv *inspect.Inventory) []any { return anys(inv.Volumes, same) },
-		rows: func(inv *inspect.Inventory, c rowContext) []any {
-			return anys(inv.Volumes, func(v inspect.Volume) any { return VolumeRow{v, c} })
-		},
-		zero:  VolumeRow{},
-		table: `table {{.VolumeName}}\t{{.Driver}}\t{{.Size}}\t{{.Links}}\t{{.VolumeType}}\t{{.Project}}`,
-	},
-	inspect.KindNetworks: {
-		items: func(inv *inspect.Inventory) []any { return anys(inv.Networks, same) },
-		rows: func(inv *inspect.Inventory, c rowContext) []any {
-			return anys(inv.Networks, func(v inspect.Network) any { return NetworkRow{v, c} })
-		},
-		zero:  NetworkRow{},
-		table: `table {{.NetworkID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}\t{{.ContainerCount}}\t{{.BuiltIn}}\t{{.Project}}`,
-	},
-	inspect.KindBuildCache: {
-		items: func(inv *inspect.Inventory) []any { return anys(inv.BuildCache, same) },
-		rows: func(inv *inspect.Inventory, c rowContext) []any {
-			return anys(inv.BuildCache, func(v inspect.BuildCacheRecord) any { return BuildCacheRow{v, c} })
-		},
-		zero:  BuildCacheRow{},
-		table: `table {{.CacheID}}\t{{.Type}}\t{{.Size}}\t{{.InUseText}}\t{{.SharedText}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.Usage}}`,
-	},
+	inspect.KindImages: view(func(inv *inspect.Inventory) []inspect.Image { return inv.Images },
+		func(v inspect.Image, c rowContext) ImageRow { return ImageRow{v, c} },
+		`table {{.ImageID}}\t{{.TagList}}\t{{.CreatedSince}}\t{{.Size}}\t{{.Shared}}\t{{.Unique}}\t{{.ContainerCount}}`),
+	inspect.KindContainers: view(func(inv *inspect.Inventory) []inspect.Container { return inv.Containers },
+		func(v inspect.Container, c rowContext) ContainerRow { return ContainerRow{v, c} },
+		`table {{.ContainerID}}\t{{.Name}}\t{{.ImageRef}}\t{{.State}}\t{{.Status}}\t{{.CreatedSince}}\t{{.Size}}\t{{.RootFS}}\t{{.VolumeList}}\t{{.Project}}`),
+	inspect.KindVolumes: view(func(inv *inspect.Inventory) []inspect.Volume { return inv.Volumes },
+		func(v inspect.Volume, c rowContext) VolumeRow { return VolumeRow{v, c} },
+		`table {{.VolumeName}}\t{{.Driver}}\t{{.Size}}\t{{.Links}}\t{{.VolumeType}}\t{{.Project}}`),
+	inspect.KindNetworks: view(func(inv *inspect.Inventory) []inspect.Network { return inv.Networks },
+		func(v inspect.Network, c rowContext) NetworkRow { return NetworkRow{v, c} },
+		`table {{.NetworkID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}\t{{.ContainerCount}}\t{{.BuiltIn}}\t{{.Project}}`),
+	inspect.KindBuildCache: view(func(inv *inspect.Inventory) []inspect.BuildCacheRecord { return inv.BuildCache },
+		func(v inspect.BuildCacheRecord, c rowContext) BuildCacheRow { return BuildCacheRow{v, c} },
+		`table {{.CacheID}}\t{{.Type}}\t{{.Size}}\t{{.InUseText}}\t{{.SharedText}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.Usage}}`),
 }
 
-func same[T any](v T) any { return v }
+// view is the kindView of the objects list returns, each shown as the row
+// row makes of it, in the default table table.
+func view[T, R any](list func(*inspect.Inventory) []T, row func(T, rowContext) R, table string) kindView {
+	return kindView{
+		items: func(inv *inspect.Inventory) []any { return anys(list(inv), func(v T) any { return v }) },
+		rows: func(inv *inspect.Inventory, c rowContext) []any {
+			return anys(list(inv), func(v T) any { return row(v, c) })
+		},
+		zero:  row(*new(T), rowContext{}),
+		table: table,
+	}
+}
 
 // anys maps list to []any (nil for an empty list).
 func anys[T any](list []T, f func(T) any) []any {
