@@ -60,6 +60,12 @@ alone and never contacts the engine.`,
 // runVersion prints the client's version in any case and the engine's
 // when it answers.
 func runVersion(ctx context.Context, f *Factory, opts *VersionOptions) error {
+	res, err := versionRun(ctx, f, opts)
+	return show(f.IO.Out, res, err)
+}
+
+// versionRun reads dockctl's version and, when it answers, the engine's.
+func versionRun(ctx context.Context, f *Factory, opts *VersionOptions) (render.Result, error) {
 	tmpl := opts.Template
 	eng, ep, err := f.Engine()
 	v := inspect.Version{Client: version.Self(), Engine: inspect.EngineVersion{Host: ep.Host}}
@@ -71,10 +77,10 @@ func runVersion(ctx context.Context, f *Factory, opts *VersionOptions) error {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return err
+			return nil, err
 		}
 		if tmpl != nil && tmpl.NeedsEngine {
-			return err
+			return nil, err
 		}
 		err = engine.Classify(err, ep.Host)
 		// The engine part names the host already; what could not be
@@ -85,14 +91,15 @@ func runVersion(ctx context.Context, f *Factory, opts *VersionOptions) error {
 		}
 		v.Engine.Error = err.Error()
 	}
+	res := render.VersionResult{Version: v, Format: opts.Format, Template: tmpl}
 	if tmpl != nil {
-		return tmpl.Execute(f.IO.Out, v)
+		return res, nil
 	}
-	ex, err := f.explained("version")
+	res.Explain, err = f.explained("version")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return render.RenderVersion(f.IO.Out, v, opts.Format, ex)
+	return res, nil
 }
 
 // versionLine is what `dockctl --version` prints: no engine is asked.

@@ -82,3 +82,26 @@ func (r FleetSectionsResult) Render(w io.Writer) error {
 
 // Document is the sections' JSON document.
 func (r FleetSectionsResult) Document() any { return fleetDoc(r.Command, r.Sections) }
+
+// VersionResult is what `dockctl version` found: dockctl's version and the
+// engine's (or why it could not be asked).
+type VersionResult struct {
+	Version inspect.Version
+	Format  string
+	// Template is Format parsed, when Format is a Go template.
+	Template *VersionTemplate
+	Explain  Explained
+}
+
+// Render writes the versions as a table, JSON or the template.
+func (r VersionResult) Render(w io.Writer) error {
+	if r.Template != nil {
+		return r.Template.Execute(w, r.Version)
+	}
+	return RenderVersion(w, r.Version, r.Format, r.Explain)
+}
+
+// Document is the versions' JSON document.
+func (r VersionResult) Document() any {
+	return VersionDoc{Schema: VersionSchema, Version: r.Version, Explain: r.Explain.Entries}
+}

@@ -26,6 +26,9 @@ func TestResultDocumentIsTheJSONRendered(t *testing.T) {
 		"fleet report": func(f string) Result {
 			return FleetReportResult{Fleet: sampleFleet(), Options: ReportOptions{Format: f}}
 		},
+		"version": func(f string) Result {
+			return VersionResult{Version: inspect.Version{Engine: inspect.EngineVersion{Host: "unix:///x", Error: "unreachable"}}, Format: f}
+		},
 		"fleet sections": func(f string) Result {
 			return FleetSectionsResult{Command: "prune", Format: f, Sections: []FleetSection{
 				{Name: "a", Result: PruneResult{Plan: samplePlan(), Options: PruneOptions{Format: f}}},

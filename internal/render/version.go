@@ -13,6 +13,9 @@ import (
 	"github.com/dockctl/dockctl/internal/inspect"
 )
 
+// VersionSchema names the JSON document of `dockctl version`.
+const VersionSchema = "dockctl.version/v1"
+
 // VersionDoc is the JSON form of `dockctl version`.
 type VersionDoc struct {
 	Schema string `json:"schema"`
@@ -25,7 +28,7 @@ type VersionDoc struct {
 // stands.
 func RenderVersion(w io.Writer, v inspect.Version, format string, ex Explained) error {
 	if format == "json" {
-		return writeJSON(w, VersionDoc{Schema: "dockctl.version/v1", Version: v, Explain: ex.Entries})
+		return writeJSON(w, VersionDoc{Schema: VersionSchema, Version: v, Explain: ex.Entries})
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	fmt.Fprintln(tw, "Client: dockctl")
