@@ -42,7 +42,7 @@ image:
 	rm -rf .build/rootfs
 	install -d -m 1777 .build/rootfs/tmp
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(ENGINE_ARCH) go build -trimpath \
-		-ldflags '-s -w -X github.com/dockctl/dockctl/inspect.BuildVersion=$(VERSION)' \
+		-ldflags '-s -w -X github.com/dockctl/dockctl/internal/version.BuildVersion=$(VERSION)' \
 		-o .build/rootfs/dockctl ./cmd/dockctl
 	DOCKER_BUILDKIT=$(DOCKER_BUILDKIT) docker build $(DOCKER_BUILD_FLAGS) \
 		--build-arg VERSION='$(VERSION)' \

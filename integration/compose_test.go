@@ -32,10 +32,10 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 
-	dockctlcmd "github.com/dockctl/dockctl/cmd"
-	"github.com/dockctl/dockctl/inspect"
-	"github.com/dockctl/dockctl/parse"
-	"github.com/dockctl/dockctl/usage"
+	dockctlcmd "github.com/dockctl/dockctl/internal/cmd"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/parse"
+	"github.com/dockctl/dockctl/internal/usage"
 )
 
 // composeTool is a compose command line: ["docker", "compose"] or
@@ -330,7 +330,7 @@ func TestComposeFile(t *testing.T) {
 	}
 	// Every flag, --every included, is one prune has: the loop itself is
 	// not run here, since it only ends on a signal.
-	pc := dockctlcmd.NewPruneCmd(dockctlcmd.NewFactory(strings.NewReader(""), io.Discard, io.Discard, os.Getenv))
+	pc := dockctlcmd.NewPruneCmd(dockctlcmd.NewFactory(strings.NewReader(""), io.Discard, io.Discard, os.Getenv), nil)
 	if err := pc.ParseFlags(cmd[1:]); err != nil {
 		t.Errorf("housekeeping command %q: %v", cmd, err)
 	}

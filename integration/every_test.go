@@ -27,8 +27,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockctl/dockctl/cmd"
-	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/internal/cmd"
+	"github.com/dockctl/dockctl/internal/engine"
 )
 
 // stop makes the proxied engine go away as a stopping daemon does: the

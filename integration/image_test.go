@@ -27,8 +27,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 
-	"github.com/dockctl/dockctl/parse"
-	"github.com/dockctl/dockctl/usage"
+	"github.com/dockctl/dockctl/internal/parse"
+	"github.com/dockctl/dockctl/internal/usage"
 )
 
 // buildTimeout bounds a go build or an image build.
@@ -220,7 +220,7 @@ func TestImage(t *testing.T) {
 	}
 	version := "it-" + runID
 	bin := filepath.Join(bctx, ".build", "rootfs", "dockctl")
-	goBuildLinux(t, "./cmd/dockctl", bin, "-s -w -X github.com/dockctl/dockctl/inspect.BuildVersion="+version)
+	goBuildLinux(t, "./cmd/dockctl", bin, "-s -w -X github.com/dockctl/dockctl/internal/version.BuildVersion="+version)
 	st, err := os.Stat(bin)
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ import (
 
 	"github.com/docker/docker/client"
 
-	"github.com/dockctl/dockctl/engine"
+	"github.com/dockctl/dockctl/internal/engine"
 )
 
 // Labels every fixture carries.

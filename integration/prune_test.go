@@ -33,7 +33,7 @@ import (
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/api/types/volume"
 
-	"github.com/dockctl/dockctl/explain"
+	"github.com/dockctl/dockctl/internal/explain"
 )
 
 // ---------------------------------------------------------------------------

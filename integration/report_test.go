@@ -25,7 +25,7 @@ import (
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 
-	"github.com/dockctl/dockctl/report"
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 // ---------------------------------------------------------------------------
@@ -163,11 +163,11 @@ type dfRaw struct {
 }
 
 func (r dfRaw) strings() dfRow {
-	rec := report.Size(r.Reclaimable)
+	rec := render.Size(r.Reclaimable)
 	if r.percent {
-		rec = report.SizePercent(r.Reclaimable, r.Size)
+		rec = render.SizePercent(r.Reclaimable, r.Size)
 	}
-	return dfRow{strconv.Itoa(r.Total), strconv.Itoa(r.Active), report.Size(r.Size), rec}
+	return dfRow{strconv.Itoa(r.Total), strconv.Itoa(r.Active), render.Size(r.Size), rec}
 }
 
 func dockerRows(du types.DiskUsage) map[string]dfRaw {
@@ -564,7 +564,7 @@ func pruneScoped(t *testing.T, kind string) pruned {
 		t.Fatalf("pruneScoped: unknown kind %q", kind)
 	}
 	p.rawOK = true
-	p.reclaimed = report.Size(p.reclaimedBytes)
+	p.reclaimed = render.Size(p.reclaimedBytes)
 	t.Logf("engine prune of %ss (no docker CLI; %v): deleted %s, reclaimed %d", kind, f, p.output, p.reclaimedBytes)
 	return p
 }
@@ -579,8 +579,8 @@ func checkReclaimed(t testing.TB, what string, p pruned, predicted int64) {
 	switch {
 	case p.rawOK && p.reclaimedBytes != predicted:
 		t.Errorf("%s: dockctl predicted %d bytes, the engine says the prune reclaimed %d", what, predicted, p.reclaimedBytes)
-	case !p.rawOK && p.reclaimed != "" && p.reclaimed != report.Size(predicted):
-		t.Errorf("%s: dockctl predicted %d bytes (%s), docker's prune says it reclaimed %s", what, predicted, report.Size(predicted), p.reclaimed)
+	case !p.rawOK && p.reclaimed != "" && p.reclaimed != render.Size(predicted):
+		t.Errorf("%s: dockctl predicted %d bytes (%s), docker's prune says it reclaimed %s", what, predicted, render.Size(predicted), p.reclaimed)
 	case !p.rawOK && p.reclaimed == "":
 		t.Logf("%s: docker's prune printed no reclaimed space", what)
 	}

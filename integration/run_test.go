@@ -12,7 +12,7 @@ import (
 
 	"github.com/docker/docker/api/types"
 
-	"github.com/dockctl/dockctl/cmd"
+	"github.com/dockctl/dockctl/internal/cmd"
 )
 
 // commandTimeout bounds one dockctl or docker CLI run.

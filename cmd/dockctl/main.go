@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/dockctl/dockctl/cmd"
+	"github.com/dockctl/dockctl/internal/cmd"
 )
 
 func main() { os.Exit(cmd.Main()) }

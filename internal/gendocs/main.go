@@ -22,7 +22,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
-	"github.com/dockctl/dockctl/cmd"
+	"github.com/dockctl/dockctl/internal/cmd"
 )
 
 func main() {

@@ -1,0 +1,542 @@
+package cmd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/lock"
+	"github.com/dockctl/dockctl/internal/outfile"
+	"github.com/dockctl/dockctl/internal/prune"
+	"github.com/dockctl/dockctl/internal/render"
+)
+
+// PruneOptions are the flags of `dockctl prune`.
+type PruneOptions struct {
+	All, Volumes, AllVolumes, IncludeRunningProjects, Force bool
+	DryRun, Yes                                             bool
+	Keep, KeepLabels, Filters                               []string
+	OlderThan                                               Duration
+	TargetUsage                                             Size
+	HighWatermark, LowWatermark                             Percent
+	KeepRecent, MaxRemove, Concurrency                      int
+	PlanOut, ApplyFile, LogFile, Format                     string
+	NoCache                                                 bool
+	Every                                                   Duration
+
+	policy prune.Policy
+	every  time.Duration
+}
+
+// pruneKindNames are the kinds prune takes, as its help has always listed
+// them.
+var pruneKindNames = []string{"containers", "images", "volumes", "networks", "buildcache"}
+
+// NewPruneCmd builds `dockctl prune`; runF as NewInspectCmd's.
+func NewPruneCmd(f *Factory, runF func(*PruneOptions) error) *cobra.Command {
+	opts := &PruneOptions{Format: "table", TargetUsage: Size{Positive: true}}
+	c := &cobra.Command{
+		Use:         "prune [" + strings.Join(pruneKindNames, "|") + "]...",
+		Annotations: map[string]string{fleetAnnotation: "true"},
+		Short:       "Remove unused objects with guards; the dry run is exactly what is removed",
+		Long: `Plan, then remove. Every object of the kinds in scope is either in the plan
+(with the bytes it frees and why) or kept (with the reason it is kept). With
+no kinds, containers, networks, images and build cache are in scope; volumes
+only with --volumes (anonymous) or --all-volumes (named too). The engine says
+which volumes are anonymous from Docker 23.0 on; older engines do not record
+it, so there a volume whose name is 64 hex digits counts as anonymous (the
+plan's reason says so): give it --keep or dockctl.keep=true to keep it.
+
+Never removed: running, paused or restarting containers, and anything a
+container that stays uses; objects labelled dockctl.keep=true; objects of a
+compose project with a running container (unless --include-running-projects).
+An image that a kept container uses keeps every tag.
+
+Removal runs in docker's order (containers, networks, volumes, images, build
+cache), so what the removed containers held is freed in the same run. Each
+item is re-checked just before it is removed, with the plan's guards
+(dockctl.keep, --keep, --keep-label: a saved plan carries them) and its users
+in any state (a network's created and stopped containers too); what changed
+since the plan is skipped, never forced.
+
+On a terminal, prune shows the plan (on stderr) and asks before removing;
+not on one (stdin or stderr redirected, /dev/null included), it refuses to
+delete without --yes.
+
+With --every DURATION prune is a long-lived housekeeping process: a round
+now, then one every DURATION from each round's start (an overrunning round
+is followed at once, never overlapped), each planned anew from what the
+engine holds then. Each round logs one line on stderr (time, round, status,
+the exit code a single run would have had, duration); --log keeps appending
+every removal. An unreachable engine is retried with backoff (1s, 2s, 4s…
+up to DURATION or 5m); other failures are logged and the next round runs on
+schedule. SIGTERM or Ctrl-C cuts the running round short (no new removal;
+those in flight complete), then exits 0. It needs --yes (or --dry-run), refuses --apply and
+--plan-out, and prints each round's output with a header line (--format
+json: one compact JSON document per line, JSON Lines).
+
+With several engines (repeat -H/--context, or --all-contexts) prune plans
+on each, a dry run only: deleting is decided one engine at a time.
+
+` + exitCodesHelp,
+		Example: `  dockctl prune --dry-run
+  dockctl prune --yes --all --older-than 7d --keep 'postgres:*'
+  dockctl prune images --all --keep-recent 3 --dry-run
+  dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
+  dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes
+  dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
+		ValidArgs: pruneKindNames,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := opts.checkEvery(c); err != nil {
+				return err
+			}
+			if opts.ApplyFile != "" {
+				// A saved plan is applied as it was reviewed: flags that
+				// would change what it removes belong to the planning run.
+				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "plan-out"} {
+					if c.Flags().Changed(name) {
+						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
+					}
+				}
+			}
+			if err := opts.toPolicy(args, f); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			if opts.every > 0 {
+				return runPruneEvery(c.Context(), f, opts)
+			}
+			return runPrune(c.Context(), f, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVarP(&opts.All, "all", "a", false, "remove every image no kept container uses (not only dangling ones) and all unused build cache")
+	fl.BoolVar(&opts.Volumes, "volumes", false, "also remove anonymous volumes no container uses")
+	fl.BoolVar(&opts.AllVolumes, "all-volumes", false, "also remove named volumes no container uses (implies --volumes)")
+	fl.Var(nonEmptyArray(&opts.Keep), "keep", "keep what matches this glob: image reference, container, volume or network name (repeatable)")
+	fl.Var(nonEmptyArray(&opts.KeepLabels), "keep-label", "keep objects with this label, KEY or KEY=VALUE (repeatable)")
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "limit scope, docker syntax: label=…, label!=…, until=… (repeatable)")
+	fl.Var(&opts.OlderThan, "older-than", "keep objects younger than this (24h, 7d)")
+	fl.IntVar(&opts.KeepRecent, "keep-recent", 0, "keep the N newest images of each repository")
+	fl.BoolVar(&opts.IncludeRunningProjects, "include-running-projects", false, "allow removing objects of compose projects that have a running container")
+	fl.IntVar(&opts.MaxRemove, "max-remove", 0, "refuse a plan that removes more than N objects (0: no limit)")
+	fl.BoolVar(&opts.Force, "force", false, "proceed even if the plan exceeds --max-remove")
+	fl.Var(&opts.TargetUsage, "target-usage", "budget mode: remove least recently used images until docker uses at most SIZE (20GB; a unit is needed)")
+	fl.Var(&opts.HighWatermark, "high-watermark", "budget mode: act when the Docker root filesystem is fuller than P%")
+	fl.Var(&opts.LowWatermark, "low-watermark", "budget mode: remove images until the filesystem is at most P% full")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
+	fl.Var(nonEmpty(&opts.PlanOut), "plan-out", "write the plan as JSON to FILE")
+	fl.Var(nonEmpty(&opts.ApplyFile), "apply", "execute a saved plan from FILE, re-checking each item")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	fl.IntVar(&opts.Concurrency, "concurrency", prune.DefaultConcurrency, "removals in flight at once")
+	fl.Var(nonEmpty(&opts.LogFile), "log", "append one JSON line per removal or failure to FILE")
+	fl.Var(stringEnum(&opts.Format, render.PruneFormats...), "format", oneOf(render.PruneFormats))
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	fl.Var(&opts.Every, "every", "keep running: a round now, then one every DURATION (24h, 7d; at least 1s), each planned anew, until SIGTERM; needs --yes or --dry-run")
+	return c
+}
+
+// toPolicy checks every flag before anything talks to the engine.
+func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
+	if o.Concurrency < 1 || o.Concurrency > 64 {
+		return clierr.Usage("--concurrency", fmt.Sprint(o.Concurrency), "must be between 1 and 64")
+	}
+	if o.ApplyFile != "" && len(args) > 0 {
+		return clierr.Usage("--apply", o.ApplyFile, "a saved plan takes no kinds")
+	}
+	p := prune.Policy{
+		DryRun: o.DryRun, All: o.All, AllBuildCache: o.All, Volumes: o.Volumes || o.AllVolumes, AllVolumes: o.AllVolumes,
+		Keep: o.Keep, KeepLabels: trimmed(o.KeepLabels), KeepRecent: o.KeepRecent, IncludeRunningProjects: o.IncludeRunningProjects,
+		MaxRemove: o.MaxRemove, Force: o.Force,
+	}
+	seen := map[inspect.Kind]bool{}
+	for _, a := range args {
+		k, err := parseKind(a)
+		if err != nil {
+			return err
+		}
+		if !seen[k] {
+			seen[k] = true
+			p.Kinds = append(p.Kinds, k)
+		}
+	}
+	if seen[inspect.KindVolumes] {
+		p.Volumes = true
+	}
+	p.OlderThan, p.TargetUsage = o.OlderThan.D, o.TargetUsage.Bytes
+	p.HighWatermark, p.LowWatermark = o.HighWatermark.P, o.LowWatermark.P
+	var byLabel bool
+	var err error
+	if p.Filters, byLabel, err = parseScopeFilters("prune", o.Filters, f.Now()); err != nil {
+		return err
+	}
+	if byLabel && len(p.Kinds) == 0 {
+		// A label filter cannot select build-cache records: unless asked
+		// for by name, the build cache is out of scope.
+		for _, k := range inspect.Kinds {
+			if k.Named() && (k != inspect.KindVolumes || p.Volumes) {
+				p.Kinds = append(p.Kinds, k)
+			}
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	for flag, path := range map[string]string{"--plan-out": o.PlanOut, "--log": o.LogFile} {
+		if err := checkOutputPath(flag, path); err != nil {
+			return err
+		}
+	}
+	if f.Fleet() {
+		// Removing on several engines at once is a decision per engine.
+		switch {
+		case !o.DryRun:
+			return &clierr.UsageError{Reason: "prune over several engines is a dry run only: add --dry-run, or prune one engine at a time"}
+		case o.PlanOut != "":
+			return clierr.Usage("--plan-out", o.PlanOut, "a saved plan is for one engine: give one --host or --context")
+		}
+	}
+	if !o.DryRun && !o.Yes && !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
+		return &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal, so prune cannot ask (use --dry-run to see the plan)"}
+	}
+	o.policy = p
+	return nil
+}
+
+// runPrune is `dockctl prune`: the plan and outcome, rendered once on
+// stdout.
+func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
+	res, err := pruneRun(ctx, f, opts)
+	return show(f.IO.Out, res, err)
+}
+
+// pruneRun is one prune: lock, plan, check, ask, apply, measure. Its
+// result is nil when there is nothing to show (an error before the plan,
+// a "no" at the prompt); a result comes with an error when the plan was
+// refused (--max-remove) or some removals failed.
+func pruneRun(ctx context.Context, f *Factory, opts *PruneOptions) (render.Result, error) {
+	if f.Fleet() {
+		return fleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, sub *Factory) (render.Result, error) {
+			return pruneRun(ctx, sub, opts)
+		})
+	}
+	eng, ep, err := f.Engine()
+	if err != nil {
+		return nil, err
+	}
+	if !opts.DryRun {
+		release, err := lockForRemoval(ctx, f, eng, ep.Host)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	ro, err := pruneRenderOptions(f, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	plan, pol, before, err := planPrune(ctx, f, eng, opts)
+	if err != nil {
+		return nil, err
+	}
+	planned := render.PruneResult{Plan: plan, Options: ro}
+	// The dry run makes the real run's checks and exits as it would.
+	if err := plan.Check(pol); err != nil {
+		var le *prune.LimitError
+		if errors.As(err, &le) {
+			return planned, &clierr.ThresholdError{Reason: err.Error()}
+		}
+		return nil, err
+	}
+	switch {
+	case opts.DryRun && opts.ApplyFile != "":
+		return dryRunSaved(ctx, f, eng, planned, opts)
+	case opts.DryRun:
+		return planned, nil
+	case len(plan.Items) == 0:
+		planned.Outcome = &render.PruneOutcome{MeasuredBytes: 0}
+		return planned, nil
+	}
+	if !opts.Yes {
+		ok, err := confirm(ctx, f, plan, ro)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			fmt.Fprintln(f.IO.ErrOut, "Nothing removed.")
+			return nil, nil
+		}
+	}
+	res, err := applyPlan(ctx, f, eng, plan, opts)
+	if err != nil {
+		return nil, err
+	}
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, f, eng, before, res)}
+	return planned, res.Err()
+}
+
+// lockForRemoval takes the engine's prune lock (see lockEngine) and
+// returns its release.
+func lockForRemoval(ctx context.Context, f *Factory, eng Engine, host string) (release func(), err error) {
+	l, err := lockEngine(ctx, f, eng, host)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
+		}
+		return nil, err
+	}
+	return func() { l.Release() }, nil
+}
+
+// pruneRenderOptions are the rendering options of a plan: its format and
+// the docker commands behind each type.
+func pruneRenderOptions(f *Factory, format string) (render.PruneOptions, error) {
+	explained := map[prune.Type]render.Explained{}
+	for _, k := range inspect.Kinds {
+		var err error
+		if explained[prune.TypeOf(k)], err = f.explained("prune " + k.String()); err != nil {
+			return render.PruneOptions{}, err
+		}
+	}
+	return render.PruneOptions{Format: format, Explain: explained}, nil
+}
+
+// planPrune reads the saved plan (--apply) or builds one from the engine
+// (writing it to --plan-out). It returns the policy the plan is checked
+// against and docker's bytes before any removal (-1 when not measured).
+func planPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (prune.Plan, prune.Policy, int64, error) {
+	if opts.ApplyFile != "" {
+		plan, err := readPlanFile(opts.ApplyFile)
+		if err != nil {
+			return plan, opts.policy, -1, err
+		}
+		plan.DryRun = opts.DryRun
+		before := int64(-1)
+		if !opts.DryRun {
+			before = dockerBytes(ctx, f, eng)
+		}
+		return plan, opts.policy, before, nil
+	}
+	inv, pol, err := collectForPrune(ctx, f, eng, opts)
+	if err != nil {
+		return prune.Plan{}, pol, -1, err
+	}
+	plan := prune.BuildPlan(inv, pol, f.Now())
+	if opts.PlanOut != "" {
+		var buf bytes.Buffer
+		if err := prune.WritePlan(&buf, plan); err != nil {
+			return plan, pol, -1, err
+		}
+		if err := outfile.WriteFile(opts.PlanOut, buf.Bytes(), 0o644); err != nil {
+			return plan, pol, -1, fmt.Errorf("writing plan: %w", err)
+		}
+	}
+	return plan, pol, inv.DockerBytes(), nil
+}
+
+// readPlanFile reads the saved plan of --apply.
+func readPlanFile(path string) (prune.Plan, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return prune.Plan{}, clierr.Usage("--apply", path, "%v", err)
+	}
+	defer fh.Close()
+	plan, err := prune.ReadPlan(fh)
+	if err != nil {
+		return prune.Plan{}, clierr.Usage("--apply", path, "%v", err)
+	}
+	return plan, nil
+}
+
+// dockerBytes is what docker's objects take on disk now, or -1 when the
+// engine cannot say.
+func dockerBytes(ctx context.Context, f *Factory, eng Engine) int64 {
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...)
+	if err != nil {
+		return -1
+	}
+	return inv.DockerBytes()
+}
+
+// applyPlan removes the plan's items, logging each to --log and drawing
+// progress on a terminal.
+func applyPlan(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions) (prune.Result, error) {
+	ao := prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now}
+	if opts.LogFile != "" {
+		lf, err := outfile.Append(opts.LogFile, 0o644)
+		if err != nil {
+			return prune.Result{}, clierr.Usage("--log", opts.LogFile, "%v", err)
+		}
+		defer lf.Close()
+		ao.Log = prune.JSONLines(lf)
+	}
+	if f.IO.ErrIsTTY {
+		ao.Progress = progressBar(f.IO.ErrOut)
+	}
+	res := prune.Apply(ctx, eng, plan, ao)
+	if f.IO.ErrIsTTY {
+		fmt.Fprintln(f.IO.ErrOut)
+	}
+	return res, nil
+}
+
+// measureFreed is what docker's disk use dropped by since before (-1 when
+// it cannot be measured). An engine that stopped answering (or Ctrl-C
+// against a hung one, whose removals in flight ran into --timeout) is not
+// asked again: measuring would make the wait a second --timeout.
+func measureFreed(ctx context.Context, f *Factory, eng Engine, before int64, res prune.Result) int64 {
+	if before < 0 || res.EngineGone != "" {
+		return -1
+	}
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
+	defer cancel()
+	after := dockerBytes(mctx, f, eng)
+	if after < 0 {
+		return -1
+	}
+	return before - after
+}
+
+// dryRunSaved is --apply FILE --dry-run: every item of the saved plan
+// re-checked against the engine now, as the real apply would, with nothing
+// removed; the plan, then what the re-check would remove, skip and why,
+// and the exit code the real apply would have, as far as a run that
+// removes nothing can tell.
+func dryRunSaved(ctx context.Context, f *Factory, eng Engine, planned render.PruneResult, opts *PruneOptions) (render.Result, error) {
+	res := prune.Apply(ctx, eng, planned.Plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: -1}
+	return planned, res.Err()
+}
+
+// lockEngine takes the prune lock of the engine at host: one deleting
+// prune per engine at a time, the second one planning after the first has
+// finished, on what is left. The lock is keyed on the engine's own ID, so
+// that every address of one engine (two spellings of its socket, a TCP
+// port) shares it; an engine reporting no ID is known by its address.
+func lockEngine(ctx context.Context, f *Factory, eng Engine, host string) (*lock.Lock, error) {
+	info, err := inspect.ReadEngineInfo(ctx, eng, host)
+	if err != nil {
+		return nil, err
+	}
+	key, who := host, host
+	if info.ID != "" {
+		key, who = "engine-id:"+info.ID, fmt.Sprintf("the engine %s (ID %s)", host, info.ID)
+	}
+	return lock.Acquire(ctx, f.LockDir, key, func(pid int) {
+		fmt.Fprintf(f.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, who)
+	})
+}
+
+// collectForPrune reads what the planner needs: every kind (containers
+// decide what is in use), image layers for exact bytes, last tag times and
+// the filesystem for budget mode. The policy it returns is opts.policy
+// with this engine's filesystem: opts is shared by the engines of a fleet
+// run and by the rounds of a scheduled one, so it is never written here.
+func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
+	pol := opts.policy
+	p := &pol
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
+	if err != nil {
+		return nil, pol, err
+	}
+	cache := f.layerCache(opts.NoCache)
+	budget := p.TargetUsage > 0 || p.HighWatermark > 0
+	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache, TagTimes: budget || p.OlderThan > 0}); err != nil {
+		return nil, pol, err
+	}
+	if p.HighWatermark > 0 {
+		_, ep, _ := f.Engine()
+		info, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
+		if err != nil {
+			return nil, pol, err
+		}
+		if info.FSSizeBytes < 0 {
+			return nil, pol, fmt.Errorf("--high-watermark needs the Docker root filesystem, which is not on this machine (use --target-usage)")
+		}
+		// df's Use% is used/(used+available): blocks reserved for root
+		// count in neither.
+		p.FS = prune.FS{SizeBytes: info.FSUsedBytes + info.FSFreeBytes, FreeBytes: info.FSFreeBytes}
+	}
+	return inv, pol, nil
+}
+
+// confirm shows the plan on stderr, as the dry run renders it in a table
+// (what will be removed, with bytes and reasons), then asks on the
+// terminal: nobody should answer a question about objects they have not
+// seen. stdout stays the one final result. Ctrl-C while it waits ends the
+// command (exit 130), nothing removed.
+func confirm(ctx context.Context, f *Factory, plan prune.Plan, ro render.PruneOptions) (bool, error) {
+	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
+		return false, &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal"}
+	}
+	ro.Format = "table"
+	if err := render.RenderPrune(f.IO.ErrOut, plan, nil, ro); err != nil {
+		return false, err
+	}
+	fmt.Fprintln(f.IO.ErrOut)
+	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), render.Size(plan.ReclaimBytes))
+	type answer struct {
+		line string
+		err  error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+		ch <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(f.IO.ErrOut)
+		return false, fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
+	case a = <-ch:
+	}
+	if a.err != nil && a.err != io.EOF {
+		return false, a.err
+	}
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// progressBar draws items and bytes done on a terminal line.
+func progressBar(w io.Writer) func(done, total int, bytes int64) {
+	last := time.Time{}
+	return func(done, total int, bytes int64) {
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		const width = 30
+		filled := width * done / max(total, 1)
+		fmt.Fprintf(w, "\r[%s%s] %d/%d items, %s freed", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, render.Size(bytes))
+	}
+}
+
+// trimmed drops the blanks users leave around KEY=VALUE.
+func trimmed(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		k, v, hasValue := strings.Cut(s, "=")
+		out[i] = strings.TrimSpace(k)
+		if hasValue {
+			out[i] += "=" + strings.TrimSpace(v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,240 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/outfile"
+	"github.com/dockctl/dockctl/internal/render"
+	"github.com/dockctl/dockctl/internal/usage"
+)
+
+// ReportOptions are the flags of `dockctl report`.
+type ReportOptions struct {
+	Verbose           bool
+	Top               int
+	By                string
+	Format            string
+	Output            string
+	FailIfReclaimable Size
+	FailIfUsage       Size
+	NoCache           bool
+	Filters           []string
+	scope             usage.Scope
+	Every             Duration
+	every             time.Duration
+}
+
+// NewReportCmd builds `dockctl report`; runF as NewInspectCmd's.
+func NewReportCmd(f *Factory, runF func(*ReportOptions) error) *cobra.Command {
+	opts := &ReportOptions{Format: "table"}
+	c := &cobra.Command{
+		Use:         "report",
+		Annotations: map[string]string{fleetAnnotation: "true"},
+		Short:       "Summarise disk use like docker system df, with reclaimable figures that are true",
+		Long: `Summarise what the engine holds: TOTAL, ACTIVE and SIZE as docker system df
+counts them, and RECLAIMABLE as the bytes that pruning each type alone really
+frees now (docker's own figure is shown beside it). Image figures come from
+layer-level accounting: a layer shared with an image in use is not
+reclaimable, and a layer BuildKit's cache also holds is freed only with the
+cache. A last line gives what a full cleanup (dockctl prune --all --volumes)
+would free.
+
+report only reads: it sends no request that changes the engine.
+
+With --every DURATION report keeps running: a report now, then one every
+DURATION from each report's start, each read anew, each logged as one line
+on stderr (time, round, status, duration). Reports go to stdout with a
+header line before each; --format json writes one compact JSON document
+per line (JSON Lines, for log shippers); -o FILE is rewritten each round
+(html needs -o). An unreachable engine is retried with backoff (1s, 2s,
+4s… up to DURATION or 5m); a --fail-if-… gate that trips is logged and the
+next round runs. SIGTERM or Ctrl-C stops it (a report in progress is
+dropped): exit 0.
+
+Several engines (repeat -H/--context, or --all-contexts): one section per
+engine, a table of the engines with an error row for each that failed, and
+totals over those that answered (an engine reached at two addresses counts
+once). Exit 1 only when every engine failed, or any did with --strict.
+
+` + exitCodesHelp,
+		Example: `  dockctl report
+  dockctl report -v --top 10
+  dockctl report --by project
+  dockctl report --format markdown >> "$GITHUB_STEP_SUMMARY"
+  dockctl report --format html -o report.html
+  dockctl report --fail-if-usage-over 20GB
+  dockctl report --every 1h --format json >> /var/log/dockctl-report.jsonl
+  dockctl report --all-contexts
+  dockctl report -H unix:///var/run/docker.sock -H tcp://build-1:2376 --format json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := opts.validate(f.Now()); err != nil {
+				return err
+			}
+			if err := opts.checkEvery(c); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			if opts.every > 0 {
+				return runReportEvery(c.Context(), f, opts)
+			}
+			return runReport(c.Context(), f, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "add per-object tables, largest first")
+	fl.IntVar(&opts.Top, "top", 0, "with -v, show only the N largest objects of each type")
+	fl.Var(nonEmpty(&opts.By), "by", "group by: project (compose project)")
+	fl.Var(stringEnum(&opts.Format, render.ReportFormats...), "format", oneOf(render.ReportFormats))
+	fl.VarP(nonEmpty(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
+	fl.Var(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB; a unit is needed)")
+	fl.Var(&opts.FailIfUsage, "fail-if-usage-over", "exit 4 if docker uses more than SIZE in all (20GB; a unit is needed)")
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
+	return c
+}
+
+// parseScope turns --filter into the report's scope.
+func (o *ReportOptions) parseScope(now time.Time) error {
+	filters, _, err := parseScopeFilters("report", o.Filters, now)
+	o.scope = usage.Scope{Filters: filters}
+	return err
+}
+
+func (o *ReportOptions) validate(now time.Time) error {
+	if err := checkOutputPath("--output", o.Output); err != nil {
+		return err
+	}
+	if o.By != "" && o.By != "project" {
+		return clierr.Usage("--by", o.By, "must be project")
+	}
+	if err := o.parseScope(now); err != nil {
+		return err
+	}
+	if o.Top < 0 {
+		return clierr.Usage("--top", fmt.Sprint(o.Top), "must not be negative")
+	}
+	return nil
+}
+
+// runReport is `dockctl report`: the report, rendered once on stdout or
+// into --output, then the gates' verdict.
+func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
+	res, err := reportRun(ctx, f, opts)
+	return showReport(f, opts, res, err)
+}
+
+// reportRun reports on the engine, or on each engine of a fleet; the
+// error is a --fail-if-… gate that tripped when the result is not nil.
+func reportRun(ctx context.Context, f *Factory, opts *ReportOptions) (render.Result, error) {
+	if f.Fleet() {
+		return fleetReport(ctx, f, opts)
+	}
+	r, err := buildReport(ctx, f, opts)
+	if err != nil {
+		return nil, err
+	}
+	ro, err := reportOptions(f, opts)
+	if err != nil {
+		return nil, err
+	}
+	return render.ReportResult{Report: r, Options: ro}, gates(r, opts)
+}
+
+// showReport writes res (when there is one) to --output or stdout, then
+// returns err.
+func showReport(f *Factory, opts *ReportOptions, res render.Result, err error) error {
+	if res == nil {
+		return err
+	}
+	if werr := writeReport(f, opts, res.Render); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// buildReport reads one engine and accounts for its disk use.
+func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Report, error) {
+	eng, ep, err := f.Engine()
+	if err != nil {
+		return usage.Report{}, err
+	}
+	// /info is independent of /system/df, the slow call: ask both at once.
+	type infoResult struct {
+		info inspect.EngineInfo
+		err  error
+	}
+	infoCh := make(chan infoResult, 1)
+	go func() {
+		i, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
+		infoCh <- infoResult{i, err}
+	}()
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
+	if err != nil {
+		<-infoCh
+		return usage.Report{}, err
+	}
+	cache := f.layerCache(opts.NoCache)
+	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache}); err != nil {
+		<-infoCh
+		return usage.Report{}, err
+	}
+	ir := <-infoCh
+	if ir.err != nil {
+		return usage.Report{}, ir.err
+	}
+	return usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope}), nil
+}
+
+// reportOptions are the rendering options and explanations of a report.
+func reportOptions(f *Factory, opts *ReportOptions) (render.ReportOptions, error) {
+	ro := render.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: f.Now(), Explain: map[string]render.Explained{}}
+	for section, op := range map[string]string{"summary": "report", "host": "report host"} {
+		var err error
+		if ro.Explain[section], err = f.explained(op); err != nil {
+			return ro, err
+		}
+	}
+	ro.Color = opts.Output == "" && f.IO.OutIsTTY && f.Env("NO_COLOR") == "" && opts.Format == "table"
+	return ro, nil
+}
+
+// writeReport renders to stdout, or to --output once rendering succeeded:
+// whoever reads the file (a web server, a dashboard, while --every
+// rewrites it each round) never sees half a report (see outfile for what
+// is replaced and what is written in place).
+func writeReport(f *Factory, opts *ReportOptions, write func(io.Writer) error) error {
+	if opts.Output == "" {
+		return write(f.IO.Out)
+	}
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	if err := outfile.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+// gates applies the CI thresholds after the report is out.
+func gates(r usage.Report, opts *ReportOptions) error {
+	if reclaimable := r.FullCleanupBytes; opts.FailIfReclaimable.Text != "" && reclaimable > opts.FailIfReclaimable.Bytes {
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("a full cleanup would free %s, over --fail-if-reclaimable-over %s", render.Size(reclaimable), opts.FailIfReclaimable.Text)}
+	}
+	if opts.FailIfUsage.Text != "" && r.TotalBytes > opts.FailIfUsage.Bytes {
+		return &clierr.ThresholdError{Reason: fmt.Sprintf("docker uses %s, over --fail-if-usage-over %s", render.Size(r.TotalBytes), opts.FailIfUsage.Text)}
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package cmd
+
+import (
+	"strings"
+	"time"
+
+	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/outfile"
+)
+
+// parseScopeFilters reads the --filter values of report and prune: label,
+// label! and until, which mean the same for every kind. Build-cache
+// records carry no labels, so a label filter matches none of them, and
+// byLabel is set: the caller may leave the build cache out of scope.
+func parseScopeFilters(cmd string, raw []string, now time.Time) (filters map[inspect.Kind]inspect.Filter, byLabel bool, err error) {
+	if len(raw) == 0 {
+		return nil, false, nil
+	}
+	for _, r := range raw {
+		key, _, _ := strings.Cut(r, "=")
+		switch strings.ToLower(strings.TrimSpace(key)) {
+		case "label", "label!":
+			byLabel = true
+		case "until":
+		default:
+			return nil, false, clierr.Usage("--filter", r, "%s takes label, label! and until filters", cmd)
+		}
+	}
+	filters = map[inspect.Kind]inspect.Filter{}
+	for _, k := range inspect.Kinds {
+		if k == inspect.KindBuildCache && byLabel {
+			filters[k] = inspect.MatchNone(k)
+			continue
+		}
+		if filters[k], err = inspect.ParseFilters(k, raw, now); err != nil {
+			return nil, false, err
+		}
+	}
+	return filters, byLabel, nil
+}
+
+// checkOutputPath refuses, before the engine is asked anything, a file
+// flag naming a directory or a file in a folder that does not exist.
+func checkOutputPath(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := outfile.Check(path); err != nil {
+		return clierr.Usage(flag, path, "%v", err)
+	}
+	return nil
+}

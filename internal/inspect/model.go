@@ -1,0 +1,181 @@
+package inspect
+
+import "time"
+
+// SizeUnknown marks a size the engine did not compute. Renderers show it as
+// N/A; it is never confused with 0.
+const SizeUnknown int64 = -1
+
+// ComposeProjectLabel is the label docker compose puts on what it creates.
+const ComposeProjectLabel = "com.docker.compose.project"
+
+// Inventory is what the engine holds, as plain data. Only the kinds asked
+// for are filled; Collected says which.
+type Inventory struct {
+	Collected  []Kind             `json:"collected"`
+	Images     []Image            `json:"images,omitempty"`
+	Containers []Container        `json:"containers,omitempty"`
+	Volumes    []Volume           `json:"volumes,omitempty"`
+	Networks   []Network          `json:"networks,omitempty"`
+	BuildCache []BuildCacheRecord `json:"build_cache,omitempty"`
+	// LayersSize is the engine's total of all image layers, each counted
+	// once (the SIZE of docker system df's Images row).
+	LayersSize int64     `json:"layers_size_bytes"`
+	Time       time.Time `json:"time"`
+}
+
+// Has reports whether kind k was collected.
+func (inv *Inventory) Has(k Kind) bool {
+	for _, c := range inv.Collected {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// DockerBytes is the engine's own disk use as docker system df's SIZE
+// column adds it up: image layers (each once), writable layers, volumes and
+// unshared build cache. Unknown sizes count 0. Layers are summed from the
+// images' layer lists when every image has one (they then equal the
+// engine's LayersSize), and taken from LayersSize otherwise.
+func (inv *Inventory) DockerBytes() int64 {
+	var n int64
+	layers := map[string]int64{}
+	withLayers := len(inv.Images) > 0
+	for _, img := range inv.Images {
+		if img.Layers == nil {
+			withLayers = false
+		}
+		for _, l := range img.Layers {
+			layers[l.ChainID] = l.SizeBytes
+		}
+	}
+	if withLayers {
+		for _, s := range layers {
+			n += max(s, 0)
+		}
+	} else {
+		n += max(inv.LayersSize, 0)
+	}
+	for _, c := range inv.Containers {
+		n += max(c.SizeBytes, 0)
+	}
+	for _, v := range inv.Volumes {
+		n += max(v.SizeBytes, 0)
+	}
+	for _, r := range inv.BuildCache {
+		if !r.Shared {
+			n += max(r.SizeBytes, 0)
+		}
+	}
+	return n
+}
+
+// Image is one image as `docker image ls` lists it.
+type Image struct {
+	ID      string            `json:"id"`
+	Tags    []string          `json:"tags"`
+	Digests []string          `json:"digests"`
+	Created time.Time         `json:"created"`
+	Labels  map[string]string `json:"labels"`
+	// SizeBytes is the size of all the image's layers.
+	SizeBytes int64 `json:"size_bytes"`
+	// SharedBytes is the part of SizeBytes in layers other images use too.
+	SharedBytes int64 `json:"shared_bytes"`
+	// UniqueBytes = SizeBytes - SharedBytes: what removing only this image frees.
+	UniqueBytes int64 `json:"unique_bytes"`
+	// Containers counts the containers (any state) created from this image.
+	Containers int  `json:"containers"`
+	Dangling   bool `json:"dangling"`
+	// LastTagged is when a tag was last put on the image (zero if never or
+	// unknown); filled with Layers.
+	LastTagged time.Time `json:"last_tagged,omitzero"`
+	// Layers are the image's layers bottom to top, keyed by chain id, with
+	// each layer's own size. Filled by CollectLayers; nil otherwise.
+	Layers []Layer `json:"layers,omitempty"`
+}
+
+// Layer is one image layer. ChainID identifies the layer together with
+// everything below it, so two images share a layer exactly when they share
+// its chain id, and a layer's bytes exist once on disk however many images
+// use it.
+type Layer struct {
+	ChainID   string `json:"chain_id"`
+	SizeBytes int64  `json:"size_bytes"`
+}
+
+// Container is one container as `docker ps -a --size` lists it.
+type Container struct {
+	ID      string            `json:"id"`
+	Name    string            `json:"name"`
+	Image   string            `json:"image"`
+	ImageID string            `json:"image_id"`
+	State   string            `json:"state"`
+	Status  string            `json:"status"`
+	Created time.Time         `json:"created"`
+	Labels  map[string]string `json:"labels"`
+	// SizeBytes is the writable layer (docker's SizeRw).
+	SizeBytes int64 `json:"size_bytes"`
+	// RootFSBytes is the writable layer plus the image (docker's SizeRootFs).
+	RootFSBytes    int64    `json:"root_fs_bytes"`
+	Volumes        []string `json:"volumes"`
+	Networks       []string `json:"networks"`
+	ComposeProject string   `json:"compose_project"`
+}
+
+// Active is docker system df's notion of a container in use.
+func (c Container) Active() bool {
+	switch c.State {
+	case "running", "paused", "restarting":
+		return true
+	}
+	return false
+}
+
+// Volume is one volume as `docker volume ls` lists it, with its size.
+type Volume struct {
+	Name    string            `json:"name"`
+	Driver  string            `json:"driver"`
+	Created time.Time         `json:"created"`
+	Labels  map[string]string `json:"labels"`
+	// SizeBytes is -1 where the engine does not measure (non-local drivers).
+	SizeBytes int64 `json:"size_bytes"`
+	// RefCount is how many containers (any state) mount it.
+	RefCount   int      `json:"ref_count"`
+	Containers []string `json:"containers"`
+	Anonymous  bool     `json:"anonymous"`
+	// AnonymousByName is set when only the name (64 hex digits) says the
+	// volume is anonymous: engines before Docker 23.0 do not record it, so
+	// a volume someone named so cannot be told apart there.
+	AnonymousByName bool   `json:"anonymous_by_name,omitempty"`
+	ComposeProject  string `json:"compose_project"`
+}
+
+// Network is one network as `docker network ls` lists it.
+type Network struct {
+	ID             string            `json:"id"`
+	Name           string            `json:"name"`
+	Driver         string            `json:"driver"`
+	Scope          string            `json:"scope"`
+	Created        time.Time         `json:"created"`
+	Labels         map[string]string `json:"labels"`
+	Containers     []string          `json:"containers"`
+	Builtin        bool              `json:"builtin"`
+	ComposeProject string            `json:"compose_project"`
+}
+
+// BuildCacheRecord is one BuildKit cache record.
+type BuildCacheRecord struct {
+	ID          string    `json:"id"`
+	Type        string    `json:"type"`
+	Description string    `json:"description"`
+	Parents     []string  `json:"parents"`
+	SizeBytes   int64     `json:"size_bytes"`
+	InUse       bool      `json:"in_use"`
+	Shared      bool      `json:"shared"`
+	Created     time.Time `json:"created"`
+	// LastUsed is zero when the record was never used.
+	LastUsed   time.Time `json:"last_used"`
+	UsageCount int       `json:"usage_count"`
+}

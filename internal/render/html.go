@@ -1,0 +1,104 @@
+package render
+
+import (
+	"html/template"
+	"io"
+
+	"github.com/dockctl/dockctl/internal/usage"
+)
+
+// The HTML report is one self-contained file: inline style, inline SVG
+// charts, no scripts, fonts or external resources. html/template escapes
+// every value that came from the engine.
+var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+	"size": Size,
+	"pct":  SizePercent,
+	"bar": func(v, max int64) float64 {
+		if max <= 0 || v <= 0 {
+			return 0
+		}
+		return float64(v) * 560 / float64(max)
+	},
+	"y":      func(i int) int { return 10 + i*34 },
+	"name":   projectName,
+	"note":   func(n usage.Note) string { return Clean(noteLine(n)) },
+	"host":   hostLine,
+	"fs":     fsLine,
+	"trunc":  func(s string) string { return ShortID(s, false) },
+	"tags":   func(t []string) string { return Clean(orNone(t, "<none>")) },
+	"clean":  Clean,
+	"chartH": func(n int) int { return 20 + n*34 },
+	"y2":     func(i int) int { return 24 + i*34 },
+}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>dockctl report</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
+td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{display:inline-block;width:1em;height:1em;margin:0 .3em 0 1em;vertical-align:middle}
+</style></head><body>
+<h1>Docker disk usage</h1>
+<p>{{host .Report.Engine}}<br>{{fs .Report.Engine}}</p>
+{{range .Host}}<p class="note">{{.}}</p>{{end}}
+<h2>Space per type</h2>
+<p class="legend"><span style="background:#4a7fc1"></span>size<span style="background:#5bb36b"></span>reclaimable</p>
+<svg id="types-chart" width="800" height="{{chartH 4}}" role="img" aria-label="size and reclaimable space per type">
+{{$max := .Max}}{{range $i, $l := .Lines}}<text x="0" y="{{y $i}}" dy="14" font-size="13">{{$l.Name}}</text>
+<rect x="120" y="{{y $i}}" width="{{bar $l.Row.SizeBytes $max}}" height="12" fill="#4a7fc1"><title>{{size $l.Row.SizeBytes}}</title></rect>
+<rect x="120" y="{{y2 $i}}" width="{{bar $l.Row.ReclaimableBytes $max}}" height="12" fill="#5bb36b"><title>{{size $l.Row.ReclaimableBytes}}</title></rect>
+<text x="700" y="{{y $i}}" dy="20" font-size="12">{{size $l.Row.SizeBytes}}</text>
+{{end}}</svg>
+<table><tr><th>Type</th><th>Total</th><th>Active</th><th>Size</th><th>Reclaimable</th><th>Docker says</th></tr>
+{{range .Lines}}<tr><td>{{.Name}}</td><td>{{.Row.Total}}</td><td>{{.Row.Active}}</td><td>{{size .Row.SizeBytes}}</td><td>{{pct .Row.ReclaimableBytes .Row.SizeBytes}}</td><td>{{pct .Row.DockerReclaimableBytes .Row.SizeBytes}}</td></tr>
+{{end}}</table>
+<p><strong>Full cleanup</strong> (<code>dockctl prune --all --volumes</code>) would free <strong>{{size .Report.FullCleanupBytes}}</strong> of {{size .Report.TotalBytes}}.</p>
+{{range .Report.Notes}}<p class="note">{{note .}}</p>{{end}}
+{{range .Summary}}<p class="note">{{.}}</p>{{end}}
+<h2>Space per compose project</h2>
+<svg id="projects-chart" width="800" height="{{chartH (len .Report.Projects)}}" role="img" aria-label="space per compose project">
+{{$pmax := .ProjectMax}}{{range $i, $p := .Report.Projects}}<text x="0" y="{{y $i}}" dy="14" font-size="13">{{name $p}}</text>
+<rect x="130" y="{{y $i}}" width="{{bar $p.Bytes $pmax}}" height="20" fill="#4a7fc1"><title>{{size $p.Bytes}}</title></rect>
+<text x="700" y="{{y $i}}" dy="14" font-size="12">{{size $p.Bytes}}</text>
+{{end}}</svg>
+<table><tr><th>Project</th><th>Containers</th><th>Images</th><th>Volumes</th><th>Networks</th><th>Size</th></tr>
+{{range .Report.Projects}}<tr><td>{{name .}}</td><td>{{.ContainersRunning}}/{{.Containers}} running</td><td>{{.Images}}</td><td>{{.Volumes}}</td><td>{{.Networks}}</td><td>{{size .Bytes}}</td></tr>
+{{end}}</table>
+{{if .Report.Images}}<h2>Images</h2><table><tr><th>Image</th><th>Tags</th><th>Size</th><th>Shared</th><th>Unique</th><th>Containers</th></tr>
+{{range .Report.Images}}<tr><td>{{trunc .ID}}</td><td>{{tags .Tags}}</td><td>{{size .SizeBytes}}</td><td>{{size .SharedBytes}}</td><td>{{size .UniqueBytes}}</td><td>{{.Containers}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Report.Containers}}<h2>Containers</h2><table><tr><th>Name</th><th>State</th><th>Status</th><th>Size</th></tr>
+{{range .Report.Containers}}<tr><td>{{clean .Name}}</td><td>{{clean .State}}</td><td>{{clean .Status}}</td><td>{{size .SizeBytes}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Report.Volumes}}<h2>Volumes</h2><table><tr><th>Name</th><th>Links</th><th>Size</th></tr>
+{{range .Report.Volumes}}<tr><td>{{clean .Name}}</td><td>{{.RefCount}}</td><td>{{size .SizeBytes}}</td></tr>
+{{end}}</table>{{end}}
+</body></html>
+`))
+
+type htmlLine struct {
+	Name string
+	Row  usage.Row
+}
+
+func renderHTML(w io.Writer, r usage.Report, o ReportOptions) error {
+	data := struct {
+		Report        usage.Report
+		Lines         []htmlLine
+		Max           int64
+		ProjectMax    int64
+		Host, Summary []string
+	}{Report: r}
+	for _, l := range summaryLines(r.Summary) {
+		data.Lines = append(data.Lines, htmlLine{Name: l.name, Row: l.row})
+		data.Max = max(data.Max, l.row.SizeBytes)
+	}
+	for _, p := range r.Projects {
+		data.ProjectMax = max(data.ProjectMax, p.Bytes)
+	}
+	for _, en := range o.Explain["host"].Entries {
+		data.Host = append(data.Host, en.Line(o.Explain["host"].Lang))
+	}
+	for _, en := range o.Explain["summary"].Entries {
+		data.Summary = append(data.Summary, en.Line(o.Explain["summary"].Lang))
+	}
+	return htmlTmpl.Execute(w, data)
+}

@@ -1,0 +1,256 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"text/template"
+	"time"
+
+	"github.com/dockctl/dockctl/internal/explain"
+	"github.com/dockctl/dockctl/internal/inspect"
+)
+
+// InspectSchema names the JSON document `dockctl inspect --format json` prints.
+const InspectSchema = "dockctl.inspect/v1"
+
+// Explained carries the docker commands behind an operation and the
+// language to show their explanations in. A nil Entries hides them.
+type Explained struct {
+	Entries []explain.Entry
+	Lang    string
+}
+
+// InspectOptions says how to render one kind's listing.
+type InspectOptions struct {
+	// Format is "table", "json", or a Go template ("{{.ID}}", "table {{.ID}}\t{{.Name}}").
+	Format  string
+	Quiet   bool
+	NoTrunc bool
+	Explain Explained
+	Now     time.Time
+}
+
+// FormatError is a format or template the renderers refuse: Format as
+// given, and why. The command line names its flag.
+type FormatError struct {
+	Format, Reason string
+}
+
+func (e *FormatError) Error() string { return fmt.Sprintf("invalid format %q: %s", e.Format, e.Reason) }
+
+// formatError builds a *FormatError.
+func formatError(s, format string, a ...any) error {
+	return &FormatError{Format: s, Reason: fmt.Sprintf(format, a...)}
+}
+
+// templateReason is a text/template error without its "template: format:"
+// prefix.
+func templateReason(err error) string { return strings.TrimPrefix(err.Error(), "template: format:") }
+
+// Template is a parsed --format Go template.
+type Template struct {
+	src   string
+	tmpl  *template.Template
+	table bool
+	heads []string
+}
+
+var templateFuncs = template.FuncMap{
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+	"join":  strings.Join,
+	"upper": strings.ToUpper,
+	"lower": strings.ToLower,
+	"size":  Size,
+	"trunc": func(s string) string { return ShortID(s, false) },
+}
+
+var fieldRef = regexp.MustCompile(`{{\s*\.(\w+)`)
+
+// ParseTemplate parses a --format value that is neither table nor json.
+func ParseTemplate(s string) (*Template, error) {
+	t := &Template{src: s}
+	body := s
+	if rest, ok := strings.CutPrefix(s, "table "); ok {
+		t.table, body = true, rest
+		for _, m := range fieldRef.FindAllStringSubmatch(body, -1) {
+			head, ok := columnHeaders[m[1]]
+			if !ok {
+				head = strings.ToUpper(m[1])
+			}
+			t.heads = append(t.heads, head)
+		}
+	}
+	body = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(body)
+	tmpl, err := template.New("format").Funcs(templateFuncs).Option("missingkey=error").Parse(body)
+	if err != nil {
+		return nil, formatError(s, "bad template: %s", templateReason(err))
+	}
+	t.tmpl = tmpl
+	return t, nil
+}
+
+// Execute writes one line per item. Nothing is written unless every item
+// renders: a template that fails half-way leaves stdout empty.
+func (t *Template) Execute(w io.Writer, items []any) error {
+	var buf bytes.Buffer
+	if err := t.execute(&buf, items); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (t *Template) execute(w io.Writer, items []any) error {
+	out := w
+	var tw *tabwriter.Writer
+	if t.table {
+		tw = tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+		out = tw
+		fmt.Fprintln(tw, strings.Join(t.heads, "\t"))
+	}
+	for _, it := range items {
+		var b strings.Builder
+		if err := t.tmpl.Execute(&b, it); err != nil {
+			return formatError(t.src, "template failed: %s", templateReason(err))
+		}
+		// Tabs separate columns; every other control character is escaped.
+		fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
+		for i := range fields {
+			fields[i] = Clean(fields[i])
+		}
+		fmt.Fprintln(out, strings.Join(fields, "\t"))
+	}
+	if tw != nil {
+		return tw.Flush()
+	}
+	return nil
+}
+
+// InspectFormats are the formats RenderInspect writes by name; any other
+// format is a Go template.
+var InspectFormats = []string{"table", "json"}
+
+// ValidateInspectFormat checks a template before anything talks to the
+// engine: it parses it and tries it on an empty object of kind, so a field
+// the kind does not have is refused up front.
+func ValidateInspectFormat(s string, kind inspect.Kind) error {
+	if s == "" || slices.Contains(InspectFormats, s) {
+		return nil
+	}
+	t, err := ParseTemplate(s)
+	if err != nil {
+		return err
+	}
+	if err := t.tmpl.Execute(io.Discard, kindViews[kind].zero); err != nil && strings.Contains(err.Error(), "can't evaluate field") {
+		return formatError(s, "%s has no such field: %s", kind, templateReason(err))
+	}
+	return nil
+}
+
+// Items returns the objects of kind in inv, in display order.
+func Items(kind inspect.Kind, inv *inspect.Inventory) []any {
+	return kindViews[kind].items(inv)
+}
+
+// InspectDoc is the JSON form of a listing.
+type InspectDoc struct {
+	Schema  string          `json:"schema"`
+	Kind    inspect.Kind    `json:"kind"`
+	Explain []explain.Entry `json:"explain,omitempty"`
+	Items   []any           `json:"items"`
+}
+
+// inspectDoc is the JSON document of a listing of items.
+func inspectDoc(kind inspect.Kind, items []any, o InspectOptions) InspectDoc {
+	if items == nil {
+		items = []any{}
+	}
+	return InspectDoc{Schema: InspectSchema, Kind: kind, Explain: o.Explain.Entries, Items: items}
+}
+
+// RenderInspect writes inv's objects of kind in the requested format: the
+// table is the kind's default template over its rows.
+func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o InspectOptions) error {
+	view := kindViews[kind]
+	rows := view.rows(inv, rowContext{now: o.Now, noTrunc: o.NoTrunc})
+	if o.Quiet {
+		for _, r := range rows {
+			fmt.Fprintln(w, Clean(r.(interface{ quietID() string }).quietID()))
+		}
+		return nil
+	}
+	format := o.Format
+	switch format {
+	case "json":
+		return writeJSON(w, inspectDoc(kind, view.items(inv), o))
+	case "table", "":
+		format = view.table
+	}
+	t, err := ParseTemplate(format)
+	if err != nil {
+		return err
+	}
+	if err := t.Execute(w, rows); err != nil {
+		return err
+	}
+	if format == view.table {
+		writeExplainText(w, o.Explain)
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeExplainText appends the "≈ docker … — explanation" lines to a text
+// section.
+func writeExplainText(w io.Writer, e Explained) {
+	if len(e.Entries) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	for _, en := range e.Entries {
+		fmt.Fprintln(w, en.Line(e.Lang))
+	}
+}
+
+func orNone(list []string, none string) string {
+	if len(list) == 0 {
+		return none
+	}
+	return strings.Join(list, ", ")
+}
+
+func count(n int) string {
+	if n < 0 {
+		return "N/A"
+	}
+	return strconv.Itoa(n)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}

@@ -1,0 +1,290 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dockctl/dockctl/internal/explain"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/usage"
+)
+
+// ReportOptions say how to render a usage report.
+type ReportOptions struct {
+	Format    string // table, json, markdown
+	ByProject bool
+	Color     bool
+	Now       time.Time
+	// Engine names the engine in a fleet report's markdown headings.
+	Engine string
+	// Explain holds the entries per section: "summary" (docker system df),
+	// "host" (df, du).
+	Explain map[string]Explained
+}
+
+// ReportDoc is the JSON form of a report: the usage.Report with the
+// explanations of each section.
+type ReportDoc struct {
+	usage.Report
+	Explain map[string][]explain.Entry `json:"explain,omitempty"`
+}
+
+// ReportFormats are the formats RenderReport writes.
+var ReportFormats = []string{"table", "json", "markdown", "html"}
+
+// RenderReport writes r in o.Format.
+func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {
+	switch o.Format {
+	case "json":
+		return writeJSON(w, reportDoc(r, o))
+	case "markdown":
+		return renderMarkdown(w, r, o)
+	case "html":
+		return renderHTML(w, r, o)
+	default:
+		return renderTable(w, r, o)
+	}
+}
+
+// reportDoc is the JSON document of a report.
+func reportDoc(r usage.Report, o ReportOptions) ReportDoc {
+	return ReportDoc{Report: withLists(r), Explain: explainEntries(o.Explain)}
+}
+
+// withLists gives r's lists that JSON readers index into as [] rather
+// than null.
+func withLists(r usage.Report) usage.Report {
+	if r.Projects == nil {
+		r.Projects = []usage.Project{}
+	}
+	if r.Notes == nil {
+		r.Notes = []usage.Note{}
+	}
+	return r
+}
+
+// explainEntries is the JSON form of a renderer's explanations: the
+// entries of each section that has some, nil when none has.
+func explainEntries[K comparable](ex map[K]Explained) map[K][]explain.Entry {
+	var out map[K][]explain.Entry
+	for k, e := range ex {
+		if len(e.Entries) > 0 {
+			if out == nil {
+				out = map[K][]explain.Entry{}
+			}
+			out[k] = e.Entries
+		}
+	}
+	return out
+}
+
+// writeExplainMarkdown appends explanations as markdown quote lines.
+func writeExplainMarkdown(w io.Writer, e Explained) {
+	for _, en := range e.Entries {
+		fmt.Fprintln(w, "> "+mdCell(en.Line(e.Lang))+"  ")
+	}
+}
+
+type summaryLine struct {
+	name string
+	row  usage.Row
+}
+
+func summaryLines(s usage.Summary) []summaryLine {
+	return []summaryLine{{"Images", s.Images}, {"Containers", s.Containers}, {"Local Volumes", s.Volumes}, {"Build Cache", s.BuildCache}}
+}
+
+// cells are the line's columns: TYPE, TOTAL, ACTIVE, SIZE, RECLAIMABLE,
+// DOCKER SAYS, in the table and the markdown alike.
+func (l summaryLine) cells() []string {
+	r := l.row
+	return []string{l.name, strconv.Itoa(r.Total), strconv.Itoa(r.Active), Size(r.SizeBytes),
+		SizePercent(r.ReclaimableBytes, r.SizeBytes), SizePercent(r.DockerReclaimableBytes, r.SizeBytes)}
+}
+
+// markdownRow is a markdown table row of cells.
+func markdownRow(cells []string) string { return "| " + strings.Join(cells, " | ") + " |" }
+
+const (
+	ansiBold  = "\x1b[1m"
+	ansiGreen = "\x1b[32m"
+	ansiDim   = "\x1b[2m"
+	ansiReset = "\x1b[0m"
+)
+
+func paint(on bool, code, s string) string {
+	if !on {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func hostLine(e inspect.EngineInfo) string {
+	return fmt.Sprintf("Engine %s at %s · API %s · root dir %s (%s)",
+		Clean(e.ServerVersion), Clean(e.Host), Clean(e.APIVersion), Clean(e.DockerRootDir), Clean(e.StorageDriver))
+}
+
+func fsLine(e inspect.EngineInfo) string {
+	if e.FSSizeBytes < 0 {
+		return "Filesystem of the root dir: not measured (the engine is not on this machine)"
+	}
+	return fmt.Sprintf("Filesystem of %s: %s, %s used (%.0f%%), %s free", Clean(e.DockerRootDir), Size(e.FSSizeBytes), Size(e.FSUsedBytes), math.Ceil(e.FSUsePercent()), Size(e.FSFreeBytes))
+}
+
+func noteLine(n usage.Note) string {
+	s := n.Row + ": " + n.Text
+	switch {
+	case n.DockerBytes != 0:
+		s += fmt.Sprintf(" (docker says %s, dockctl %s)", Size(n.DockerBytes), Size(n.DockctlBytes))
+	case n.DockctlBytes != 0:
+		s += fmt.Sprintf(" (%s)", Size(n.DockctlBytes))
+	}
+	return s
+}
+
+func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
+	c := o.Color
+	fmt.Fprintln(w, paint(c, ansiBold, hostLine(r.Engine)))
+	fmt.Fprintln(w, fsLine(r.Engine))
+	writeExplainText(w, o.Explain["host"])
+	fmt.Fprintln(w)
+	// Align first, colour after: escape sequences would count as width.
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE\tDOCKER SAYS")
+	lines := summaryLines(r.Summary)
+	for _, l := range lines {
+		fmt.Fprintln(tw, strings.Join(l.cells(), "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for i, line := range strings.SplitAfter(table.String(), "\n") {
+		if i > 0 && i <= len(lines) && c && lines[i-1].row.ReclaimableBytes > 0 {
+			rec := SizePercent(lines[i-1].row.ReclaimableBytes, lines[i-1].row.SizeBytes)
+			cut := len(lines[i-1].name)
+			line = line[:cut] + strings.Replace(line[cut:], " "+rec, " "+paint(true, ansiGreen, rec), 1)
+		}
+		io.WriteString(w, line)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Full cleanup (dockctl prune --all --volumes) would free %s of %s.\n", paint(c, ansiBold, Size(r.FullCleanupBytes)), Size(r.TotalBytes))
+	if r.Approximate {
+		fmt.Fprintln(w, "Some image layers could not be read; image figures fall back to the engine's unique sizes.")
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w, "Notes:")
+		for _, n := range r.Notes {
+			fmt.Fprintln(w, "  - "+noteLine(n))
+		}
+	}
+	writeExplainText(w, o.Explain["summary"])
+	if o.ByProject {
+		fmt.Fprintln(w)
+		if err := projectTable(w, r.Projects); err != nil {
+			return err
+		}
+	}
+	return verboseTables(w, r, o)
+}
+
+func projectName(p usage.Project) string {
+	if p.Name == "" {
+		return "(no project)"
+	}
+	return Clean(p.Name)
+}
+
+func projectTable(w io.Writer, ps []usage.Project) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "PROJECT\tCONTAINERS\tIMAGES\tVOLUMES\tNETWORKS\tSIZE")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%d/%d running\t%d\t%d\t%d\t%s\n", Clean(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
+	}
+	return tw.Flush()
+}
+
+func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
+	if r.Images == nil && r.Containers == nil && r.Volumes == nil && r.BuildCache == nil {
+		return nil
+	}
+	inv := &inspect.Inventory{Images: r.Images, Containers: r.Containers, Volumes: r.Volumes, BuildCache: r.BuildCache}
+	for _, sec := range []struct {
+		title string
+		kind  inspect.Kind
+	}{{"Images space usage:", inspect.KindImages}, {"Containers space usage:", inspect.KindContainers}, {"Local Volumes space usage:", inspect.KindVolumes}, {"Build cache usage:", inspect.KindBuildCache}} {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, sec.title)
+		fmt.Fprintln(w)
+		if err := RenderInspect(w, sec.kind, inv, InspectOptions{Format: "table", Now: o.Now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mdEscaper neutralises markdown: engine-provided names must not become
+// links, images, emphasis or HTML in a CI job summary.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`,
+	"!", `\!`, "#", `\#`, "~", `\~`, "|", `\|`, "\n", " ", "&", "&amp;", "<", "&lt;", ">", "&gt;",
+)
+
+// mdCell escapes a value for markdown (a table cell or a line).
+func mdCell(s string) string {
+	return mdEscaper.Replace(Clean(s))
+}
+
+func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
+	if o.Engine != "" {
+		fmt.Fprintf(w, "## Docker disk usage: %s\n", mdCell(o.Engine))
+	} else {
+		fmt.Fprintln(w, "## Docker disk usage")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, mdCell(hostLine(r.Engine))+"  ")
+	fmt.Fprintln(w, mdCell(fsLine(r.Engine)))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Type | Total | Active | Size | Reclaimable | Docker says |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
+	for _, l := range summaryLines(r.Summary) {
+		fmt.Fprintln(w, markdownRow(l.cells()))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "**Full cleanup** (`dockctl prune --all --volumes`) would free **%s** of %s.\n", Size(r.FullCleanupBytes), Size(r.TotalBytes))
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range r.Notes {
+			fmt.Fprintln(w, "- "+mdCell(noteLine(n)))
+		}
+	}
+	for _, key := range []string{"summary", "host"} {
+		if e := o.Explain[key]; len(e.Entries) > 0 {
+			fmt.Fprintln(w)
+			writeExplainMarkdown(w, e)
+		}
+	}
+	if o.ByProject {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| Project | Containers | Images | Volumes | Networks | Size |")
+		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
+		for _, p := range r.Projects {
+			fmt.Fprintf(w, "| %s | %d/%d running | %d | %d | %d | %s |\n", mdCell(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
+		}
+	}
+	if r.Images != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| Image | Tags | Size | Shared | Unique | Containers |")
+		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|")
+		for _, i := range r.Images {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", ShortID(i.ID, false), mdCell(orNone(i.Tags, "<none>")), Size(i.SizeBytes), Size(i.SharedBytes), Size(i.UniqueBytes), strconv.Itoa(i.Containers))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gotest.tools/v3/golden"
+
+	"github.com/dockctl/dockctl/internal/explain"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/usage"
+)
+
+func sampleReport() usage.Report {
+	inv := sampleInventory()
+	inv.LayersSize = 11_420_000
+	inv.Images[0].Layers = []inspect.Layer{{ChainID: "base", SizeBytes: 4_200_000}, {ChainID: "top", SizeBytes: 7_220_000}}
+	eng := inspect.EngineInfo{Host: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", DockerRootDir: "/var/lib/docker", StorageDriver: "overlay2",
+		FSSizeBytes: 100_000_000_000, FSUsedBytes: 60_000_000_000, FSFreeBytes: 40_000_000_000}
+	return usage.Build(inv, eng, usage.Options{Verbose: true, Top: 5})
+}
+
+func reportExplain() map[string]Explained {
+	return map[string]Explained{
+		"summary": {Entries: explain.ForOperation("report"), Lang: "both"},
+		"host":    {Entries: explain.ForOperation("report host"), Lang: "both"},
+	}
+}
+
+func TestRenderReportGolden(t *testing.T) {
+	for _, format := range []string{"table", "json", "markdown", "html"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: format, ByProject: true, Now: now, Explain: reportExplain()}); err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, buf.String(), "report."+format)
+		})
+	}
+}
+
+func TestRenderReportJSONSchema(t *testing.T) {
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: "json", Explain: reportExplain()}); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"schema", "engine", "summary", "full_cleanup_reclaimable_bytes", "projects", "images", "explain"} {
+		if _, ok := doc[key]; !ok {
+			t.Errorf("report JSON lacks %q", key)
+		}
+	}
+	if doc["schema"] != "dockctl.report/v1" {
+		t.Errorf("schema = %v", doc["schema"])
+	}
+	summary := doc["summary"].(map[string]any)
+	for _, row := range []string{"images", "containers", "volumes", "build_cache"} {
+		r, ok := summary[row].(map[string]any)
+		if !ok {
+			t.Fatalf("summary lacks %s", row)
+		}
+		for _, k := range []string{"total", "active", "size_bytes", "reclaimable_bytes", "docker_reclaimable_bytes"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("summary.%s lacks %s", row, k)
+			}
+		}
+	}
+}
+
+func TestRenderReportColourOnlyWhenAsked(t *testing.T) {
+	for _, colour := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: "table", Color: colour}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(buf.String(), "\x1b["); got != colour {
+			t.Errorf("colour %v: escape sequences present = %v", colour, got)
+		}
+	}
+}
+
+func TestRenderReportHTMLEscapesEngineText(t *testing.T) {
+	r := sampleReport()
+	r.Projects = append(r.Projects, usage.Project{Name: "<script>alert(1)</script>"})
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, r, ReportOptions{Format: "html"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "<script>") || strings.Contains(buf.String(), "http") && strings.Contains(buf.String(), "src=") {
+		t.Fatal("HTML report must escape names and load nothing external")
+	}
+}
+
+func TestRenderReportMarkdownEscapesEngineText(t *testing.T) {
+	r := sampleReport()
+	r.Projects = append(r.Projects, usage.Project{Name: "![p](https://evil.example/t.png) [click](https://evil.example) **x**"})
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, r, ReportOptions{Format: "markdown", ByProject: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"![p](", "[click](", "**x**"} {
+		if strings.Contains(buf.String(), bad) {
+			t.Errorf("markdown passes %q through", bad)
+		}
+	}
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+func TestRenderReportColourKeepsColumnsAligned(t *testing.T) {
+	r := sampleReport()
+	r.Summary.Containers.ReclaimableBytes = 1000
+	var plain, coloured bytes.Buffer
+	if err := RenderReport(&plain, r, ReportOptions{Format: "table"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderReport(&coloured, r, ReportOptions{Format: "table", Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(coloured.String(), ansiGreen) {
+		t.Fatal("no colour on a reclaimable row")
+	}
+	if got := ansi.ReplaceAllString(coloured.String(), ""); got != plain.String() {
+		t.Fatalf("colour changed the layout:\n%s\n---\n%s", got, plain.String())
+	}
+}

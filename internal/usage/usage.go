@@ -1,0 +1,412 @@
+package usage
+
+import (
+	"sort"
+
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/prune"
+)
+
+// Schema names the JSON document of `dockctl report`.
+const Schema = "dockctl.report/v1"
+
+// Row is one line of the summary.
+type Row struct {
+	Total     int   `json:"total"`
+	Active    int   `json:"active"`
+	SizeBytes int64 `json:"size_bytes"`
+	// ReclaimableBytes is what pruning this type alone frees on disk now.
+	ReclaimableBytes int64 `json:"reclaimable_bytes"`
+	// DockerReclaimableBytes is docker system df's figure, for comparison.
+	DockerReclaimableBytes int64 `json:"docker_reclaimable_bytes"`
+}
+
+// Summary has docker system df's four rows.
+type Summary struct {
+	Images     Row `json:"images"`
+	Containers Row `json:"containers"`
+	Volumes    Row `json:"volumes"`
+	BuildCache Row `json:"build_cache"`
+}
+
+// Note explains a figure: where dockctl and docker differ, or bytes only a
+// combined cleanup frees.
+type Note struct {
+	Row  string `json:"row"`
+	Text string `json:"text"`
+	// Docker and Dockctl are the two figures when the note compares them.
+	DockerBytes  int64 `json:"docker_bytes,omitempty"`
+	DockctlBytes int64 `json:"dockctl_bytes,omitempty"`
+}
+
+// Project is one compose project's share of the engine.
+type Project struct {
+	// Name is the com.docker.compose.project label; "" for objects of no project.
+	Name              string `json:"name"`
+	ContainersRunning int    `json:"containers_running"`
+	Containers        int    `json:"containers"`
+	Images            int    `json:"images"`
+	Volumes           int    `json:"volumes"`
+	Networks          int    `json:"networks"`
+	// Bytes counts the project's containers' writable layers, its volumes,
+	// and the images only its containers use (unique bytes).
+	Bytes int64 `json:"bytes"`
+}
+
+// Accounting is the result of Compute.
+type Accounting struct {
+	Summary Summary `json:"summary"`
+	// FullCleanupBytes is what `dockctl prune --all --volumes` would free:
+	// stopped containers, then the images, anonymous volumes and build
+	// cache that only they kept.
+	FullCleanupBytes int64  `json:"full_cleanup_reclaimable_bytes"`
+	Approximate      bool   `json:"approximate"`
+	Notes            []Note `json:"notes"`
+}
+
+// Scope limits a report to some objects (report --filter). Objects out of
+// scope are neither counted nor removed, but they still hold what they use:
+// a layer an out-of-scope image shares is never reclaimable. The zero
+// Scope takes everything.
+type Scope struct {
+	// Filters restrict each kind; a kind without one is whole.
+	Filters map[inspect.Kind]inspect.Filter
+}
+
+func (sc Scope) filter(k inspect.Kind) (inspect.Filter, bool) {
+	f, ok := sc.Filters[k]
+	return f, ok
+}
+
+func (sc Scope) image(i inspect.Image) bool {
+	f, ok := sc.filter(inspect.KindImages)
+	return !ok || f.Image(i)
+}
+
+func (sc Scope) container(c inspect.Container) bool {
+	f, ok := sc.filter(inspect.KindContainers)
+	return !ok || f.Container(c)
+}
+
+func (sc Scope) volume(v inspect.Volume) bool {
+	f, ok := sc.filter(inspect.KindVolumes)
+	return !ok || f.Volume(v)
+}
+
+func (sc Scope) network(n inspect.Network) bool {
+	f, ok := sc.filter(inspect.KindNetworks)
+	return !ok || f.Network(n)
+}
+
+func (sc Scope) buildCache(r inspect.BuildCacheRecord) bool {
+	f, ok := sc.filter(inspect.KindBuildCache)
+	return !ok || f.BuildCache(r)
+}
+
+// reclaim asks the prune planner what removing kinds would free now, with
+// dockctl prune's default guards: the report's RECLAIMABLE is exactly
+// what `dockctl prune KIND --all` (its dry run lists it) removes.
+func reclaim(inv *inspect.Inventory, sc Scope, all bool, kinds ...inspect.Kind) prune.Plan {
+	pol := prune.Policy{Kinds: kinds, All: true, AllBuildCache: true, Volumes: true, AllVolumes: all, Filters: sc.Filters}
+	return prune.BuildPlan(inv, pol, inv.Time)
+}
+
+// Compute works out docker's figures and the true ones from inv, which
+// must hold every kind, with image layers collected, for the objects in
+// scope.
+func Compute(inv *inspect.Inventory, sc Scope) Accounting {
+	var a Accounting
+
+	// Images.
+	im := &a.Summary.Images
+	im.SizeBytes = inv.LayersSize
+	if _, ok := sc.filter(inspect.KindImages); ok {
+		im.SizeBytes = scopedLayersSize(inv.Images, sc.image)
+	}
+	var usedUnique int64
+	for _, img := range inv.Images {
+		if !sc.image(img) {
+			continue
+		}
+		im.Total++
+		if img.Containers > 0 {
+			im.Active++
+			if img.SizeBytes >= 0 && img.SharedBytes >= 0 {
+				usedUnique += img.SizeBytes - img.SharedBytes
+			}
+		}
+	}
+	im.DockerReclaimableBytes = im.SizeBytes - usedUnique
+	images := reclaim(inv, sc, true, inspect.KindImages)
+	im.ReclaimableBytes = images.ReclaimBytes
+
+	// Containers.
+	c := &a.Summary.Containers
+	for _, ct := range inv.Containers {
+		if !sc.container(ct) {
+			continue
+		}
+		c.Total++
+		size := max(ct.SizeBytes, 0)
+		c.SizeBytes += size
+		if ct.Active() {
+			c.Active++
+			continue
+		}
+		c.DockerReclaimableBytes += size
+	}
+	c.ReclaimableBytes = reclaim(inv, sc, true, inspect.KindContainers).ReclaimBytes
+
+	// Volumes.
+	v := &a.Summary.Volumes
+	for _, vol := range inv.Volumes {
+		// docker system df's row is "Local Volumes": other drivers'
+		// volumes are listed by inspect but not counted here.
+		if !sc.volume(vol) || (vol.Driver != "" && vol.Driver != "local") {
+			continue
+		}
+		v.Total++
+		if vol.RefCount > 0 {
+			v.Active++
+		}
+		if vol.SizeBytes < 0 {
+			continue
+		}
+		v.SizeBytes += vol.SizeBytes
+		if vol.RefCount == 0 {
+			v.DockerReclaimableBytes += vol.SizeBytes
+		}
+	}
+	v.ReclaimableBytes = reclaim(inv, sc, true, inspect.KindVolumes).ReclaimBytes
+
+	// Build cache: shared records' bytes belong to image layers; docker
+	// leaves them out of SIZE, and pruning the cache alone does not free
+	// them while the images live.
+	b := &a.Summary.BuildCache
+	var sharedFree int64
+	for _, r := range inv.BuildCache {
+		if !sc.buildCache(r) {
+			continue
+		}
+		b.Total++
+		if r.InUse {
+			b.Active++
+		}
+		if r.Shared {
+			if !r.InUse {
+				sharedFree += r.SizeBytes
+			}
+			continue
+		}
+		b.SizeBytes += r.SizeBytes
+		if !r.InUse {
+			b.DockerReclaimableBytes += r.SizeBytes
+		}
+	}
+	cache := reclaim(inv, sc, true, inspect.KindBuildCache)
+	b.ReclaimableBytes = cache.ReclaimBytes
+
+	// Full cleanup: everything `dockctl prune --all --volumes` removes.
+	// Stopped containers go first, which frees the images and anonymous
+	// volumes only they used, and the build cache goes with the images,
+	// which frees the layers they shared.
+	full := reclaim(inv, sc, false, inspect.Kinds...)
+	a.FullCleanupBytes = full.ReclaimBytes
+	a.Approximate = images.Approximate || full.Approximate
+	// Bytes images and cache hold together: freed only when both go.
+	// The cache is counted whole here even when the report leaves it out
+	// (a label filter): its records hold the scoped images' layers anyway.
+	withCache := Scope{Filters: map[inspect.Kind]inspect.Filter{}}
+	for k, f := range sc.Filters {
+		if k != inspect.KindBuildCache {
+			withCache.Filters[k] = f
+		}
+	}
+	together := reclaim(inv, withCache, true, inspect.KindImages, inspect.KindBuildCache).ReclaimBytes -
+		images.ReclaimBytes - reclaim(inv, withCache, true, inspect.KindBuildCache).ReclaimBytes
+
+	if im.DockerReclaimableBytes != im.ReclaimableBytes {
+		a.Notes = append(a.Notes, Note{
+			Row:          "images",
+			Text:         "docker counts as reclaimable the layers unused images share with images in use or with BuildKit's cache; removing the unused images does not free them",
+			DockerBytes:  im.DockerReclaimableBytes,
+			DockctlBytes: im.ReclaimableBytes,
+		})
+	}
+	if together > 0 {
+		a.Notes = append(a.Notes, Note{
+			Row:          "images",
+			Text:         "layers of unused images that BuildKit's cache also holds stay on disk until both the images and the build cache are pruned; they are counted only in the full cleanup",
+			DockctlBytes: together,
+		})
+	}
+	for _, row := range []struct {
+		name, kind string
+		r          Row
+	}{{"containers", "containers", a.Summary.Containers}, {"volumes", "volumes --all-volumes", a.Summary.Volumes}, {"build_cache", "buildcache --all", a.Summary.BuildCache}} {
+		if d := row.r.DockerReclaimableBytes - row.r.ReclaimableBytes; d > 0 {
+			a.Notes = append(a.Notes, Note{
+				Row:          row.name,
+				Text:         "dockctl's guards keep some of what docker counts (dockctl.keep=true, compose projects with a running container, parents of kept build cache); `dockctl prune " + row.kind + " --dry-run` lists each with its reason",
+				DockerBytes:  row.r.DockerReclaimableBytes,
+				DockctlBytes: row.r.ReclaimableBytes,
+			})
+		}
+	}
+	if sharedFree > 0 {
+		a.Notes = append(a.Notes, Note{
+			Row:          "build_cache",
+			Text:         "shared build-cache records hold image layers: docker builder prune -a reports them as reclaimed, but the disk is freed only when the images go too",
+			DockctlBytes: sharedFree,
+		})
+	}
+	return a
+}
+
+// scopedLayersSize is LayersSize for some images: each distinct layer once.
+func scopedLayersSize(imgs []inspect.Image, keep func(inspect.Image) bool) int64 {
+	seen := map[string]bool{}
+	var n int64
+	for _, img := range imgs {
+		if !keep(img) {
+			continue
+		}
+		if img.Layers == nil {
+			n += max(img.UniqueBytes, 0)
+			continue
+		}
+		for _, l := range img.Layers {
+			if !seen[l.ChainID] {
+				seen[l.ChainID] = true
+				n += l.SizeBytes
+			}
+		}
+	}
+	return n
+}
+
+// Projects groups inv by compose project, largest first; objects of no
+// project come last under the empty name.
+func Projects(inv *inspect.Inventory, sc Scope) []Project {
+	by := map[string]*Project{}
+	get := func(name string) *Project {
+		p, ok := by[name]
+		if !ok {
+			p = &Project{Name: name}
+			by[name] = p
+		}
+		return p
+	}
+	imageProjects := map[string]map[string]bool{}
+	for _, ct := range inv.Containers {
+		if !sc.container(ct) {
+			continue
+		}
+		p := get(ct.ComposeProject)
+		p.Containers++
+		if ct.Active() {
+			p.ContainersRunning++
+		}
+		p.Bytes += max(ct.SizeBytes, 0)
+		if imageProjects[ct.ImageID] == nil {
+			imageProjects[ct.ImageID] = map[string]bool{}
+		}
+		imageProjects[ct.ImageID][ct.ComposeProject] = true
+	}
+	for _, img := range inv.Images {
+		if !sc.image(img) {
+			continue
+		}
+		projects := imageProjects[img.ID]
+		if len(projects) == 0 {
+			projects = map[string]bool{"": true}
+		}
+		for name := range projects {
+			p := get(name)
+			p.Images++
+			if len(projects) == 1 {
+				p.Bytes += max(img.UniqueBytes, 0)
+			}
+		}
+	}
+	for _, vol := range inv.Volumes {
+		if !sc.volume(vol) {
+			continue
+		}
+		p := get(vol.ComposeProject)
+		p.Volumes++
+		p.Bytes += max(vol.SizeBytes, 0)
+	}
+	for _, n := range inv.Networks {
+		if n.Builtin || !sc.network(n) {
+			continue
+		}
+		get(n.ComposeProject).Networks++
+	}
+	out := make([]Project, 0, len(by))
+	for _, p := range by {
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Name == "") != (out[j].Name == "") {
+			return out[j].Name == ""
+		}
+		if out[i].Bytes != out[j].Bytes {
+			return out[i].Bytes > out[j].Bytes
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Report is the whole `dockctl report` document.
+type Report struct {
+	Schema string             `json:"schema"`
+	Engine inspect.EngineInfo `json:"engine"`
+	Accounting
+	// TotalBytes is everything docker holds: the four rows' SIZE added up.
+	TotalBytes int64     `json:"total_bytes"`
+	Projects   []Project `json:"projects"`
+	// Verbose lists, largest first, when asked for.
+	Images     []inspect.Image            `json:"images,omitempty"`
+	Containers []inspect.Container        `json:"containers,omitempty"`
+	Volumes    []inspect.Volume           `json:"volumes,omitempty"`
+	BuildCache []inspect.BuildCacheRecord `json:"build_cache,omitempty"`
+}
+
+// Options shape a Report.
+type Options struct {
+	Verbose bool
+	// Top keeps the N largest objects of each verbose list (0: all).
+	Top int
+	// Scope limits the report to some objects.
+	Scope Scope
+}
+
+// Build assembles the report from an inventory holding every kind.
+func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
+	r := Report{Schema: Schema, Engine: eng, Accounting: Compute(inv, o.Scope), Projects: Projects(inv, o.Scope)}
+	s := r.Summary
+	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
+	if o.Verbose {
+		r.Images = largest(inv.Images, o.Scope.image, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
+		r.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
+		r.Volumes = largest(inv.Volumes, o.Scope.volume, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
+		r.BuildCache = largest(inv.BuildCache, o.Scope.buildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
+	}
+	return r
+}
+
+func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) []T {
+	out := []T{}
+	for _, v := range all {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return size(out[i]) > size(out[j]) })
+	if top > 0 && len(out) > top {
+		out = out[:top]
+	}
+	return out
+}
