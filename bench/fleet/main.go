@@ -9,7 +9,7 @@
 // For each --parallel it runs `dockctl report --format json` with a cold
 // layer cache (a fresh cache dir) and then a warm one (the cold run's),
 // -runs times each, and prints the median wall time, the peak RSS of the
-// child (wait4's Maxrss), the peak of its open files (/proc/<pid>/fd,
+// child (VmHWM, sampled), the peak of its open files (/proc/<pid>/fd,
 // sampled) and how many engines answered. It checks that the JSON has N
 // engines and no error rows, then runs the table format and the same fleet
 // through N docker contexts (--all-contexts), and last the slow/dead
@@ -170,8 +170,13 @@ type sample struct {
 	exit    int
 }
 
-// measure runs bin, sampling its open files every few milliseconds, and
-// takes its peak RSS from wait4.
+// measure runs bin, sampling its open files (/proc/<pid>/fd) and its
+// peak RSS (VmHWM of /proc/<pid>/status, a high-water mark, so a sample
+// misses at most the growth of the last few milliseconds) every 5 ms.
+// wait4's Maxrss cannot be used: Go starts a child with vfork, and Linux
+// charges the parent's own high-water mark to the child when it execs,
+// so every run would report at least this process's RSS (the fleet's
+// pre-encoded answers: some 200 MiB).
 func measure(bin string, args, env []string) (sample, error) {
 	var out, errb bytes.Buffer
 	cmd := exec.Command(bin, args...)
@@ -181,22 +186,27 @@ func measure(bin string, args, env []string) (sample, error) {
 	if err := cmd.Start(); err != nil {
 		return sample{}, err
 	}
-	fdDir := fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid)
-	peak := make(chan int)
+	proc := fmt.Sprintf("/proc/%d", cmd.Process.Pid)
+	type peaks struct {
+		fds    int
+		rssKiB int64
+	}
+	peak := make(chan peaks)
 	stop := make(chan struct{})
 	go func() {
-		max := 0
+		var p peaks
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if d, err := os.Open(fdDir); err == nil {
+			if d, err := os.Open(proc + "/fd"); err == nil {
 				names, _ := d.Readdirnames(-1)
 				_ = d.Close()
-				max = maxInt(max, len(names))
+				p.fds = max(p.fds, len(names))
 			}
+			p.rssKiB = max(p.rssKiB, vmHWM(proc+"/status"))
 			select {
 			case <-stop:
-				peak <- max
+				peak <- p
 				return
 			case <-t.C:
 			}
@@ -205,10 +215,8 @@ func measure(bin string, args, env []string) (sample, error) {
 	err := cmd.Wait()
 	wall := time.Since(start)
 	close(stop)
-	s := sample{wall: wall, peakFDs: <-peak, stdout: out.Bytes(), stderr: errb.Bytes()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.rssKiB = ru.Maxrss // KiB on Linux
-	}
+	p := <-peak
+	s := sample{wall: wall, peakFDs: p.fds, rssKiB: p.rssKiB, stdout: out.Bytes(), stderr: errb.Bytes()}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -219,11 +227,20 @@ func measure(bin string, args, env []string) (sample, error) {
 	return s, nil
 }
 
-func maxInt(a, b int) int {
-	if a > b {
-		return a
+// vmHWM reads a process's peak resident set size in KiB (0 once it is
+// gone).
+func vmHWM(status string) int64 {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return 0
 	}
-	return b
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 // fleetDoc is the part of dockctl's fleet JSON the checks read.
@@ -304,6 +321,16 @@ func run(cfg config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	if !cfg.serveOnly {
+		// Ctrl-C still removes the sockets and caches.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-sig
+			_ = os.RemoveAll(tmp)
+			os.Exit(130)
+		}()
+	}
 	bin := cfg.bin
 	if bin == "" {
 		bin = filepath.Join(tmp, "dockctl")
