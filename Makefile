@@ -1,5 +1,5 @@
 # Convenience targets; README's two commands need none of them.
-.PHONY: build install test ci bench bench-prune docs
+.PHONY: build install test ci bench bench-prune bench-fleet docs
 
 build:
 	go build -o dockctl ./cmd/dockctl
@@ -21,6 +21,13 @@ bench:
 # Also dockctl prune --yes vs docker system prune -af on 500 removable objects.
 bench-prune:
 	go run ./bench -images 100 -containers 200 -volumes 200 -runs 5 -prune -prune-runs 3
+
+# dockctl report over 500 fake engines on unix sockets, 50 ms each, at
+# --parallel 4, 16 and 64, plus a hung and a dead engine (see BENCHMARKS.md).
+# Override FLEET_FLAGS, e.g. FLEET_FLAGS='-n 100 -runs 1 -parallel 64'.
+FLEET_FLAGS ?= -n 500 -latency 50ms -runs 3 -parallel 4,16,64
+bench-fleet:
+	go run ./bench/fleet $(FLEET_FLAGS)
 
 # Man pages (docs/man) and markdown (docs/cli) from the command tree; a test
 # fails while the checked-in copy is stale.

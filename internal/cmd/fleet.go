@@ -9,7 +9,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/docker/docker/api/types"
+
 	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/engine"
 	"github.com/dockctl/dockctl/internal/render"
 	"github.com/dockctl/dockctl/internal/usage"
 )
@@ -45,7 +48,9 @@ func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, sub 
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			sub := f.forTarget(t)
-			res.err = usageError(fn(ctx, sub, res))
+			if res.err = reach(ctx, sub); res.err == nil {
+				res.err = usageError(fn(ctx, sub, res))
+			}
 			eng, ep, dialErr := sub.Engine()
 			res.host = ep.Host
 			if dialErr == nil && eng != nil {
@@ -58,6 +63,43 @@ func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, sub 
 	}
 	wg.Wait()
 	return results, nil
+}
+
+// pinger is the real engine client's ping and version negotiation (the
+// unit tests' fakes need not have them).
+type pinger interface {
+	Ping(ctx context.Context) (types.Ping, error)
+	NegotiateAPIVersionPing(types.Ping)
+}
+
+// reach pings a fleet engine once, within one --timeout, and settles the
+// API version from its answer, so that an engine that accepts connections
+// but never answers costs the run one timeout. Left to the client, each
+// request negotiates until a ping succeeds, swallowing the failure: a
+// ping by HEAD then by GET, each waiting out the timeout, before the
+// report's /system/df and again before its /info — five timeouts. An
+// engine that answers the ping with an HTTP error is there: its requests
+// go ahead and negotiate as before.
+func reach(ctx context.Context, sub *Factory) error {
+	eng, _, err := sub.Engine()
+	if err != nil {
+		return err
+	}
+	p, ok := eng.(pinger)
+	if !ok {
+		return nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, sub.Conn.Timeout)
+	defer cancel()
+	ping, err := p.Ping(pctx)
+	if err != nil {
+		if engine.Gone(err) {
+			return err
+		}
+		return nil
+	}
+	p.NegotiateAPIVersionPing(ping)
+	return nil
 }
 
 // fleetOutcome turns the engines' failures into the command's result: an

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/system"
 
@@ -327,6 +328,90 @@ func TestReportOutputReplacesTheFile(t *testing.T) {
 			entries, _ := os.ReadDir(dir)
 			if st.Mode().Perm() != 0o644 || len(entries) != 1 {
 				t.Errorf("mode %v, %d entries in the folder (a temporary file left?)", st.Mode().Perm(), len(entries))
+			}
+		})
+	}
+}
+
+// pingingEngine is a fake engine with the real client's ping and version
+// negotiation, which a fleet run uses to find a dead engine in one request.
+type pingingEngine struct {
+	*fake.Engine
+	ping func(ctx context.Context) (types.Ping, error)
+
+	mu          sync.Mutex
+	hadDeadline bool   // the ping's context had a deadline
+	negotiated  string // the version NegotiateAPIVersionPing was handed
+}
+
+func (e *pingingEngine) Ping(ctx context.Context) (types.Ping, error) {
+	_, ok := ctx.Deadline()
+	e.mu.Lock()
+	e.hadDeadline = ok
+	e.mu.Unlock()
+	return e.ping(ctx)
+}
+
+func (e *pingingEngine) NegotiateAPIVersionPing(p types.Ping) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.negotiated = p.APIVersion
+}
+
+// An engine that accepts connections and never answers costs a fleet run
+// one --timeout: one bounded ping, then no more requests to it. (Left to
+// the client's version negotiation, each request pinged again, HEAD then
+// GET, each waiting out the timeout: five timeouts for one report.)
+func TestFleetPingsEachEngineOnce(t *testing.T) {
+	const good, probed = "unix:///good.sock", "unix:///probed.sock"
+	tests := []struct {
+		name       string
+		ping       func(ctx context.Context) (types.Ping, error)
+		wantError  string // the probed engine's error row; "" for a report
+		wantCalls  int    // /system/df calls the probed engine got
+		negotiated string
+	}{
+		{"hung", func(context.Context) (types.Ping, error) {
+			return types.Ping{}, fmt.Errorf("Head \"http://%%2Fprobed.sock/_ping\": %w", context.DeadlineExceeded)
+		}, "did not answer in time", 0, ""},
+		{"refused", func(context.Context) (types.Ping, error) {
+			return types.Ping{}, &engine.UnreachableError{Host: probed, Err: errors.New("connection refused")}
+		}, "cannot reach the Docker engine", 0, ""},
+		{"answers", func(context.Context) (types.Ping, error) { return types.Ping{APIVersion: "1.41"}, nil }, "", 1, "1.41"},
+		// An HTTP answer (a proxy without /_ping) is an engine that is
+		// there: its requests go ahead and negotiate as before.
+		{"answers 404", func(context.Context) (types.Ping, error) {
+			return types.Ping{}, cerrdefs.ErrNotFound.WithMessage("page not found")
+		}, "", 1, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			engines := map[string]*pingingEngine{
+				good:   {Engine: identified("GOOD"), ping: func(context.Context) (types.Ping, error) { return types.Ping{APIVersion: "1.41"}, nil }},
+				probed: {Engine: identified("PROBED"), ping: tc.ping},
+			}
+			f, out, errOut := testFactory(t, nil)
+			f.Dial = func(ep engine.Endpoint, _ engine.Env, _ time.Duration) (Engine, error) { return engines[ep.Host], nil }
+			code := Run(context.Background(), f, []string{"report", "--no-cache", "--format", "json", "-H", good, "-H", probed})
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var doc fleetJSON
+			if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Engines) != 2 || doc.Engines[0].Error != "" {
+				t.Fatalf("engines %+v, want the good one answered", doc.Engines)
+			}
+			if got := doc.Engines[1].Error; (tc.wantError == "") != (got == "") || !strings.Contains(got, tc.wantError) {
+				t.Errorf("probed engine's error %q, want %q", got, tc.wantError)
+			}
+			p := engines[probed]
+			if got := p.Calls("DiskUsage"); got != tc.wantCalls {
+				t.Errorf("/system/df calls to the probed engine %d, want %d", got, tc.wantCalls)
+			}
+			if !p.hadDeadline || p.negotiated != tc.negotiated {
+				t.Errorf("ping had a deadline %v, negotiated %q; want a deadline (one --timeout) and %q", p.hadDeadline, p.negotiated, tc.negotiated)
 			}
 		})
 	}

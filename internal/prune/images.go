@@ -347,8 +347,7 @@ func (pl *planner) lastUse(img inspect.Image) (time.Time, string) {
 		t, sig = img.LastTagged, "tagged"
 	}
 	if pl.createdFrom == nil {
-		cs := append([]inspect.Container{}, pl.inv.Containers...)
-		sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+		cs := sortedContainers(pl.inv.Containers, func(a, b *inspect.Container) int { return strings.Compare(a.Name, b.Name) })
 		pl.createdFrom = map[string][]inspect.Container{}
 		for _, c := range cs {
 			pl.createdFrom[c.ImageID] = append(pl.createdFrom[c.ImageID], c)

@@ -1,7 +1,9 @@
 package prune
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -9,6 +11,23 @@ import (
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/parse"
 )
+
+// sortedContainers is a copy of cs in the given order, stable. It sorts
+// indices, not the containers: swapping the large structs (write barriers
+// and all) took a quarter of a 500-engine fleet report's CPU, which plans
+// several prunes per engine.
+func sortedContainers(cs []inspect.Container, order func(a, b *inspect.Container) int) []inspect.Container {
+	idx := make([]int, len(cs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return order(&cs[i], &cs[j]) })
+	out := make([]inspect.Container, len(cs))
+	for k, i := range idx {
+		out[k] = cs[i]
+	}
+	return out
+}
 
 // planner holds one BuildPlan run's state.
 type planner struct {
@@ -231,12 +250,8 @@ func (pl *planner) guards(labels map[string]string, name, project string, create
 }
 
 func (pl *planner) containers() {
-	cs := append([]inspect.Container{}, pl.inv.Containers...)
-	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].Name != cs[j].Name {
-			return cs[i].Name < cs[j].Name
-		}
-		return cs[i].ID < cs[j].ID
+	cs := sortedContainers(pl.inv.Containers, func(a, b *inspect.Container) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
 	})
 	for _, c := range cs {
 		if !pl.scope[inspect.KindContainers] {
