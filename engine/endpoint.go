@@ -137,9 +137,9 @@ func parseHost(h string) (string, error) {
 	case "unix", "tcp", "npipe", "http", "https":
 		return h, nil
 	case "ssh":
-		return "", errors.New("ssh:// engines are not supported; forward the socket (ssh -L) and use unix:// or tcp://")
+		return h, checkSSH(h)
 	}
-	return "", fmt.Errorf("unsupported scheme %q (use unix://, tcp:// or npipe://)", u.Scheme)
+	return "", fmt.Errorf("unsupported scheme %q (use unix://, tcp://, ssh:// or npipe://)", u.Scheme)
 }
 
 func currentContext(env Env) (string, error) {
