@@ -40,6 +40,10 @@ func Main() int {
 // Run executes one command line against f and returns the exit code. Tests
 // call it in-process.
 func Run(ctx context.Context, f *Factory, args []string) int {
+	// The engine's connections end with the command, not the process: an
+	// ssh:// engine's are ssh processes, and in-process runs (the
+	// integration tests) would leave them behind.
+	defer f.forgetEngine()
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
