@@ -102,7 +102,7 @@ guards and exact dry runs.
 		return flagError(err)
 	})
 	pf := root.PersistentFlags()
-	pf.VarP(nonEmptyArray(&f.Hosts), "host", "H", "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts; more than one -H/--context in all is a fleet run")
+	pf.VarP(nonEmptyArray(&f.Hosts), "host", "H", "engine address (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host); overrides DOCKER_HOST and contexts; more than one -H/--context in all is a fleet run")
 	pf.Var(nonEmptyArray(&f.Contexts), "context", "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT; more than one -H/--context in all is a fleet run")
 	pf.BoolVar(&f.AllContexts, "all-contexts", false, "fleet run over every docker context (report, inspect, prune --dry-run)")
 	pf.BoolVar(&f.Strict, "strict", false, "in a fleet run, fail (exit 1) when any engine fails, not only when all do")
