@@ -137,7 +137,10 @@ func parseHost(h string) (string, error) {
 	case "unix", "tcp", "npipe", "http", "https":
 		return h, nil
 	case "ssh":
-		return h, checkSSH(h)
+		if err := checkSSH(h); err != nil {
+			return "", err
+		}
+		return h, nil
 	}
 	return "", fmt.Errorf("unsupported scheme %q (use unix://, tcp://, ssh:// or npipe://)", u.Scheme)
 }
