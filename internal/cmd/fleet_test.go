@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -188,8 +189,11 @@ func TestAllContexts(t *testing.T) {
 	cfg := t.TempDir()
 	writeDockerContext(t, cfg, "build", "tcp://10.0.0.2:2375")
 	writeDockerContext(t, cfg, "edge", "unix:///edge.sock")
+	writeDockerContext(t, cfg, "old", "ftp://old")
 	writeDockerContext(t, cfg, "remote", "ssh://me@remote")
-	engines := map[string]*fake.Engine{"unix:///var/run/docker.sock": identified("D"), "unix:///edge.sock": identified("E")}
+	// The ssh context reaches the default context's engine: one engine,
+	// counted once.
+	engines := map[string]*fake.Engine{"unix:///var/run/docker.sock": identified("D"), "unix:///edge.sock": identified("E"), "ssh://me@remote": identified("D")}
 	code, out, errOut, _ := runFleetFake(t, engines, map[string]string{"DOCKER_CONFIG": cfg}, "report", "--no-cache", "--format", "json", "--all-contexts")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -202,21 +206,30 @@ func TestAllContexts(t *testing.T) {
 	for _, e := range doc.Engines {
 		names = append(names, e.Name+"="+e.Host)
 	}
-	want := "default=unix:///var/run/docker.sock build=tcp://10.0.0.2:2375 edge=unix:///edge.sock remote="
+	want := "default=unix:///var/run/docker.sock build=tcp://10.0.0.2:2375 edge=unix:///edge.sock old= remote=ssh://me@remote"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("engines %s, want %s", got, want)
 	}
-	// A found context that cannot be used (ssh://) is its engine's error
-	// row; the others still report.
-	if doc.Totals.Answered != 2 || doc.Totals.Failed != 2 || !strings.Contains(doc.Engines[3].Error, "ssh://") {
-		t.Errorf("totals %+v, remote's error %q", doc.Totals, doc.Engines[3].Error)
+	// ssh:// contexts are engines like any other (issue 16 item 1).
+	if e := doc.Engines[4]; e.Error != "" || e.Same != "default" || doc.Totals.Duplicates != 1 {
+		t.Errorf("ssh context: error %q, same engine as %q, duplicates %d", e.Error, e.Same, doc.Totals.Duplicates)
+	}
+	// A found context that cannot be used (an unknown scheme) is its
+	// engine's error row; the others still report.
+	if doc.Totals.Answered != 3 || doc.Totals.Failed != 2 || !strings.Contains(doc.Engines[3].Error, "ftp") {
+		t.Errorf("totals %+v, old's error %q", doc.Totals, doc.Engines[3].Error)
 	}
 	// Typed by the user, the same context fails the command before any engine
 	// is asked, as it does alone (exit 1: the context exists, dockctl cannot
 	// use it).
-	code, out, errOut, dialled := runFleetFake(t, engines, map[string]string{"DOCKER_CONFIG": cfg}, "report", "--context", "remote", "--context", "edge")
-	if code != 1 || out != "" || len(dialled) != 0 || !strings.Contains(errOut, "ssh://") {
-		t.Errorf("typed ssh context: exit %d, stdout %q, dialled %v, stderr %s", code, out, dialled, errOut)
+	code, out, errOut, dialled := runFleetFake(t, engines, map[string]string{"DOCKER_CONFIG": cfg}, "report", "--context", "old", "--context", "edge")
+	if code != 1 || out != "" || len(dialled) != 0 || !strings.Contains(errOut, "ftp") {
+		t.Errorf("typed unusable context: exit %d, stdout %q, dialled %v, stderr %s", code, out, dialled, errOut)
+	}
+	// A typed ssh context is dialled like the others.
+	code, _, errOut, dialled = runFleetFake(t, engines, map[string]string{"DOCKER_CONFIG": cfg}, "report", "--no-cache", "--context", "remote", "--context", "edge")
+	if code != 0 || !slices.Contains(dialled, "ssh://me@remote") {
+		t.Errorf("typed ssh context: exit %d, dialled %v, stderr %s", code, dialled, errOut)
 	}
 }
 

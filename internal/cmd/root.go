@@ -45,6 +45,10 @@ func Main() int {
 // Run executes one command line against f and returns the exit code. Tests
 // call it in-process.
 func Run(ctx context.Context, f *Factory, args []string) int {
+	// The engine's connections end with the command, not the process: an
+	// ssh:// engine's are ssh processes, and in-process runs (the
+	// integration tests) would leave them behind.
+	defer f.forgetEngine()
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	err := usageError(root.ExecuteContext(ctx))
@@ -103,7 +107,7 @@ guards and exact dry runs.
 		return flagError(err)
 	})
 	pf := root.PersistentFlags()
-	pf.VarP(nonEmptyArray(&f.Hosts), "host", "H", "engine address (unix:///var/run/docker.sock, tcp://host:2376); overrides DOCKER_HOST and contexts; more than one -H/--context in all is a fleet run")
+	pf.VarP(nonEmptyArray(&f.Hosts), "host", "H", "engine address (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host); overrides DOCKER_HOST and contexts; more than one -H/--context in all is a fleet run")
 	pf.Var(nonEmptyArray(&f.Contexts), "context", "docker context to use (see 'docker context ls'); overrides DOCKER_CONTEXT; more than one -H/--context in all is a fleet run")
 	pf.BoolVar(&f.AllContexts, "all-contexts", false, "fleet run over every docker context (report, inspect, prune --dry-run)")
 	pf.BoolVar(&f.Strict, "strict", false, "in a fleet run, fail (exit 1) when any engine fails, not only when all do")

@@ -24,8 +24,12 @@ import (
 // timeout bounds each request (a hung engine ends it), not the command: a
 // prune of many objects makes many requests.
 func New(ep Endpoint, env Env, timeout time.Duration) (*client.Client, error) {
-	opts := []client.Opt{}
-	if ep.CACert != "" || ep.Cert != "" || ep.SkipTLSVerify {
+	// An ssh:// endpoint is reached through ssh, as docker does: no TLS.
+	opts, err := sshClientOpts(ep.Host)
+	if err != nil {
+		return nil, fmt.Errorf("configuring engine client for %s: %w", ep.Host, err)
+	}
+	if opts == nil && (ep.CACert != "" || ep.Cert != "" || ep.SkipTLSVerify) {
 		tc, err := tlsConfig(ep)
 		if err != nil {
 			return nil, fmt.Errorf("loading TLS material for %s: %w", ep.Host, err)
@@ -35,7 +39,9 @@ func New(ep Endpoint, env Env, timeout time.Duration) (*client.Client, error) {
 			CheckRedirect: client.CheckRedirect,
 		}))
 	}
-	opts = append(opts, client.WithHost(ep.Host))
+	if !isSSH(ep.Host) {
+		opts = append(opts, client.WithHost(ep.Host))
+	}
 	if timeout > 0 {
 		opts = append(opts, client.WithTimeout(timeout))
 	}
@@ -68,6 +74,9 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
+	if isSSH(e.Host) && e.Err != nil {
+		return sshUnreachable(e.Host, e.Err)
+	}
 	// The daemon runs, but the socket is its group's (docker) alone.
 	if strings.HasPrefix(e.Host, "unix://") && errors.Is(e.Err, fs.ErrPermission) {
 		return fmt.Sprintf("cannot reach the Docker engine at %s: permission denied: is this user in the docker group, or run with sudo", e.Host)

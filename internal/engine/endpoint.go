@@ -167,9 +167,12 @@ func parseHost(h string) (string, error) {
 	case "unix", "tcp", "npipe", "http", "https":
 		return h, nil
 	case "ssh":
-		return "", errors.New("ssh:// engines are not supported; forward the socket (ssh -L) and use unix:// or tcp://")
+		if err := checkSSH(h); err != nil {
+			return "", err
+		}
+		return h, nil
 	}
-	return "", fmt.Errorf("unsupported scheme %q (use unix://, tcp:// or npipe://)", u.Scheme)
+	return "", fmt.Errorf("unsupported scheme %q (use unix://, tcp://, ssh:// or npipe://)", u.Scheme)
 }
 
 func currentContext(env Env) (string, error) {

@@ -42,6 +42,7 @@ func TestResolve(t *testing.T) {
 	dir := t.TempDir()
 	writeContext(t, dir, "remote", "tcp://10.0.0.9:2376", true)
 	writeContext(t, dir, "other", "unix:///run/other.sock", false)
+	writeContext(t, dir, "over-ssh", "ssh://me@build-1:2222", false)
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"currentContext":"other"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +71,11 @@ func TestResolve(t *testing.T) {
 		{name: "unknown context", opts: Options{Context: "nope"}, env: map[string]string{"DOCKER_CONFIG": dir}, wantErr: `"nope": no such docker context`},
 		{name: "unknown DOCKER_CONTEXT", env: map[string]string{"DOCKER_CONFIG": dir, "DOCKER_CONTEXT": "gone"}, wantErr: `DOCKER_CONTEXT "gone"`},
 		{name: "bad host", opts: Options{Host: "ftp://x"}, env: map[string]string{}, wantErr: `host "ftp://x"`},
+		{name: "ssh --host", opts: Options{Host: "ssh://root@127.0.0.1"}, env: map[string]string{"DOCKER_CONFIG": emptyDir}, wantHost: "ssh://root@127.0.0.1", wantCtx: "default"},
+		{name: "ssh DOCKER_HOST", env: map[string]string{"DOCKER_CONFIG": emptyDir, "DOCKER_HOST": "ssh://me@host:2222/run/docker.sock"}, wantHost: "ssh://me@host:2222/run/docker.sock", wantCtx: "default"},
+		{name: "ssh context", opts: Options{Context: "over-ssh"}, env: map[string]string{"DOCKER_CONFIG": dir}, wantHost: "ssh://me@build-1:2222", wantCtx: "over-ssh"},
+		{name: "ssh with a password", opts: Options{Host: "ssh://me:secret@host"}, env: map[string]string{}, wantErr: "plain-text password is not supported"},
+		{name: "ssh without a host", opts: Options{Host: "ssh://me@"}, env: map[string]string{}, wantErr: "hostname is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
