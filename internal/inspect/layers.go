@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/opencontainers/go-digest"
@@ -62,6 +63,9 @@ func CollectLayers(ctx context.Context, c LayerClient, imgs []Image, o LayerOpti
 
 func fillLayers(ctx context.Context, c LayerClient, img *Image, o LayerOptions) error {
 	ins, err := c.ImageInspect(ctx, img.ID)
+	if removedSinceListed(err) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("inspecting image %s: %w", shortID(img.ID), err)
 	}
@@ -77,6 +81,9 @@ func fillLayers(ctx context.Context, c LayerClient, img *Image, o LayerOptions) 
 		diffIDs = ins.RootFS.Layers
 	}
 	hist, err := c.ImageHistory(ctx, img.ID)
+	if removedSinceListed(err) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("reading history of image %s: %w", shortID(img.ID), err)
 	}
@@ -93,6 +100,12 @@ func fillLayers(ctx context.Context, c LayerClient, img *Image, o LayerOptions) 
 	o.Cache.put(img.ID, layers)
 	return nil
 }
+
+// removedSinceListed says an image went (another client removed it)
+// between the list and the reading of its layers. That is no failure of
+// the command: the image keeps Layers nil, so its figures are the engine's
+// from the list, and a prune finds it already gone.
+func removedSinceListed(err error) bool { return err != nil && cerrdefs.IsNotFound(err) }
 
 // chainIDs are the layers' chain ids, as the engine computes them from
 // the diff ids (image-spec's identity.ChainIDs).

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 )
@@ -204,5 +205,37 @@ func TestHeldLayerRecordsBaseBelowTwoRecords(t *testing.T) {
 	want := map[string][]string{"x1": {"r1"}, "y1": {"r2"}, "b": {"r1", "r2"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("HeldLayerRecords = %v, want %v", got, want)
+	}
+}
+
+// An image another client removes between the list and the reading of its
+// layers is no failure: it keeps Layers nil (the engine's figures stand),
+// and the other images are read as usual.
+func TestCollectLayersSkipsAnImageRemovedSinceListed(t *testing.T) {
+	gone := fmt.Errorf("Error response from daemon: No such image: x: %w", cerrdefs.ErrNotFound)
+	for _, at := range []string{"inspect", "history"} {
+		t.Run(at, func(t *testing.T) {
+			imgs := []Image{{ID: "sha256:" + fmt.Sprintf("%064x", 7)}, {ID: "sha256:" + fmt.Sprintf("%064x", 8)}}
+			f := &layerFake{
+				inspect: func(id string) (image.InspectResponse, error) {
+					if at == "inspect" && id == imgs[0].ID {
+						return image.InspectResponse{}, gone
+					}
+					return image.InspectResponse{RootFS: image.RootFS{Type: "layers", Layers: []string{"sha256:" + fmt.Sprintf("%064x", 3)}}}, nil
+				},
+				history: func(id string) ([]image.HistoryResponseItem, error) {
+					if at == "history" && id == imgs[0].ID {
+						return nil, gone
+					}
+					return hist(h(42, "")), nil
+				},
+			}
+			if err := CollectLayers(context.Background(), f, imgs, LayerOptions{Concurrency: 1}); err != nil {
+				t.Fatalf("err = %v, want none: the image went, nothing failed", err)
+			}
+			if imgs[0].Layers != nil || len(imgs[1].Layers) != 1 {
+				t.Fatalf("layers %v and %v, want nil for the removed image and one for the other", imgs[0].Layers, imgs[1].Layers)
+			}
+		})
 	}
 }
