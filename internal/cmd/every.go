@@ -263,7 +263,7 @@ func runPruneEvery(ctx context.Context, f *Factory, opts *PruneOptions) error {
 			}
 			opts.policy.Filters = filters
 		}
-		return out.round(r, func() (render.Result, error) { return pruneRun(ctx, f, opts) })
+		return out.round(r, func() (render.Result, error) { return pruneResult(ctx, f, opts) })
 	})
 }
 
@@ -275,10 +275,10 @@ func runReportEvery(ctx context.Context, f *Factory, opts *ReportOptions) error 
 			return err
 		}
 		return out.round(r, func() (render.Result, error) {
-			res, err := reportRun(ctx, f, opts)
+			res, err := reportResult(ctx, f, opts)
 			if opts.Output != "" {
 				// -o FILE: each round rewrites the file.
-				return nil, showReport(f, opts, res, err)
+				return nil, showReport(opts, res, err)
 			}
 			return res, err
 		})

@@ -358,20 +358,3 @@ func (f *Factory) CacheDir() string {
 	}
 	return filepath.Join(os.TempDir(), "dockctl")
 }
-
-// collectOptions are the Collect options of every command: a busy
-// /system/df (another client's running, on engines before Docker 23) is
-// waited for at most one --timeout, saying so once on stderr.
-func (f *Factory) collectOptions() []inspect.CollectOption {
-	return []inspect.CollectOption{inspect.WaitBusy(f.Conn.Timeout, func(why string) {
-		fmt.Fprintf(f.IO.ErrOut, "dockctl: the engine is sizing disks for another client (%s); waiting for it, at most %v (--timeout)\n", oneLine(why), f.Conn.Timeout)
-	})}
-}
-
-// layerCache opens the layer cache, or an in-memory one under --no-cache.
-func (f *Factory) layerCache(noCache bool) *inspect.LayerCache {
-	if noCache {
-		return inspect.OpenLayerCache("")
-	}
-	return inspect.OpenLayerCache(filepath.Join(f.CacheDir(), "layers"))
-}

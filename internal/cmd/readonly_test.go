@@ -297,7 +297,7 @@ func TestSecondPruneWaitsForTheLock(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			held, err := lockEngine(context.Background(), holder, e, ep.Host)
+			held, err := lockEngine(context.Background(), holder.runEnv(), e, ep.Host)
 			if err != nil {
 				t.Fatal(err)
 			}
