@@ -153,7 +153,7 @@ func columnHelp() string {
 func filterHelp() string {
 	var b strings.Builder
 	for _, k := range inspect.ListingOrder {
-		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(inspect.FilterKeys(k), ", "))
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(k.FilterKeys(), ", "))
 	}
 	return b.String()
 }

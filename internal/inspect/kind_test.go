@@ -35,3 +35,21 @@ func TestKinds(t *testing.T) {
 		}
 	}
 }
+
+// Every kind is in the filter table, its keys sorted as help lists them:
+// a kind added to the enum without its filters would take none.
+func TestEveryKindHasFilters(t *testing.T) {
+	t.Parallel()
+	for _, k := range Kinds {
+		t.Run(string(k), func(t *testing.T) {
+			t.Parallel()
+			keys := k.FilterKeys()
+			if len(keys) == 0 || kindFilters[k].apply == nil {
+				t.Fatalf("%s has no filter keys or apply", k)
+			}
+			if !slices.IsSorted(keys) {
+				t.Errorf("%s keys %v not sorted", k, keys)
+			}
+		})
+	}
+}
