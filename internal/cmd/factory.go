@@ -299,19 +299,20 @@ func (f *Factory) Engine() (Engine, engine.Endpoint, error) {
 // engine errors get their status and the explanation of that status.
 func (f *Factory) describeError(err error) string {
 	err = engine.Classify(err, f.endpoint.Host)
+	text := withFlagAdvice(err)
 	if f.NoExplain {
-		return err.Error()
+		return text
 	}
 	var ae *engine.APIError
 	if errors.As(err, &ae) {
 		if note := f.statusNote(ae.Status); note != "" {
-			return fmt.Sprintf("%v — %s", err, note)
+			return fmt.Sprintf("%s — %s", text, note)
 		}
 	}
 	// An unreachable engine gets no note: the error says what to check,
 	// and a paragraph on the TCP handshake would not help (`dockctl
 	// explain tcp` has it).
-	return err.Error()
+	return text
 }
 
 // Lang returns the explanation language from --lang or the locale.

@@ -267,7 +267,7 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 	if err := plan.Check(pol); err != nil {
 		var le *prune.LimitError
 		if errors.As(err, &le) {
-			return planned, &clierr.ThresholdError{Reason: err.Error()}
+			return planned, &clierr.ThresholdError{Reason: limitReason(le)}
 		}
 		return nil, err
 	}

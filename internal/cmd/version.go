@@ -91,7 +91,7 @@ func versionRun(ctx context.Context, opts *VersionOptions) (render.Result, error
 		if errors.As(err, &ue) {
 			err = ue
 		}
-		v.Engine.Error = err.Error()
+		v.Engine.Error = withFlagAdvice(err)
 	}
 	res := render.VersionResult{Version: v, Format: opts.Format, Template: tmpl}
 	if tmpl != nil {

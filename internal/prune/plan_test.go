@@ -701,7 +701,7 @@ func TestCheck(t *testing.T) {
 			}
 			var le *LimitError
 			if tt.err && (!errors.As(err, &le) || le.Planned != 8 || le.Max != 3 ||
-				err.Error() != "refusing to remove 8 objects: more than --max-remove 3 (use --force to proceed)") {
+				err.Error() != "refusing to remove 8 objects: more than the limit of 3") {
 				t.Errorf("err = %#v", err)
 			}
 		})
