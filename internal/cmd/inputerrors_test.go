@@ -17,6 +17,7 @@ import (
 // The domain packages' bad-input errors become usage errors (exit 2)
 // naming the flag, wrapped or not; other errors pass unchanged.
 func TestUsageErrorNamesTheFlag(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error

@@ -15,6 +15,7 @@ import (
 // which defines them) builds a usage error, so that renaming a flag is an
 // edit in cmd alone (issue 15, item 1).
 func TestUsageErrorsOnlyInCmd(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..")
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -61,6 +62,7 @@ var flagName = regexp.MustCompile(`--[a-z][a-z-]+`)
 // the flag is what the user reads to undo the keep. gendocs, a tool of its
 // own, is left out.
 func TestNoFlagNamesInDomainErrors(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..")
 	err := filepath.WalkDir(filepath.Join(root, "internal"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

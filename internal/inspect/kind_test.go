@@ -9,6 +9,7 @@ import (
 // One enum of kinds: every kind has its names, the command line's names
 // parse to it, and it marshals as it always has.
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	if len(ListingOrder) != len(Kinds) {
 		t.Fatalf("ListingOrder %v and Kinds %v differ", ListingOrder, Kinds)
 	}
