@@ -453,8 +453,9 @@ func lockEngine(ctx context.Context, env RunEnv, eng Engine, host string) (*lock
 // collectForPrune reads what the planner needs: every kind (containers
 // decide what is in use), image layers for exact bytes, last tag times and
 // the filesystem for budget mode. The policy it returns is opts.policy
-// with this engine's filesystem: opts is shared by the engines of a fleet
-// run and by the rounds of a scheduled one, so it is never written here.
+// with this engine's filesystem; opts' policy is the flags' (each engine
+// of a fleet run and each round of a scheduled one has a copy of opts whose
+// policy shares the flags' slices and maps), so it is never written here.
 func collectForPrune(ctx context.Context, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
 	pol := opts.policy
 	p := &pol
