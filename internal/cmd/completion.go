@@ -294,7 +294,7 @@ func (f *Factory) completeFilter(c *cobra.Command, args []string, toComplete str
 			}
 		}
 		for _, k := range kinds {
-			for _, key := range inspect.FilterKeys(k) {
+			for _, key := range k.FilterKeys() {
 				if !slices.Contains(keys, key) {
 					keys = append(keys, key)
 				}
@@ -461,7 +461,8 @@ func (f *Factory) engineObjects(c *cobra.Command, kinds []inspect.Kind) []object
 }
 
 // listObjects asks for the cheap list of one kind (not /system/df, which
-// computes sizes).
+// computes sizes). The one switch over kinds in cmd: each case is its own
+// engine call and type; build cache records have no names to complete.
 func listObjects(ctx context.Context, eng Engine, k inspect.Kind) ([]object, error) {
 	var out []object
 	switch k {

@@ -104,6 +104,7 @@ const (
 )
 
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		args      []string
@@ -185,6 +186,7 @@ func TestCompletion(t *testing.T) {
 
 // Names say what they are, for the shells that show descriptions.
 func TestCompletionDescribesKeepCandidates(t *testing.T) {
+	t.Parallel()
 	r := completeCLI(t, dialFake(namedEngine(t)), nil, "prune", "--keep", "")
 	for _, want := range []string{"app:1\timage", "job\tcontainer", "pgdata\tvolume", "bridge\tnetwork"} {
 		if !slices.Contains(r.lines, want) {
@@ -194,6 +196,7 @@ func TestCompletionDescribesKeepCandidates(t *testing.T) {
 }
 
 func TestCompletionOfContexts(t *testing.T) {
+	t.Parallel()
 	cfg := t.TempDir()
 	writeDockerContext(t, cfg, "prod", "tcp://prod.example:2376")
 	writeDockerContext(t, cfg, "staging", "unix:///staging.sock")
@@ -218,6 +221,7 @@ func TestCompletionOfContexts(t *testing.T) {
 // Completion asks the engine the command would use: -H, --context and
 // DOCKER_HOST given on the command line or in the environment.
 func TestCompletionAsksTheEngineTheCommandLineNames(t *testing.T) {
+	t.Parallel()
 	cfg := t.TempDir()
 	writeDockerContext(t, cfg, "prod", "tcp://prod.example:2376")
 	tests := []struct {
@@ -261,6 +265,7 @@ func TestCompletionAsksTheEngineTheCommandLineNames(t *testing.T) {
 // candidates, exit 0 and nothing on stdout but the directive: the shell
 // reads stdout as data.
 func TestCompletionWithoutAnEngineOffersNothing(t *testing.T) {
+	t.Parallel()
 
 	unreachable := func(ep engine.Endpoint) (Engine, error) {
 		return nil, &engine.UnreachableError{Host: ep.Host, Err: errors.New("connection refused")}
@@ -305,6 +310,7 @@ func TestCompletionWithoutAnEngineOffersNothing(t *testing.T) {
 // Writing the script needs no engine: a broken DOCKER_HOST or context
 // must not stop it, nor may it dial.
 func TestCompletionScriptNeedsNoEngine(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DOCKER_HOST": "ftp://broken", "DOCKER_CONTEXT": "nosuch", "DOCKER_API_VERSION": "bad"}
 	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
 		t.Run(shell, func(t *testing.T) {
@@ -335,6 +341,7 @@ func TestCompletionScriptNeedsNoEngine(t *testing.T) {
 // (inspect also takes templates, so there only: each is accepted), and
 // every command with --format has them.
 func TestCompletionFormatsMatchTheCommands(t *testing.T) {
+	t.Parallel()
 	root := NewRootCmd(NewFactory(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, func(string) string { return "" }))
 	var paths []string
 	formatsOf := map[string][]string{}
@@ -385,6 +392,7 @@ func TestCompletionFormatsMatchTheCommands(t *testing.T) {
 // Filter keys and values that completion offers without the engine are
 // ones the parsers accept.
 func TestCompletionFilterValuesParse(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	check := func(kind inspect.Kind, key string, values []string) {
 		for _, v := range values {

@@ -254,16 +254,17 @@ func (o *ReportOptions) checkEvery(c *cobra.Command) error {
 func runPruneEvery(ctx context.Context, f *Factory, opts *PruneOptions) error {
 	out := &roundOutput{f: f, what: "prune", format: opts.Format}
 	return runEvery(ctx, f, opts.every, "prune", func(ctx context.Context, r everyRound) error {
-		if len(opts.Filters) > 0 {
+		o := *opts // this round's options: the flags' values, read anew
+		if len(o.Filters) > 0 {
 			// until=24h means 24 hours before this round, not before
 			// the process started.
-			filters, _, err := parseScopeFilters("prune", opts.Filters, f.Now())
+			filters, _, err := parseScopeFilters("prune", o.Filters, f.Now())
 			if err != nil {
 				return err
 			}
-			opts.policy.Filters = filters
+			o.policy.Filters = filters
 		}
-		return out.round(r, func() (render.Result, error) { return pruneRun(ctx, f, opts) })
+		return out.round(r, func() (render.Result, error) { return pruneResult(ctx, f, &o) })
 	})
 }
 
@@ -271,14 +272,15 @@ func runPruneEvery(ctx context.Context, f *Factory, opts *PruneOptions) error {
 func runReportEvery(ctx context.Context, f *Factory, opts *ReportOptions) error {
 	out := &roundOutput{f: f, what: "report", format: opts.Format}
 	return runEvery(ctx, f, opts.every, "report", func(ctx context.Context, r everyRound) error {
-		if err := opts.parseScope(f.Now()); err != nil {
+		o := *opts // this round's options, its scope read anew
+		if err := o.parseScope(f.Now()); err != nil {
 			return err
 		}
 		return out.round(r, func() (render.Result, error) {
-			res, err := reportRun(ctx, f, opts)
+			res, err := reportResult(ctx, f, &o)
 			if opts.Output != "" {
 				// -o FILE: each round rewrites the file.
-				return nil, showReport(f, opts, res, err)
+				return nil, showReport(opts, res, err)
 			}
 			return res, err
 		})

@@ -116,6 +116,7 @@ func down() step                 { return step{err: errDown} }
 // TestRunEverySchedule runs scripted rounds on a fake clock: the last step
 // is followed by SIGTERM (the running round finishes, the loop stops).
 func TestRunEverySchedule(t *testing.T) {
+	t.Parallel()
 	m := time.Minute
 	tests := []struct {
 		name  string
@@ -296,6 +297,7 @@ func checkLogLines(t *testing.T, lines, patterns []string) {
 // ends the loop at once; SIGTERM during a round lets it finish first (its
 // own interruption handling) and logs it as interrupted.
 func TestRunEveryStops(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		stopAt int  // sleeps before the stop (-1: stop before the start)
@@ -346,6 +348,7 @@ func TestRunEveryStops(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		attempt int
 		ceiling time.Duration
@@ -370,6 +373,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestEngineDown(t *testing.T) {
+	t.Parallel()
 	dial := &net.OpError{Op: "dial", Net: "unix", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ENOENT}}
 	for _, tt := range []struct {
 		name string
@@ -444,6 +448,7 @@ func wantStopped(t *testing.T, code int, stderr string, rounds int) {
 }
 
 func TestEveryUsageErrors(t *testing.T) {
+	t.Parallel()
 	plan := filepath.Join(t.TempDir(), "plan.json")
 	if err := os.WriteFile(plan, []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
@@ -492,6 +497,7 @@ func TestEveryUsageErrors(t *testing.T) {
 // report --every --format json: one compact JSON document per round and
 // line, the engine read anew each round, a log line per round.
 func TestReportEveryJSONLines(t *testing.T) {
+	t.Parallel()
 	e := fakeEngine()
 	code, out, errOut, clk, _ := everyCLI(t, e, 2, "report", "--every", "10m", "--no-cache", "--format", "json")
 	wantStopped(t, code, errOut, 3)
@@ -524,6 +530,7 @@ func TestReportEveryJSONLines(t *testing.T) {
 // A gate that trips is logged (exit class 4) and the loop goes on; each
 // table report gets a header line.
 func TestReportEveryGateAndHeaders(t *testing.T) {
+	t.Parallel()
 	code, out, errOut, _, _ := everyCLI(t, fakeEngine(), 1, "report", "--every", "1h", "--no-cache", "--fail-if-usage-over", "1kB")
 	wantStopped(t, code, errOut, 2)
 	checkLogLines(t, strings.Split(errOut, "\n"), []string{
@@ -544,6 +551,7 @@ func TestReportEveryGateAndHeaders(t *testing.T) {
 // container, so its removal fails: exit class 3) is logged and the next
 // round plans anew; markdown rounds are separated by a rule.
 func TestPruneEveryGoesOnAfterAPartialFailure(t *testing.T) {
+	t.Parallel()
 	e := fakeEngine()
 	code, out, errOut, _, _ := everyCLI(t, e, 1, "prune", "--every", "1d", "--yes", "--no-cache", "--all", "--format", "markdown")
 	wantStopped(t, code, errOut, 2)
@@ -566,6 +574,7 @@ func TestPruneEveryGoesOnAfterAPartialFailure(t *testing.T) {
 // 1s, 2s, 4s, each with a new client; then the rounds go on on schedule
 // with the client that worked.
 func TestPruneEveryRetriesAnUnreachableEngine(t *testing.T) {
+	t.Parallel()
 	e := fakeEngine()
 	answer := e.DiskUsageFn
 	var calls int
@@ -600,6 +609,7 @@ func TestPruneEveryRetriesAnUnreachableEngine(t *testing.T) {
 // A client that could not be made is not cached: the next round tries
 // again.
 func TestEveryDoesNotCacheAFailedClient(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	clk := newFakeClock(t, cancel)
@@ -627,6 +637,7 @@ func TestEveryDoesNotCacheAFailedClient(t *testing.T) {
 
 // The until filter is relative to each round, not to the start.
 func TestPruneEveryUntilFollowsTheRounds(t *testing.T) {
+	t.Parallel()
 	code, out, errOut, _, _ := everyCLI(t, fakeEngine(), 1, "prune", "--every", "1h", "--dry-run", "--no-cache", "--format", "json", "--filter", "until=1h")
 	wantStopped(t, code, errOut, 2)
 	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 2 {
@@ -635,6 +646,7 @@ func TestPruneEveryUntilFollowsTheRounds(t *testing.T) {
 }
 
 func TestKV(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		value any
 		want  string
@@ -663,6 +675,7 @@ func TestKV(t *testing.T) {
 // SIGTERM in the middle of a report round drops that round: nothing on
 // stdout for it, the round logged as interrupted, exit 0.
 func TestReportEverySIGTERMDropsTheRound(t *testing.T) {
+	t.Parallel()
 	e := fakeEngine()
 	started := make(chan struct{})
 	e.DiskUsageFn = func(ctx context.Context, o types.DiskUsageOptions) (types.DiskUsage, error) {
@@ -696,6 +709,7 @@ func TestReportEverySIGTERMDropsTheRound(t *testing.T) {
 // The first line of a scheduled run says what it stands for (crontab, with
 // the document's explanation), unless --no-explain.
 func TestEveryStartLineExplains(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args []string
 		want bool

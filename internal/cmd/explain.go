@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,10 +12,10 @@ import (
 
 // ExplainOptions are the inputs of `dockctl explain`.
 type ExplainOptions struct {
-	Topic  string    // "" for the whole catalogue
-	Format string    // "text" or "json"
-	Lang   string    // "en", "zh" or "both" (text only; JSON has both)
-	Out    io.Writer // stdout
+	IO     IOStreams
+	Topic  string // "" for the whole catalogue
+	Format string // "text" or "json"
+	Lang   string // "en", "zh" or "both" (text only; JSON has both)
 }
 
 // NewExplainCmd builds `dockctl explain [TOPIC]`; runF as NewInspectCmd's.
@@ -55,7 +54,7 @@ explain never contacts the engine.`,
 			}
 			opts.Topic = strings.Join(args, " ")
 			opts.Lang = lang
-			opts.Out = f.IO.Out
+			opts.IO = f.IO
 			if runF != nil {
 				return runF(opts)
 			}
@@ -73,7 +72,7 @@ func runExplain(_ context.Context, opts *ExplainOptions) error {
 	if err != nil {
 		return err
 	}
-	return show(opts.Out, render.ExplainResult{Answer: a, Format: opts.Format, Lang: opts.Lang}, nil)
+	return show(opts.IO.Out, render.ExplainResult{Answer: a, Format: opts.Format, Lang: opts.Lang}, nil)
 }
 
 // statusNote explains an HTTP status of an engine error: "服务器找不到请求的网页或资源。

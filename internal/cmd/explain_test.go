@@ -30,6 +30,7 @@ func explainCLI(t *testing.T, env map[string]string, args ...string) (int, strin
 // The golden files belong to package explain (go test ./explain/ -update
 // rewrites them); the command must print exactly them.
 func TestExplainGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		golden string
 		env    map[string]string
@@ -66,6 +67,7 @@ func TestExplainGolden(t *testing.T) {
 }
 
 func TestExplainJSON(t *testing.T) {
+	t.Parallel()
 	code, out, _ := explainCLI(t, nil, "explain", "prune", "volumes", "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
@@ -87,6 +89,7 @@ func TestExplainJSON(t *testing.T) {
 }
 
 func TestExplainUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -124,6 +127,7 @@ func TestExplainUsageErrors(t *testing.T) {
 
 // explain is offline help: engine settings, even broken ones, do not matter.
 func TestExplainIgnoresEngineSettings(t *testing.T) {
+	t.Parallel()
 	for _, env := range []map[string]string{
 		{"DOCKER_HOST": "tcp://127.0.0.1:1"},
 		{"DOCKER_HOST": "nonsense://"},
@@ -137,6 +141,7 @@ func TestExplainIgnoresEngineSettings(t *testing.T) {
 }
 
 func TestStatusNote(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		lang   string
 		status int

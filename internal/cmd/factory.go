@@ -299,19 +299,20 @@ func (f *Factory) Engine() (Engine, engine.Endpoint, error) {
 // engine errors get their status and the explanation of that status.
 func (f *Factory) describeError(err error) string {
 	err = engine.Classify(err, f.endpoint.Host)
+	text := withFlagAdvice(err)
 	if f.NoExplain {
-		return err.Error()
+		return text
 	}
 	var ae *engine.APIError
 	if errors.As(err, &ae) {
 		if note := f.statusNote(ae.Status); note != "" {
-			return fmt.Sprintf("%v — %s", err, note)
+			return fmt.Sprintf("%s — %s", text, note)
 		}
 	}
 	// An unreachable engine gets no note: the error says what to check,
 	// and a paragraph on the TCP handshake would not help (`dockctl
 	// explain tcp` has it).
-	return err.Error()
+	return text
 }
 
 // Lang returns the explanation language from --lang or the locale.
@@ -357,21 +358,4 @@ func (f *Factory) CacheDir() string {
 		return filepath.Join(d, "dockctl")
 	}
 	return filepath.Join(os.TempDir(), "dockctl")
-}
-
-// collectOptions are the Collect options of every command: a busy
-// /system/df (another client's running, on engines before Docker 23) is
-// waited for at most one --timeout, saying so once on stderr.
-func (f *Factory) collectOptions() []inspect.CollectOption {
-	return []inspect.CollectOption{inspect.WaitBusy(f.Conn.Timeout, func(why string) {
-		fmt.Fprintf(f.IO.ErrOut, "dockctl: the engine is sizing disks for another client (%s); waiting for it, at most %v (--timeout)\n", oneLine(why), f.Conn.Timeout)
-	})}
-}
-
-// layerCache opens the layer cache, or an in-memory one under --no-cache.
-func (f *Factory) layerCache(noCache bool) *inspect.LayerCache {
-	if noCache {
-		return inspect.OpenLayerCache("")
-	}
-	return inspect.OpenLayerCache(filepath.Join(f.CacheDir(), "layers"))
 }

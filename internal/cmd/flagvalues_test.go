@@ -53,6 +53,7 @@ func everyValueFlag(t *testing.T) map[string][]*pflag.Flag {
 // command, every such flag: exit 2, one line naming the flag, nothing on
 // stdout, nothing asked of the engine that changes it.
 func TestNoFlagTakesAnEmptyValue(t *testing.T) {
+	t.Parallel()
 	flags := everyValueFlag(t)
 	n := 0
 	for path, list := range flags {
@@ -96,6 +97,7 @@ func TestNoFlagTakesAnEmptyValue(t *testing.T) {
 // A size flag refuses a number without a unit: --target-usage 20 meant 20
 // bytes, which plans to remove every unused image.
 func TestSizeFlagsNeedAUnit(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string

@@ -29,11 +29,11 @@ type fleetResult struct {
 	result render.Result
 }
 
-// runFleet runs fn once per engine, at most --parallel at a time, each on
-// its own Factory (with no stdout: results are values), and returns them in
-// the order the engines were named. One engine failing does not stop the
-// others.
-func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, sub *Factory, res *fleetResult) error) ([]*fleetResult, error) {
+// runFleet runs fn once per engine, at most --parallel at a time, each with
+// its own RunEnv (its own engine, no stdout: results are values), and
+// returns them in the order the engines were named. One engine failing
+// does not stop the others.
+func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, env RunEnv, res *fleetResult) error) ([]*fleetResult, error) {
 	targets, err := f.Targets()
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, sub 
 			defer func() { <-sem }()
 			sub := f.forTarget(t)
 			if res.err = reach(ctx, sub); res.err == nil {
-				res.err = usageError(fn(ctx, sub, res))
+				res.err = usageError(fn(ctx, sub.runEnv(), res))
 			}
 			eng, ep, dialErr := sub.Engine()
 			res.host = ep.Host
@@ -135,8 +135,10 @@ func fleetReport(ctx context.Context, f *Factory, opts *ReportOptions) (render.R
 	if !slices.Contains(render.FleetReportFormats, opts.Format) {
 		return nil, clierr.Usage("--format", opts.Format, "must be %s when several engines are asked (html is one page per engine)", oneOf(render.FleetReportFormats))
 	}
-	results, err := runFleet(ctx, f, func(ctx context.Context, sub *Factory, res *fleetResult) error {
-		r, err := buildReport(ctx, sub, opts)
+	results, err := runFleet(ctx, f, func(ctx context.Context, env RunEnv, res *fleetResult) error {
+		o := *opts
+		o.RunEnv = env
+		r, err := buildReport(ctx, &o)
 		if err == nil {
 			res.report = &r
 		}
@@ -149,7 +151,7 @@ func fleetReport(ctx context.Context, f *Factory, opts *ReportOptions) (render.R
 	for i, r := range results {
 		engines[i] = usage.FleetEngine{Name: r.target.Name, Host: r.host, Report: r.report, Error: r.errText}
 	}
-	ro, err := reportOptions(f, opts)
+	ro, err := reportOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -176,10 +178,10 @@ func fleetReport(ctx context.Context, f *Factory, opts *ReportOptions) (render.R
 // fleetSections runs a single-engine command on every engine: each
 // engine's result, or its error, in a section of its own (one JSON
 // document under json).
-func fleetSections(ctx context.Context, f *Factory, command, format string, run func(ctx context.Context, sub *Factory) (render.Result, error)) (render.Result, error) {
-	results, err := runFleet(ctx, f, func(ctx context.Context, sub *Factory, res *fleetResult) error {
+func fleetSections(ctx context.Context, f *Factory, command, format string, run func(ctx context.Context, env RunEnv) (render.Result, error)) (render.Result, error) {
+	results, err := runFleet(ctx, f, func(ctx context.Context, env RunEnv, res *fleetResult) error {
 		var err error
-		res.result, err = run(ctx, sub)
+		res.result, err = run(ctx, env)
 		return err
 	})
 	if err != nil {

@@ -77,6 +77,7 @@ type fleetJSON struct {
 }
 
 func TestFleetRuns(t *testing.T) {
+	t.Parallel()
 	const a, b, dead = "unix:///a.sock", "tcp://127.0.0.1:2375", "tcp://127.0.0.1:1"
 	two := func() map[string]*fake.Engine { return map[string]*fake.Engine{a: identified("A"), b: identified("B")} }
 	tests := []struct {
@@ -164,6 +165,7 @@ func indexOfNth(list []string, s string, n int) int {
 }
 
 func TestFleetCountsAnEngineOnce(t *testing.T) {
+	t.Parallel()
 	const a, b = "unix:///a.sock", "tcp://127.0.0.1:2375"
 	same := identified("SAME")
 	code, out, errOut, _ := runFleetFake(t, map[string]*fake.Engine{a: same, b: same}, nil, "report", "--no-cache", "--format", "json", "-H", a, "-H", b)
@@ -186,6 +188,7 @@ func TestFleetCountsAnEngineOnce(t *testing.T) {
 }
 
 func TestAllContexts(t *testing.T) {
+	t.Parallel()
 	cfg := t.TempDir()
 	writeDockerContext(t, cfg, "build", "tcp://10.0.0.2:2375")
 	writeDockerContext(t, cfg, "edge", "unix:///edge.sock")
@@ -235,6 +238,7 @@ func TestAllContexts(t *testing.T) {
 
 // --parallel bounds the engines in flight; all of them are still asked.
 func TestFleetParallelBound(t *testing.T) {
+	t.Parallel()
 	for _, parallel := range []int{1, 2, 4} {
 		t.Run(fmt.Sprint(parallel), func(t *testing.T) {
 			var mu sync.Mutex
@@ -275,6 +279,7 @@ func TestFleetParallelBound(t *testing.T) {
 // watermarks of one are never computed from another's disk (the engines
 // run at once and share the command's options).
 func TestFleetPruneBudgetPerEngine(t *testing.T) {
+	t.Parallel()
 	rooted := func(id, root string) *fake.Engine { return withInfo(fakeEngine(), id, root) }
 	const a, b = "unix:///a.sock", "unix:///b.sock"
 	roots := map[string]string{a: "/", b: "/dev/shm"}
@@ -321,6 +326,7 @@ func TestFleetPruneBudgetPerEngine(t *testing.T) {
 // report -o replaces the file whole (a temporary file renamed over it) and
 // leaves nothing else in its folder; one engine or several.
 func TestReportOutputReplacesTheFile(t *testing.T) {
+	t.Parallel()
 	for _, hosts := range [][]string{{"-H", "unix:///a.sock"}, {"-H", "unix:///a.sock", "-H", "unix:///b.sock"}} {
 		t.Run(fmt.Sprint(len(hosts)/2), func(t *testing.T) {
 			dir := t.TempDir()

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/engine"
@@ -33,6 +35,34 @@ var policyFlags = map[prune.Field]string{
 // settingFlags names the flag of the engine settings that come from flags;
 // the others (DOCKER_HOST…) are named as they are.
 var settingFlags = map[string]string{engine.SettingHost: "--host", engine.SettingContext: "--context"}
+
+// withFlagAdvice is err's text with, in the engine error it holds, the
+// flags that would fix it: the engine says what went wrong, the command
+// line which of its flags choose the engine and bound each request. A
+// wrapper's text is fixed when it is made (fmt.Errorf), so the engine
+// error's own text is replaced, once, by its advised text.
+func withFlagAdvice(err error) string {
+	text := err.Error()
+	var ue *engine.UnreachableError
+	if errors.As(err, &ue) && ue.Advice == "" {
+		plain := ue.Error()
+		ue.Advice = "check --host, --context or DOCKER_HOST"
+		text = strings.Replace(text, plain, ue.Error(), 1)
+	}
+	var te *engine.TimeoutError
+	if errors.As(err, &te) && te.Advice == "" {
+		plain := te.Error()
+		te.Advice = "raise --timeout"
+		text = strings.Replace(text, plain, te.Error(), 1)
+	}
+	return text
+}
+
+// limitReason is a refused plan's reason (prune.LimitError), with the
+// flags that set the limit and lift it.
+func limitReason(le *prune.LimitError) string {
+	return fmt.Sprintf("refusing to remove %d objects: more than --max-remove %d (use --force to proceed)", le.Planned, le.Max)
+}
 
 // usageError returns err as a usage error naming the flag, when err is a
 // domain package's bad-input error (wrapped or not); any other error as it

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -16,6 +17,7 @@ import (
 // The domain packages' bad-input errors become usage errors (exit 2)
 // naming the flag, wrapped or not; other errors pass unchanged.
 func TestUsageErrorNamesTheFlag(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -45,5 +47,43 @@ func TestUsageErrorNamesTheFlag(t *testing.T) {
 				t.Fatalf("usageError = %q (exit %d), want %q (exit 2)", got, clierr.Code(got), tt.want)
 			}
 		})
+	}
+}
+
+// The engine's errors say what went wrong; cmd adds which flags fix it,
+// also inside wrappers whose text was fixed when they were made.
+func TestEngineErrorsGetTheFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"unreachable", &engine.UnreachableError{Host: "tcp://h:1"},
+			"cannot reach the Docker engine at tcp://h:1: is the Docker daemon running? check --host, --context or DOCKER_HOST"},
+		{"unreachable, wrapped", fmt.Errorf("listing: %w", &engine.UnreachableError{Host: "tcp://h:1"}),
+			"listing: cannot reach the Docker engine at tcp://h:1: is the Docker daemon running? check --host, --context or DOCKER_HOST"},
+		{"timed out", engine.Classify(fmt.Errorf("listing: %w", context.DeadlineExceeded), "tcp://h:1"),
+			"the engine at tcp://h:1 did not answer in time (raise --timeout): listing: context deadline exceeded"},
+		{"timed out, wrapped", fmt.Errorf("round 2: %w", engine.Classify(context.DeadlineExceeded, "tcp://h:1")),
+			"round 2: the engine at tcp://h:1 did not answer in time (raise --timeout): context deadline exceeded"},
+		{"other", errors.New("engine down"), "engine down"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := withFlagAdvice(tt.err); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A plan over --max-remove is refused in the flags' words.
+func TestLimitReasonNamesTheFlags(t *testing.T) {
+	t.Parallel()
+	const want = "refusing to remove 8 objects: more than --max-remove 3 (use --force to proceed)"
+	if got := limitReason(&prune.LimitError{Planned: 8, Max: 3}); got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 // InspectOptions are the flags of `dockctl inspect`.
 type InspectOptions struct {
+	RunEnv
 	Kind    inspect.Kind
 	Filters []string
 	Format  string
@@ -75,7 +76,8 @@ engines[] hold each engine's listing or its error.`,
 				return err
 			}
 			opts.Kind = k
-			opts.now = f.Now()
+			opts.RunEnv = f.runEnv()
+			opts.now = opts.Now()
 			if opts.filter, err = inspect.ParseFilters(k, opts.Filters, opts.now); err != nil {
 				return err
 			}
@@ -96,34 +98,38 @@ engines[] hold each engine's listing or its error.`,
 	return c
 }
 
-// runInspect is `dockctl inspect`: the listing, rendered once on stdout.
+// runInspect is `dockctl inspect`: the listing of the engine, or of each
+// engine of a fleet, rendered once on stdout.
 func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
-	res, err := inspectRun(ctx, f, opts)
-	return show(f.IO.Out, res, err)
+	if !f.Fleet() {
+		res, err := inspectRun(ctx, opts)
+		return show(opts.IO.Out, res, err)
+	}
+	if opts.Quiet {
+		// Bare ids of several engines in one list could be fed to a
+		// removal on the wrong engine.
+		return clierr.Usage("--quiet", "true", "lists the ids of one engine: give one --host or --context")
+	}
+	res, err := fleetSections(ctx, f, "inspect "+string(opts.Kind), opts.Format, func(ctx context.Context, env RunEnv) (render.Result, error) {
+		o := *opts
+		o.RunEnv = env
+		return inspectRun(ctx, &o)
+	})
+	return show(opts.IO.Out, res, err)
 }
 
-// inspectRun lists one kind on the engine, or on each engine of a fleet.
-func inspectRun(ctx context.Context, f *Factory, opts *InspectOptions) (render.Result, error) {
-	if f.Fleet() {
-		if opts.Quiet {
-			// Bare ids of several engines in one list could be fed to a
-			// removal on the wrong engine.
-			return nil, clierr.Usage("--quiet", "true", "lists the ids of one engine: give one --host or --context")
-		}
-		return fleetSections(ctx, f, "inspect "+string(opts.Kind), opts.Format, func(ctx context.Context, sub *Factory) (render.Result, error) {
-			return inspectRun(ctx, sub, opts)
-		})
-	}
-	eng, _, err := f.Engine()
+// inspectRun lists one kind on opts' engine.
+func inspectRun(ctx context.Context, opts *InspectOptions) (render.Result, error) {
+	eng, _, err := opts.Engine()
 	if err != nil {
 		return nil, err
 	}
-	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, f.collectOptions()...)
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, opts.collectOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("inspecting %s: %w", opts.Kind, err)
 	}
 	opts.filter.Apply(inv)
-	ex, err := f.explained("inspect " + string(opts.Kind))
+	ex, err := opts.Explained("inspect " + string(opts.Kind))
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +153,7 @@ func columnHelp() string {
 func filterHelp() string {
 	var b strings.Builder
 	for _, k := range inspect.ListingOrder {
-		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(inspect.FilterKeys(k), ", "))
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(k.FilterKeys(), ", "))
 	}
 	return b.String()
 }

@@ -16,6 +16,7 @@ import (
 // for by the test's own device node and a link to /proc/self/fd/N: a
 // regression must not replace the machine's own.
 func TestOutputFilesThatAreNotRegularFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 
 	t.Run("a char device stays one", func(t *testing.T) {

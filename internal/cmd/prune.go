@@ -23,6 +23,7 @@ import (
 
 // PruneOptions are the flags of `dockctl prune`.
 type PruneOptions struct {
+	RunEnv
 	All, Volumes, AllVolumes, IncludeRunningProjects, Force bool
 	DryRun, Yes                                             bool
 	Keep, KeepLabels, Filters                               []string
@@ -97,6 +98,7 @@ on each, a dry run only: deleting is decided one engine at a time.
   dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
 		ValidArgs: pruneKindNames,
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.RunEnv = f.runEnv()
 			if err := opts.checkEvery(c); err != nil {
 				return err
 			}
@@ -219,36 +221,44 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 // runPrune is `dockctl prune`: the plan and outcome, rendered once on
 // stdout.
 func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
-	res, err := pruneRun(ctx, f, opts)
-	return show(f.IO.Out, res, err)
+	res, err := pruneResult(ctx, f, opts)
+	return show(opts.IO.Out, res, err)
+}
+
+// pruneResult prunes the engine, or plans on each engine of a fleet (a
+// dry run: toPolicy refuses any other), each on its own copy of opts.
+func pruneResult(ctx context.Context, f *Factory, opts *PruneOptions) (render.Result, error) {
+	if !f.Fleet() {
+		return pruneRun(ctx, opts)
+	}
+	return fleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, env RunEnv) (render.Result, error) {
+		o := *opts
+		o.RunEnv = env
+		return pruneRun(ctx, &o)
+	})
 }
 
 // pruneRun is one prune: lock, plan, check, ask, apply, measure. Its
 // result is nil when there is nothing to show (an error before the plan,
 // a "no" at the prompt); a result comes with an error when the plan was
 // refused (--max-remove) or some removals failed.
-func pruneRun(ctx context.Context, f *Factory, opts *PruneOptions) (render.Result, error) {
-	if f.Fleet() {
-		return fleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, sub *Factory) (render.Result, error) {
-			return pruneRun(ctx, sub, opts)
-		})
-	}
-	eng, ep, err := f.Engine()
+func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
+	eng, ep, err := opts.Engine()
 	if err != nil {
 		return nil, err
 	}
 	if !opts.DryRun {
-		release, err := lockForRemoval(ctx, f, eng, ep.Host)
+		release, err := lockForRemoval(ctx, opts.RunEnv, eng, ep.Host)
 		if err != nil {
 			return nil, err
 		}
 		defer release()
 	}
-	ro, err := pruneRenderOptions(f, opts.Format)
+	ro, err := pruneRenderOptions(opts.RunEnv, opts.Format)
 	if err != nil {
 		return nil, err
 	}
-	plan, pol, before, err := planPrune(ctx, f, eng, opts)
+	plan, pol, before, err := planPrune(ctx, eng, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -257,13 +267,13 @@ func pruneRun(ctx context.Context, f *Factory, opts *PruneOptions) (render.Resul
 	if err := plan.Check(pol); err != nil {
 		var le *prune.LimitError
 		if errors.As(err, &le) {
-			return planned, &clierr.ThresholdError{Reason: err.Error()}
+			return planned, &clierr.ThresholdError{Reason: limitReason(le)}
 		}
 		return nil, err
 	}
 	switch {
 	case opts.DryRun && opts.ApplyFile != "":
-		return dryRunSaved(ctx, f, eng, planned, opts)
+		return dryRunSaved(ctx, eng, planned, opts)
 	case opts.DryRun:
 		return planned, nil
 	case len(plan.Items) == 0:
@@ -271,27 +281,27 @@ func pruneRun(ctx context.Context, f *Factory, opts *PruneOptions) (render.Resul
 		return planned, nil
 	}
 	if !opts.Yes {
-		ok, err := confirm(ctx, f, plan, ro)
+		ok, err := confirm(ctx, opts.IO, plan, ro)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			fmt.Fprintln(f.IO.ErrOut, "Nothing removed.")
+			fmt.Fprintln(opts.IO.ErrOut, "Nothing removed.")
 			return nil, nil
 		}
 	}
-	res, err := applyPlan(ctx, f, eng, plan, opts)
+	res, err := applyPlan(ctx, eng, plan, opts)
 	if err != nil {
 		return nil, err
 	}
-	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, f, eng, before, res)}
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, before, res)}
 	return planned, res.Err()
 }
 
 // lockForRemoval takes the engine's prune lock (see lockEngine) and
 // returns its release.
-func lockForRemoval(ctx context.Context, f *Factory, eng Engine, host string) (release func(), err error) {
-	l, err := lockEngine(ctx, f, eng, host)
+func lockForRemoval(ctx context.Context, env RunEnv, eng Engine, host string) (release func(), err error) {
+	l, err := lockEngine(ctx, env, eng, host)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
@@ -303,11 +313,11 @@ func lockForRemoval(ctx context.Context, f *Factory, eng Engine, host string) (r
 
 // pruneRenderOptions are the rendering options of a plan: its format and
 // the docker commands behind each type.
-func pruneRenderOptions(f *Factory, format string) (render.PruneOptions, error) {
+func pruneRenderOptions(env RunEnv, format string) (render.PruneOptions, error) {
 	explained := map[prune.Type]render.Explained{}
 	for _, k := range inspect.Kinds {
 		var err error
-		if explained[prune.TypeOf(k)], err = f.explained("prune " + k.String()); err != nil {
+		if explained[prune.TypeOf(k)], err = env.Explained("prune " + k.String()); err != nil {
 			return render.PruneOptions{}, err
 		}
 	}
@@ -317,7 +327,7 @@ func pruneRenderOptions(f *Factory, format string) (render.PruneOptions, error) 
 // planPrune reads the saved plan (--apply) or builds one from the engine
 // (writing it to --plan-out). It returns the policy the plan is checked
 // against and docker's bytes before any removal (-1 when not measured).
-func planPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (prune.Plan, prune.Policy, int64, error) {
+func planPrune(ctx context.Context, eng Engine, opts *PruneOptions) (prune.Plan, prune.Policy, int64, error) {
 	if opts.ApplyFile != "" {
 		plan, err := readPlanFile(opts.ApplyFile)
 		if err != nil {
@@ -326,15 +336,15 @@ func planPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) 
 		plan.DryRun = opts.DryRun
 		before := int64(-1)
 		if !opts.DryRun {
-			before = dockerBytes(ctx, f, eng)
+			before = dockerBytes(ctx, opts.RunEnv, eng)
 		}
 		return plan, opts.policy, before, nil
 	}
-	inv, pol, err := collectForPrune(ctx, f, eng, opts)
+	inv, pol, err := collectForPrune(ctx, eng, opts)
 	if err != nil {
 		return prune.Plan{}, pol, -1, err
 	}
-	plan := prune.BuildPlan(inv, pol, f.Now())
+	plan := prune.BuildPlan(inv, pol, opts.Now())
 	if opts.PlanOut != "" {
 		var buf bytes.Buffer
 		if err := prune.WritePlan(&buf, plan); err != nil {
@@ -363,8 +373,8 @@ func readPlanFile(path string) (prune.Plan, error) {
 
 // dockerBytes is what docker's objects take on disk now, or -1 when the
 // engine cannot say.
-func dockerBytes(ctx context.Context, f *Factory, eng Engine) int64 {
-	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, f.Now(), f.collectOptions()...)
+func dockerBytes(ctx context.Context, env RunEnv, eng Engine) int64 {
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, env.Now(), env.collectOptions()...)
 	if err != nil {
 		return -1
 	}
@@ -373,8 +383,8 @@ func dockerBytes(ctx context.Context, f *Factory, eng Engine) int64 {
 
 // applyPlan removes the plan's items, logging each to --log and drawing
 // progress on a terminal.
-func applyPlan(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opts *PruneOptions) (prune.Result, error) {
-	ao := prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now}
+func applyPlan(ctx context.Context, eng Engine, plan prune.Plan, opts *PruneOptions) (prune.Result, error) {
+	ao := prune.ApplyOptions{Concurrency: opts.Concurrency, Now: opts.Now}
 	if opts.LogFile != "" {
 		lf, err := outfile.Append(opts.LogFile, 0o644)
 		if err != nil {
@@ -383,12 +393,12 @@ func applyPlan(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opt
 		defer lf.Close()
 		ao.Log = prune.JSONLines(lf)
 	}
-	if f.IO.ErrIsTTY {
-		ao.Progress = progressBar(f.IO.ErrOut)
+	if opts.IO.ErrIsTTY {
+		ao.Progress = progressBar(opts.IO.ErrOut)
 	}
 	res := prune.Apply(ctx, eng, plan, ao)
-	if f.IO.ErrIsTTY {
-		fmt.Fprintln(f.IO.ErrOut)
+	if opts.IO.ErrIsTTY {
+		fmt.Fprintln(opts.IO.ErrOut)
 	}
 	return res, nil
 }
@@ -397,13 +407,13 @@ func applyPlan(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opt
 // it cannot be measured). An engine that stopped answering (or Ctrl-C
 // against a hung one, whose removals in flight ran into --timeout) is not
 // asked again: measuring would make the wait a second --timeout.
-func measureFreed(ctx context.Context, f *Factory, eng Engine, before int64, res prune.Result) int64 {
+func measureFreed(ctx context.Context, env RunEnv, eng Engine, before int64, res prune.Result) int64 {
 	if before < 0 || res.EngineGone != "" {
 		return -1
 	}
-	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Conn.Timeout)
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), env.Timeout)
 	defer cancel()
-	after := dockerBytes(mctx, f, eng)
+	after := dockerBytes(mctx, env, eng)
 	if after < 0 {
 		return -1
 	}
@@ -415,8 +425,8 @@ func measureFreed(ctx context.Context, f *Factory, eng Engine, before int64, res
 // removed; the plan, then what the re-check would remove, skip and why,
 // and the exit code the real apply would have, as far as a run that
 // removes nothing can tell.
-func dryRunSaved(ctx context.Context, f *Factory, eng Engine, planned render.PruneResult, opts *PruneOptions) (render.Result, error) {
-	res := prune.Apply(ctx, eng, planned.Plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
+func dryRunSaved(ctx context.Context, eng Engine, planned render.PruneResult, opts *PruneOptions) (render.Result, error) {
+	res := prune.Apply(ctx, eng, planned.Plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: opts.Now, DryRun: true})
 	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: -1}
 	return planned, res.Err()
 }
@@ -426,7 +436,7 @@ func dryRunSaved(ctx context.Context, f *Factory, eng Engine, planned render.Pru
 // finished, on what is left. The lock is keyed on the engine's own ID, so
 // that every address of one engine (two spellings of its socket, a TCP
 // port) shares it; an engine reporting no ID is known by its address.
-func lockEngine(ctx context.Context, f *Factory, eng Engine, host string) (*lock.Lock, error) {
+func lockEngine(ctx context.Context, env RunEnv, eng Engine, host string) (*lock.Lock, error) {
 	info, err := inspect.ReadEngineInfo(ctx, eng, host)
 	if err != nil {
 		return nil, err
@@ -435,30 +445,31 @@ func lockEngine(ctx context.Context, f *Factory, eng Engine, host string) (*lock
 	if info.ID != "" {
 		key, who = "engine-id:"+info.ID, fmt.Sprintf("the engine %s (ID %s)", host, info.ID)
 	}
-	return lock.Acquire(ctx, f.LockDir, key, func(pid int) {
-		fmt.Fprintf(f.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, who)
+	return lock.Acquire(ctx, env.LockDir, key, func(pid int) {
+		fmt.Fprintf(env.IO.ErrOut, "dockctl: another dockctl prune (pid %d) is removing objects on %s; waiting for it (Ctrl-C to give up)\n", pid, who)
 	})
 }
 
 // collectForPrune reads what the planner needs: every kind (containers
 // decide what is in use), image layers for exact bytes, last tag times and
 // the filesystem for budget mode. The policy it returns is opts.policy
-// with this engine's filesystem: opts is shared by the engines of a fleet
-// run and by the rounds of a scheduled one, so it is never written here.
-func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
+// with this engine's filesystem; opts' policy is the flags' (each engine
+// of a fleet run and each round of a scheduled one has a copy of opts whose
+// policy shares the flags' slices and maps), so it is never written here.
+func collectForPrune(ctx context.Context, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
 	pol := opts.policy
 	p := &pol
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), opts.collectOptions()...)
 	if err != nil {
 		return nil, pol, err
 	}
-	cache := f.layerCache(opts.NoCache)
+	cache := opts.layerCache(opts.NoCache)
 	budget := p.TargetUsage > 0 || p.HighWatermark > 0
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache, TagTimes: budget || p.OlderThan > 0}); err != nil {
 		return nil, pol, err
 	}
 	if p.HighWatermark > 0 {
-		_, ep, _ := f.Engine()
+		_, ep, _ := opts.Engine()
 		info, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
 		if err != nil {
 			return nil, pol, err
@@ -478,29 +489,29 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 // terminal: nobody should answer a question about objects they have not
 // seen. stdout stays the one final result. Ctrl-C while it waits ends the
 // command (exit 130), nothing removed.
-func confirm(ctx context.Context, f *Factory, plan prune.Plan, ro render.PruneOptions) (bool, error) {
-	if !(f.IO.InIsTTY && f.IO.ErrIsTTY) {
+func confirm(ctx context.Context, streams IOStreams, plan prune.Plan, ro render.PruneOptions) (bool, error) {
+	if !(streams.InIsTTY && streams.ErrIsTTY) {
 		return false, &clierr.UsageError{Reason: "refusing to delete without --yes: stdin is not a terminal"}
 	}
 	ro.Format = "table"
-	if err := render.RenderPrune(f.IO.ErrOut, plan, nil, ro); err != nil {
+	if err := render.RenderPrune(streams.ErrOut, plan, nil, ro); err != nil {
 		return false, err
 	}
-	fmt.Fprintln(f.IO.ErrOut)
-	fmt.Fprintf(f.IO.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), render.Size(plan.ReclaimBytes))
+	fmt.Fprintln(streams.ErrOut)
+	fmt.Fprintf(streams.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), render.Size(plan.ReclaimBytes))
 	type answer struct {
 		line string
 		err  error
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+		line, err := bufio.NewReader(streams.In).ReadString('\n')
 		ch <- answer{line, err}
 	}()
 	var a answer
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(f.IO.ErrOut)
+		fmt.Fprintln(streams.ErrOut)
 		return false, fmt.Errorf("nothing removed: %w", clierr.ErrInterrupted)
 	case a = <-ch:
 	}

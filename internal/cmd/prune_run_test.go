@@ -21,6 +21,7 @@ import (
 // exit code: --max-remove without --force is exit 4 after the plan, dry
 // run or not.
 func TestDryRunRefusesAsTheRealRunDoes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -54,6 +55,7 @@ func TestDryRunRefusesAsTheRealRunDoes(t *testing.T) {
 // --log to a file that cannot be written (/dev/full): the prune stops
 // before the next removal, says why on stderr, and exits 1.
 func TestPruneStopsWhenTheLogCannotBeWritten(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full here")
 	}
@@ -82,6 +84,7 @@ func TestPruneStopsWhenTheLogCannotBeWritten(t *testing.T) {
 // 23) is waited for at most one --timeout, and stderr says so while it
 // waits; then the command fails with one more line saying why.
 func TestBusyDiskUsageWaitsOneTimeout(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"--timeout", "300ms", "inspect", "images"},
 		{"--timeout", "300ms", "report", "--no-cache"},
@@ -114,6 +117,7 @@ func TestBusyDiskUsageWaitsOneTimeout(t *testing.T) {
 // and removes nothing; it says what the real apply would remove, and exits
 // as the real apply would.
 func TestApplyDryRunRechecksASavedPlan(t *testing.T) {
+	t.Parallel()
 	engineNow := func(started bool) *fake.Engine {
 		e := fakeEngine()
 		refs := map[string]image.InspectResponse{

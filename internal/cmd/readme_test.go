@@ -96,6 +96,7 @@ func shellWords(s string) []string {
 // order against a fake engine (files go to a temporary folder, --every is
 // stopped after its first round), none is a usage error.
 func TestReadmeCommandsParse(t *testing.T) {
+	t.Parallel()
 	cmds := readmeCommands(t)
 	if len(cmds) < 20 {
 		t.Fatalf("found only %d dockctl command lines in README.md: %q", len(cmds), cmds)

@@ -76,6 +76,7 @@ func runFake(t *testing.T, e *fake.Engine, args ...string) (int, string, string)
 // report, inspect and prune --dry-run only read: no removal call, and one
 // /system/df per command.
 func TestReadOnlyCommands(t *testing.T) {
+	t.Parallel()
 	tests := [][]string{
 		{"report", "--no-cache", "--format", "json"},
 		{"report", "--no-cache", "--format", "html", "-v", "--by", "project"},
@@ -106,6 +107,7 @@ func TestReadOnlyCommands(t *testing.T) {
 }
 
 func TestReportFiguresAndGates(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := runFake(t, fakeEngine(), "report", "--no-cache", "--format", "json", "--fail-if-usage-over", "1kB")
 	if code != 4 {
 		t.Fatalf("exit %d, want 4 (usage 3.75kB is over 1kB): %s", code, errOut)
@@ -146,6 +148,7 @@ func TestReportFiguresAndGates(t *testing.T) {
 // host and what to check, in any language, without a paragraph on the TCP
 // handshake (issue 14 item 13; `dockctl explain tcp` still has it).
 func TestUnreachableTCPEngineIsOneShortLine(t *testing.T) {
+	t.Parallel()
 	e := &fake.Engine{DiskUsageFn: func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) {
 		return types.DiskUsage{}, &engine.UnreachableError{Host: "tcp://127.0.0.1:1"}
 	}}
@@ -181,6 +184,7 @@ func runFakeTTY(t *testing.T, ctx context.Context, e *fake.Engine, in string, ar
 }
 
 func TestPruneAsksOnATerminal(t *testing.T) {
+	t.Parallel()
 	e := fakeEngine()
 	code, out, errOut := runFakeTTY(t, context.Background(), e, "n\n", "prune", "--no-cache", "--all")
 	if code != 0 || e.Mutations() != 0 || e.Calls("ContainerInspect") != 0 {
@@ -202,6 +206,7 @@ func TestPruneAsksOnATerminal(t *testing.T) {
 // object to remove, with its bytes and the reason, on stderr (stdout stays
 // the one final result), whatever --format stdout gets.
 func TestPruneShowsThePlanBeforeAsking(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"table", "json", "markdown"} {
 		t.Run(format, func(t *testing.T) {
 			e := fakeEngine()
@@ -224,6 +229,7 @@ func TestPruneShowsThePlanBeforeAsking(t *testing.T) {
 }
 
 func TestInterruptedPruneExits130(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	code, _, errOut := runFakeTTY(t, ctx, fakeEngine(), "", "prune", "--no-cache", "--all", "--yes")
@@ -233,6 +239,7 @@ func TestInterruptedPruneExits130(t *testing.T) {
 }
 
 func TestCtrlCAtThePromptExits130(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	e := fakeEngine()
 	// The prompt blocks on stdin that never answers; Ctrl-C arrives.
@@ -259,6 +266,7 @@ func TestCtrlCAtThePromptExits130(t *testing.T) {
 // Two deleting prunes on one engine do not run at once: the second waits
 // for the first's lock, says so, and Ctrl-C ends the wait with nothing done.
 func TestSecondPruneWaitsForTheLock(t *testing.T) {
+	t.Parallel()
 	locks := t.TempDir()
 	tests := []struct {
 		name         string
@@ -297,7 +305,7 @@ func TestSecondPruneWaitsForTheLock(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			held, err := lockEngine(context.Background(), holder, e, ep.Host)
+			held, err := lockEngine(context.Background(), holder.runEnv(), e, ep.Host)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 
 // ReportOptions are the flags of `dockctl report`.
 type ReportOptions struct {
+	RunEnv
 	Verbose           bool
 	Top               int
 	By                string
@@ -76,7 +77,8 @@ once). Exit 1 only when every engine failed, or any did with --strict.
   dockctl report -H unix:///var/run/docker.sock -H tcp://build-1:2376 --format json`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := opts.validate(f.Now()); err != nil {
+			opts.RunEnv = f.runEnv()
+			if err := opts.validate(opts.Now()); err != nil {
 				return err
 			}
 			if err := opts.checkEvery(c); err != nil {
@@ -131,21 +133,26 @@ func (o *ReportOptions) validate(now time.Time) error {
 // runReport is `dockctl report`: the report, rendered once on stdout or
 // into --output, then the gates' verdict.
 func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
-	res, err := reportRun(ctx, f, opts)
-	return showReport(f, opts, res, err)
+	res, err := reportResult(ctx, f, opts)
+	return showReport(opts, res, err)
 }
 
-// reportRun reports on the engine, or on each engine of a fleet; the
-// error is a --fail-if-… gate that tripped when the result is not nil.
-func reportRun(ctx context.Context, f *Factory, opts *ReportOptions) (render.Result, error) {
+// reportResult reports on the engine, or on each engine of a fleet.
+func reportResult(ctx context.Context, f *Factory, opts *ReportOptions) (render.Result, error) {
 	if f.Fleet() {
 		return fleetReport(ctx, f, opts)
 	}
-	r, err := buildReport(ctx, f, opts)
+	return reportRun(ctx, opts)
+}
+
+// reportRun reports on opts' engine; the error is a --fail-if-… gate
+// that tripped when the result is not nil.
+func reportRun(ctx context.Context, opts *ReportOptions) (render.Result, error) {
+	r, err := buildReport(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	ro, err := reportOptions(f, opts)
+	ro, err := reportOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -154,19 +161,19 @@ func reportRun(ctx context.Context, f *Factory, opts *ReportOptions) (render.Res
 
 // showReport writes res (when there is one) to --output or stdout, then
 // returns err.
-func showReport(f *Factory, opts *ReportOptions, res render.Result, err error) error {
+func showReport(opts *ReportOptions, res render.Result, err error) error {
 	if res == nil {
 		return err
 	}
-	if werr := writeReport(f, opts, res.Render); werr != nil {
+	if werr := writeReport(opts, res.Render); werr != nil {
 		return werr
 	}
 	return err
 }
 
 // buildReport reads one engine and accounts for its disk use.
-func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Report, error) {
-	eng, ep, err := f.Engine()
+func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error) {
+	eng, ep, err := opts.Engine()
 	if err != nil {
 		return usage.Report{}, err
 	}
@@ -180,12 +187,12 @@ func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Re
 		i, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
 		infoCh <- infoResult{i, err}
 	}()
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), opts.collectOptions()...)
 	if err != nil {
 		<-infoCh
 		return usage.Report{}, err
 	}
-	cache := f.layerCache(opts.NoCache)
+	cache := opts.layerCache(opts.NoCache)
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache}); err != nil {
 		<-infoCh
 		return usage.Report{}, err
@@ -198,15 +205,15 @@ func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Re
 }
 
 // reportOptions are the rendering options and explanations of a report.
-func reportOptions(f *Factory, opts *ReportOptions) (render.ReportOptions, error) {
-	ro := render.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: f.Now(), Explain: map[string]render.Explained{}}
+func reportOptions(opts *ReportOptions) (render.ReportOptions, error) {
+	ro := render.ReportOptions{Format: opts.Format, ByProject: opts.By == "project", Now: opts.Now(), Explain: map[string]render.Explained{}}
 	for section, op := range map[string]string{"summary": "report", "host": "report host"} {
 		var err error
-		if ro.Explain[section], err = f.explained(op); err != nil {
+		if ro.Explain[section], err = opts.Explained(op); err != nil {
 			return ro, err
 		}
 	}
-	ro.Color = opts.Output == "" && f.IO.OutIsTTY && f.Env("NO_COLOR") == "" && opts.Format == "table"
+	ro.Color = opts.Output == "" && opts.IO.OutIsTTY && !opts.NoColor && opts.Format == "table"
 	return ro, nil
 }
 
@@ -214,9 +221,9 @@ func reportOptions(f *Factory, opts *ReportOptions) (render.ReportOptions, error
 // whoever reads the file (a web server, a dashboard, while --every
 // rewrites it each round) never sees half a report (see outfile for what
 // is replaced and what is written in place).
-func writeReport(f *Factory, opts *ReportOptions, write func(io.Writer) error) error {
+func writeReport(opts *ReportOptions, write func(io.Writer) error) error {
 	if opts.Output == "" {
-		return write(f.IO.Out)
+		return write(opts.IO.Out)
 	}
 	var buf bytes.Buffer
 	if err := write(&buf); err != nil {

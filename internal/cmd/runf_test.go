@@ -21,6 +21,7 @@ func noEngine(t *testing.T) func(engine.Endpoint, engine.Env, time.Duration) (En
 // The flags of prune become a policy before anything runs: runF sees the
 // checked options, and no engine is dialled.
 func TestPruneFlagsMakeThePolicy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		args  []string

@@ -39,6 +39,7 @@ func openPTY(t *testing.T) *os.File {
 // A terminal is a terminal, not any character device: /dev/null is one
 // too, and took for a terminal, prune asked into nothing and read EOF.
 func TestIsTerminal(t *testing.T) {
+	t.Parallel()
 	devNull, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +79,7 @@ func TestIsTerminal(t *testing.T) {
 // `dockctl prune </dev/null 2>/dev/null` without --yes: stdin is no
 // terminal, so prune refuses (exit 2) and removes nothing.
 func TestPruneWithStdinFromDevNullRefuses(t *testing.T) {
+	t.Parallel()
 	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)

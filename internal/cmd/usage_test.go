@@ -10,6 +10,7 @@ import (
 // suggestions on the same line, a shell without a completion script, and a
 // --format word that is neither a format nor a template.
 func TestUsageErrorsReadable(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args []string
 		want string // the whole stderr

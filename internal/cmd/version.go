@@ -17,6 +17,7 @@ import (
 
 // VersionOptions are the flags of `dockctl version`.
 type VersionOptions struct {
+	RunEnv
 	Format string
 	// Template is Format parsed, when it is a Go template.
 	Template *render.VersionTemplate
@@ -41,6 +42,7 @@ alone and never contacts the engine.`,
   dockctl version --format '{{.Engine.Version}}'`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			opts.RunEnv = f.runEnv()
 			if !slices.Contains(render.VersionFormats, opts.Format) {
 				var err error
 				if opts.Template, err = render.ParseVersionTemplate(opts.Format); err != nil {
@@ -50,7 +52,7 @@ alone and never contacts the engine.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runVersion(c.Context(), f, opts)
+			return runVersion(c.Context(), opts)
 		},
 	}
 	c.Flags().Var(formatEnum(&opts.Format, "'{{.Client.Version}}'", render.VersionFormats...), "format", "table, json, or a Go template ('{{.Client.Version}}', '{{.Engine.Version}}')")
@@ -59,15 +61,15 @@ alone and never contacts the engine.`,
 
 // runVersion prints the client's version in any case and the engine's
 // when it answers.
-func runVersion(ctx context.Context, f *Factory, opts *VersionOptions) error {
-	res, err := versionRun(ctx, f, opts)
-	return show(f.IO.Out, res, err)
+func runVersion(ctx context.Context, opts *VersionOptions) error {
+	res, err := versionRun(ctx, opts)
+	return show(opts.IO.Out, res, err)
 }
 
 // versionRun reads dockctl's version and, when it answers, the engine's.
-func versionRun(ctx context.Context, f *Factory, opts *VersionOptions) (render.Result, error) {
+func versionRun(ctx context.Context, opts *VersionOptions) (render.Result, error) {
 	tmpl := opts.Template
-	eng, ep, err := f.Engine()
+	eng, ep, err := opts.Engine()
 	v := inspect.Version{Client: version.Self(), Engine: inspect.EngineVersion{Host: ep.Host}}
 	if err == nil {
 		var read inspect.Version
@@ -89,13 +91,13 @@ func versionRun(ctx context.Context, f *Factory, opts *VersionOptions) (render.R
 		if errors.As(err, &ue) {
 			err = ue
 		}
-		v.Engine.Error = err.Error()
+		v.Engine.Error = withFlagAdvice(err)
 	}
 	res := render.VersionResult{Version: v, Format: opts.Format, Template: tmpl}
 	if tmpl != nil {
 		return res, nil
 	}
-	res.Explain, err = f.explained("version")
+	res.Explain, err = opts.Explained("version")
 	if err != nil {
 		return nil, err
 	}

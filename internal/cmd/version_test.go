@@ -18,6 +18,7 @@ import (
 // part is missing (exit 0); only a --format that names an engine field
 // fails (exit 1); `--version` never asks the engine.
 func TestVersionWithoutAnEngine(t *testing.T) {
+	t.Parallel()
 	const host = "tcp://127.0.0.1:1"
 	asked := 0
 	down := &fake.Engine{ServerVersionFn: func(context.Context) (types.Version, error) {

@@ -71,6 +71,10 @@ func tlsConfig(ep Endpoint) (*tls.Config, error) {
 type UnreachableError struct {
 	Host string
 	Err  error
+	// Advice says what to check in the caller's words ("check --host,
+	// --context or DOCKER_HOST"): engine knows no flag names, the command
+	// line sets it before showing the error.
+	Advice string
 }
 
 func (e *UnreachableError) Error() string {
@@ -81,7 +85,10 @@ func (e *UnreachableError) Error() string {
 	if strings.HasPrefix(e.Host, "unix://") && errors.Is(e.Err, fs.ErrPermission) {
 		return fmt.Sprintf("cannot reach the Docker engine at %s: permission denied: is this user in the docker group, or run with sudo", e.Host)
 	}
-	const hint = "is the Docker daemon running? check --host, --context or DOCKER_HOST"
+	hint := "is the Docker daemon running?"
+	if e.Advice != "" {
+		hint += " " + e.Advice
+	}
 	var op *net.OpError
 	if errors.As(e.Err, &op) {
 		return fmt.Sprintf("cannot reach the Docker engine at %s: %s (%v)", e.Host, hint, op)
@@ -90,6 +97,26 @@ func (e *UnreachableError) Error() string {
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// TimeoutError is a request the engine did not answer within the client's
+// timeout.
+type TimeoutError struct {
+	Host string
+	Err  error
+	// Advice says how to give the engine more time in the caller's words
+	// ("raise --timeout"), as UnreachableError's.
+	Advice string
+}
+
+func (e *TimeoutError) Error() string {
+	msg := "the engine at " + e.Host + " did not answer in time"
+	if e.Advice != "" {
+		msg += " (" + e.Advice + ")"
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // APIError is an error answer from the engine: an HTTP status and the
 // engine's own message (with the context dockctl wrapped around it).
@@ -110,19 +137,20 @@ func (e *APIError) Error() string {
 
 func (e *APIError) Unwrap() error { return e.Err }
 
-// Classify turns a client error into UnreachableError or APIError where it
-// is one; other errors (context deadline, decoding) pass through.
+// Classify turns a client error into UnreachableError, TimeoutError or
+// APIError where it is one; other errors (decoding…) pass through.
 func Classify(err error, host string) error {
 	if err == nil {
 		return nil
 	}
 	var ue *UnreachableError
 	var ae *APIError
-	if errors.As(err, &ue) || errors.As(err, &ae) {
+	var te *TimeoutError
+	if errors.As(err, &ue) || errors.As(err, &ae) || errors.As(err, &te) {
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("the engine at %s did not answer in time (raise --timeout): %w", host, err)
+		return &TimeoutError{Host: host, Err: err}
 	}
 	if client.IsErrConnectionFailed(err) || isDialError(err) {
 		return &UnreachableError{Host: host, Err: err}

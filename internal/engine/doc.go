@@ -4,5 +4,7 @@
 // client that negotiates the API version lazily (over `ssh … docker system
 // dial-stdio` for ssh:// endpoints, as docker does), and turns transport and
 // HTTP errors into typed errors that carry the status and the engine's
-// message. It knows nothing about images or prune plans.
+// message (UnreachableError, TimeoutError, APIError). It names no flag:
+// the command line adds, in an error's Advice, which of its flags to check.
+// It knows nothing about images or prune plans.
 package engine

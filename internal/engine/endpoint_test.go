@@ -108,7 +108,7 @@ func TestClassify(t *testing.T) {
 }
 
 // TestUnreachableErrorText: an unreachable engine is one line that names
-// the host and says what to do; a unix socket this user may not open says
+// the host and says what to do (cmd adds which flags to check); a unix socket this user may not open says
 // so in the words docker users know (issue 14 item 13).
 func TestUnreachableErrorText(t *testing.T) {
 	dial := func(network, addr string, errno syscall.Errno) error {
@@ -124,9 +124,9 @@ func TestUnreachableErrorText(t *testing.T) {
 		{"unix permission denied", "unix:///var/run/docker.sock", dial("unix", "/var/run/docker.sock", syscall.EACCES),
 			"cannot reach the Docker engine at unix:///var/run/docker.sock: permission denied: is this user in the docker group, or run with sudo"},
 		{"unix no socket", "unix:///tmp/no.sock", dial("unix", "/tmp/no.sock", syscall.ENOENT),
-			"cannot reach the Docker engine at unix:///tmp/no.sock: is the Docker daemon running? check --host, --context or DOCKER_HOST (dial unix /tmp/no.sock: connect: no such file or directory)"},
+			"cannot reach the Docker engine at unix:///tmp/no.sock: is the Docker daemon running? (dial unix /tmp/no.sock: connect: no such file or directory)"},
 		{"tcp refused", "tcp://127.0.0.1:1", dial("tcp", "127.0.0.1:1", syscall.ECONNREFUSED),
-			"cannot reach the Docker engine at tcp://127.0.0.1:1: is the Docker daemon running? check --host, --context or DOCKER_HOST (dial tcp 127.0.0.1:1: connect: connection refused)"},
+			"cannot reach the Docker engine at tcp://127.0.0.1:1: is the Docker daemon running? (dial tcp 127.0.0.1:1: connect: connection refused)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Classify(tt.err, tt.host)

@@ -64,40 +64,35 @@ func (e *Engine) Calls(name string) int {
 
 func missing(name string) error { return fmt.Errorf("fake engine: %s not set up", name) }
 
+// call records the call name and answers it with fn, or with an error
+// when the test did not set fn up: the body of every one-argument call.
+func call[A, R any](e *Engine, name string, fn func(context.Context, A) (R, error), ctx context.Context, a A) (R, error) {
+	e.record(name)
+	if fn == nil {
+		var zero R
+		return zero, missing(name)
+	}
+	return fn(ctx, a)
+}
+
 // DiskUsage implements the engine call.
 func (e *Engine) DiskUsage(ctx context.Context, opts types.DiskUsageOptions) (types.DiskUsage, error) {
-	e.record("DiskUsage")
-	if e.DiskUsageFn == nil {
-		return types.DiskUsage{}, missing("DiskUsage")
-	}
-	return e.DiskUsageFn(ctx, opts)
+	return call(e, "DiskUsage", e.DiskUsageFn, ctx, opts)
 }
 
 // ContainerList implements the engine call.
 func (e *Engine) ContainerList(ctx context.Context, opts container.ListOptions) ([]container.Summary, error) {
-	e.record("ContainerList")
-	if e.ContainerListFn == nil {
-		return nil, missing("ContainerList")
-	}
-	return e.ContainerListFn(ctx, opts)
+	return call(e, "ContainerList", e.ContainerListFn, ctx, opts)
 }
 
 // VolumeList implements the engine call.
 func (e *Engine) VolumeList(ctx context.Context, opts volume.ListOptions) (volume.ListResponse, error) {
-	e.record("VolumeList")
-	if e.VolumeListFn == nil {
-		return volume.ListResponse{}, missing("VolumeList")
-	}
-	return e.VolumeListFn(ctx, opts)
+	return call(e, "VolumeList", e.VolumeListFn, ctx, opts)
 }
 
 // NetworkList implements the engine call.
 func (e *Engine) NetworkList(ctx context.Context, opts network.ListOptions) ([]network.Summary, error) {
-	e.record("NetworkList")
-	if e.NetworkListFn == nil {
-		return nil, missing("NetworkList")
-	}
-	return e.NetworkListFn(ctx, opts)
+	return call(e, "NetworkList", e.NetworkListFn, ctx, opts)
 }
 
 // ServerVersion implements the engine call.
@@ -120,38 +115,22 @@ func (e *Engine) Info(ctx context.Context) (system.Info, error) {
 
 // ImageInspect implements the engine call.
 func (e *Engine) ImageInspect(ctx context.Context, id string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
-	e.record("ImageInspect")
-	if e.ImageInspectFn == nil {
-		return image.InspectResponse{}, missing("ImageInspect")
-	}
-	return e.ImageInspectFn(ctx, id)
+	return call(e, "ImageInspect", e.ImageInspectFn, ctx, id)
 }
 
 // ImageList implements the engine call.
 func (e *Engine) ImageList(ctx context.Context, o image.ListOptions) ([]image.Summary, error) {
-	e.record("ImageList")
-	if e.ImageListFn == nil {
-		return nil, missing("ImageList")
-	}
-	return e.ImageListFn(ctx, o)
+	return call(e, "ImageList", e.ImageListFn, ctx, o)
 }
 
 // ImageHistory implements the engine call.
 func (e *Engine) ImageHistory(ctx context.Context, id string, _ ...client.ImageHistoryOption) ([]image.HistoryResponseItem, error) {
-	e.record("ImageHistory")
-	if e.ImageHistoryFn == nil {
-		return nil, missing("ImageHistory")
-	}
-	return e.ImageHistoryFn(ctx, id)
+	return call(e, "ImageHistory", e.ImageHistoryFn, ctx, id)
 }
 
 // ContainerInspect implements the engine call.
 func (e *Engine) ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error) {
-	e.record("ContainerInspect")
-	if e.ContainerInspectFn == nil {
-		return container.InspectResponse{}, missing("ContainerInspect")
-	}
-	return e.ContainerInspectFn(ctx, id)
+	return call(e, "ContainerInspect", e.ContainerInspectFn, ctx, id)
 }
 
 // ContainerRemove implements the engine call.
@@ -174,11 +153,7 @@ func (e *Engine) ImageRemove(ctx context.Context, id string, o image.RemoveOptio
 
 // VolumeInspect implements the engine call.
 func (e *Engine) VolumeInspect(ctx context.Context, id string) (volume.Volume, error) {
-	e.record("VolumeInspect")
-	if e.VolumeInspectFn == nil {
-		return volume.Volume{}, missing("VolumeInspect")
-	}
-	return e.VolumeInspectFn(ctx, id)
+	return call(e, "VolumeInspect", e.VolumeInspectFn, ctx, id)
 }
 
 // VolumeRemove implements the engine call.
@@ -210,11 +185,7 @@ func (e *Engine) NetworkRemove(ctx context.Context, id string) error {
 
 // BuildCachePrune implements the engine call.
 func (e *Engine) BuildCachePrune(ctx context.Context, o build.CachePruneOptions) (*build.CachePruneReport, error) {
-	e.record("BuildCachePrune")
-	if e.BuildCachePruneFn == nil {
-		return nil, missing("BuildCachePrune")
-	}
-	return e.BuildCachePruneFn(ctx, o)
+	return call(e, "BuildCachePrune", e.BuildCachePruneFn, ctx, o)
 }
 
 // Mutations returns how many calls changed (or would change) the engine.

@@ -75,6 +75,7 @@ func sampleEngine() *fake.Engine {
 }
 
 func TestCollectCallsDiskUsageOnce(t *testing.T) {
+	t.Parallel()
 	e := sampleEngine()
 	inv, err := Collect(context.Background(), e, Kinds, time.Unix(1000, 0))
 	if err != nil {
@@ -95,6 +96,7 @@ func TestCollectCallsDiskUsageOnce(t *testing.T) {
 }
 
 func TestCollectNetworksOnlySkipsDiskUsage(t *testing.T) {
+	t.Parallel()
 	e := sampleEngine()
 	inv, err := Collect(context.Background(), e, []Kind{KindNetworks}, time.Unix(1000, 0))
 	if err != nil {
@@ -116,6 +118,7 @@ func TestCollectNetworksOnlySkipsDiskUsage(t *testing.T) {
 }
 
 func TestCollectMapsFields(t *testing.T) {
+	t.Parallel()
 	inv, err := Collect(context.Background(), sampleEngine(), Kinds, time.Unix(1000, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +166,7 @@ func TestCollectMapsFields(t *testing.T) {
 }
 
 func TestCollectWrapsEngineErrors(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	e := &fake.Engine{DiskUsageFn: func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) { return types.DiskUsage{}, boom }}
 	_, err := Collect(context.Background(), e, []Kind{KindImages}, time.Now())
@@ -172,6 +176,7 @@ func TestCollectWrapsEngineErrors(t *testing.T) {
 }
 
 func TestCollectWaitsForABusyDiskUsage(t *testing.T) {
+	t.Parallel()
 	e := sampleEngine()
 	real := e.DiskUsageFn
 	busy := 2
@@ -198,6 +203,7 @@ func TestCollectWaitsForABusyDiskUsage(t *testing.T) {
 }
 
 func TestNetworksCountNeverStartedContainers(t *testing.T) {
+	t.Parallel()
 	e := sampleEngine()
 	list := e.ContainerListFn
 	e.ContainerListFn = func(ctx context.Context, o container.ListOptions) ([]container.Summary, error) {
@@ -222,6 +228,7 @@ func TestNetworksCountNeverStartedContainers(t *testing.T) {
 // started since it joined a network names it only by name (its endpoint
 // has no network id yet).
 func TestAttachedToNetwork(t *testing.T) {
+	t.Parallel()
 	const id, name = "5e1f0c2a9d3b4e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7", "n1"
 	eps := func(m map[string]string) *container.NetworkSettingsSummary {
 		ns := &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}
@@ -268,6 +275,7 @@ func TestAttachedToNetwork(t *testing.T) {
 // engines do not record it, so there the name decides, and the volume says
 // so (AnonymousByName).
 func TestCollectAnonymousVolumes(t *testing.T) {
+	t.Parallel()
 	hexName := strings.Repeat("ab", 32)
 	tests := []struct {
 		api               string
@@ -303,6 +311,7 @@ func TestCollectAnonymousVolumes(t *testing.T) {
 // A busy /system/df is waited for at most WaitBusy's bound, and the caller
 // is told once that Collect waits and why.
 func TestCollectGivesUpOnABusyDiskUsage(t *testing.T) {
+	t.Parallel()
 	e := sampleEngine()
 	e.DiskUsageFn = func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) {
 		return types.DiskUsage{}, errors.New("Error response from daemon: a disk usage operation is already running")

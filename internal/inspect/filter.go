@@ -3,7 +3,7 @@ package inspect
 import (
 	"fmt"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,14 +12,24 @@ import (
 	"github.com/dockctl/dockctl/internal/parse"
 )
 
-// acceptedFilters lists the filter keys each kind takes; they follow the
-// keys `docker … ls --filter` accepts, with label! and until everywhere.
-var acceptedFilters = map[Kind][]string{
-	KindImages:     {"dangling", "id", "label", "label!", "reference", "until"},
-	KindContainers: {"ancestor", "id", "label", "label!", "name", "network", "status", "until", "volume"},
-	KindVolumes:    {"dangling", "driver", "label", "label!", "name", "until"},
-	KindNetworks:   {"dangling", "driver", "id", "label", "label!", "name", "scope", "type", "until"},
-	KindBuildCache: {"id", "inuse", "shared", "type", "until"},
+// kindFilters is how each kind is filtered, in one table: the keys it
+// takes (those `docker … ls --filter` accepts, with label! and until
+// everywhere; sorted, as help lists them) and how a Filter narrows its
+// objects in an Inventory.
+var kindFilters = map[Kind]struct {
+	keys  []string
+	apply func(Filter, *Inventory)
+}{
+	KindImages: {[]string{"dangling", "id", "label", "label!", "reference", "until"},
+		func(f Filter, inv *Inventory) { inv.Images = keep(inv.Images, f.Image) }},
+	KindContainers: {[]string{"ancestor", "id", "label", "label!", "name", "network", "status", "until", "volume"},
+		func(f Filter, inv *Inventory) { inv.Containers = keep(inv.Containers, f.Container) }},
+	KindVolumes: {[]string{"dangling", "driver", "label", "label!", "name", "until"},
+		func(f Filter, inv *Inventory) { inv.Volumes = keep(inv.Volumes, f.Volume) }},
+	KindNetworks: {[]string{"dangling", "driver", "id", "label", "label!", "name", "scope", "type", "until"},
+		func(f Filter, inv *Inventory) { inv.Networks = keep(inv.Networks, f.Network) }},
+	KindBuildCache: {[]string{"id", "inuse", "shared", "type", "until"},
+		func(f Filter, inv *Inventory) { inv.BuildCache = keep(inv.BuildCache, f.BuildCache) }},
 }
 
 var containerStates = []string{"created", "restarting", "running", "removing", "paused", "exited", "dead"}
@@ -53,7 +63,7 @@ func (e *FilterError) Error() string { return fmt.Sprintf("invalid filter %q: %s
 // *FilterError, naming the offending value.
 func ParseFilters(kind Kind, raw []string, now time.Time) (Filter, error) {
 	f := Filter{kind: kind, args: filters.NewArgs(), bools: map[string]bool{}}
-	accepted := acceptedFilters[kind]
+	accepted := kindFilters[kind].keys
 	for _, r := range raw {
 		bad := func(format string, a ...any) error { return &FilterError{Value: r, Reason: fmt.Sprintf(format, a...)} }
 		key, val, ok := strings.Cut(r, "=")
@@ -271,17 +281,8 @@ func (f Filter) Apply(inv *Inventory) {
 	if f.Empty() {
 		return
 	}
-	switch f.kind {
-	case KindImages:
-		inv.Images = keep(inv.Images, f.Image)
-	case KindContainers:
-		inv.Containers = keep(inv.Containers, f.Container)
-	case KindVolumes:
-		inv.Volumes = keep(inv.Volumes, f.Volume)
-	case KindNetworks:
-		inv.Networks = keep(inv.Networks, f.Network)
-	case KindBuildCache:
-		inv.BuildCache = keep(inv.BuildCache, f.BuildCache)
+	if kf, ok := kindFilters[f.kind]; ok {
+		kf.apply(f, inv)
 	}
 }
 
@@ -295,9 +296,8 @@ func keep[T any](in []T, ok func(T) bool) []T {
 	return out
 }
 
-// FilterKeys returns the accepted filter keys for kind, sorted (for help).
-func FilterKeys(kind Kind) []string {
-	k := append([]string{}, acceptedFilters[kind]...)
-	sort.Strings(k)
-	return k
+// FilterKeys returns the filter keys the kind takes, sorted (for help and
+// completion).
+func (k Kind) FilterKeys() []string {
+	return slices.Clone(kindFilters[k].keys)
 }

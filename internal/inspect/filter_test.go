@@ -10,6 +10,7 @@ import (
 var filterNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 func TestParseFiltersRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind Kind
 		raw  string
@@ -48,6 +49,7 @@ func TestParseFiltersRejects(t *testing.T) {
 }
 
 func TestImageFilter(t *testing.T) {
+	t.Parallel()
 	imgs := []Image{
 		{ID: "sha256:aaa111", Tags: []string{"app:1", "registry.local:5000/team/app:2"}, Labels: map[string]string{"tier": "web", "keep": "yes"}, Created: filterNow.Add(-48 * time.Hour)},
 		{ID: "sha256:bbb222", Tags: []string{}, Dangling: true, Labels: map[string]string{}, Created: filterNow.Add(-time.Hour)},
@@ -95,6 +97,7 @@ func TestImageFilter(t *testing.T) {
 }
 
 func TestContainerVolumeNetworkCacheFilters(t *testing.T) {
+	t.Parallel()
 	inv := &Inventory{
 		Containers: []Container{
 			{ID: "c1", Name: "web-1", State: "running", ImageID: "sha256:i1", Image: "app:1", Volumes: []string{"data"}, Networks: []string{"shop"}, Labels: map[string]string{}, Created: filterNow},

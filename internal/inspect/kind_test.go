@@ -9,6 +9,7 @@ import (
 // One enum of kinds: every kind has its names, the command line's names
 // parse to it, and it marshals as it always has.
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	if len(ListingOrder) != len(Kinds) {
 		t.Fatalf("ListingOrder %v and Kinds %v differ", ListingOrder, Kinds)
 	}
@@ -33,5 +34,23 @@ func TestKinds(t *testing.T) {
 		if k, ok := ParseKind(bad); ok {
 			t.Errorf("ParseKind(%q) = %q", bad, k)
 		}
+	}
+}
+
+// Every kind is in the filter table, its keys sorted as help lists them:
+// a kind added to the enum without its filters would take none.
+func TestEveryKindHasFilters(t *testing.T) {
+	t.Parallel()
+	for _, k := range Kinds {
+		t.Run(string(k), func(t *testing.T) {
+			t.Parallel()
+			keys := k.FilterKeys()
+			if len(keys) == 0 || kindFilters[k].apply == nil {
+				t.Fatalf("%s has no filter keys or apply", k)
+			}
+			if !slices.IsSorted(keys) {
+				t.Errorf("%s keys %v not sorted", k, keys)
+			}
+		})
 	}
 }

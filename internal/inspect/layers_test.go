@@ -32,6 +32,7 @@ func h(size int64, by string) image.HistoryResponseItem {
 }
 
 func TestLayerSizes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		hist   []image.HistoryResponseItem
@@ -58,6 +59,7 @@ func TestLayerSizes(t *testing.T) {
 }
 
 func TestChainIDs(t *testing.T) {
+	t.Parallel()
 	a, b, c := "sha256:"+fmt.Sprintf("%064x", 1), "sha256:"+fmt.Sprintf("%064x", 2), "sha256:"+fmt.Sprintf("%064x", 3)
 	chain := func(parent, diff string) string {
 		sum := sha256.Sum256([]byte(parent + " " + diff))
@@ -87,6 +89,7 @@ func (f *layerFake) ImageHistory(_ context.Context, id string, _ ...client.Image
 }
 
 func TestCollectLayersUsesCache(t *testing.T) {
+	t.Parallel()
 	id := "sha256:" + fmt.Sprintf("%064x", 9)
 	diff := "sha256:" + fmt.Sprintf("%064x", 3)
 	f := &layerFake{
@@ -152,6 +155,7 @@ func (f *boundFake) ImageHistory(context.Context, string, ...client.ImageHistory
 // image it cannot read does not stop the others: their layers are filled
 // and the error names the image.
 func TestCollectLayersBoundedAndGoesOn(t *testing.T) {
+	t.Parallel()
 	for _, limit := range []int{1, 2, 3} {
 		t.Run(strconv.Itoa(limit), func(t *testing.T) {
 			imgs := make([]Image, 12)
@@ -176,6 +180,7 @@ func TestCollectLayersBoundedAndGoesOn(t *testing.T) {
 }
 
 func TestHeldLayerRecordsCoverTheChainBelow(t *testing.T) {
+	t.Parallel()
 	imgs := []Image{
 		{ID: "base", Layers: []Layer{{ChainID: "b1", SizeBytes: 2000}}},
 		{ID: "app", Layers: []Layer{{ChainID: "b1", SizeBytes: 2000}, {ChainID: "a2", SizeBytes: 3000}}},
@@ -196,6 +201,7 @@ func TestHeldLayerRecordsCoverTheChainBelow(t *testing.T) {
 }
 
 func TestHeldLayerRecordsBaseBelowTwoRecords(t *testing.T) {
+	t.Parallel()
 	imgs := []Image{
 		{ID: "x", Layers: []Layer{{ChainID: "b", SizeBytes: 1000}, {ChainID: "x1", SizeBytes: 10}}},
 		{ID: "y", Layers: []Layer{{ChainID: "b", SizeBytes: 1000}, {ChainID: "y1", SizeBytes: 20}}},

@@ -8,6 +8,7 @@ import (
 )
 
 func TestDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    time.Duration
@@ -46,6 +47,7 @@ func TestDuration(t *testing.T) {
 }
 
 func TestSize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    int64
@@ -84,6 +86,7 @@ func TestSize(t *testing.T) {
 }
 
 func TestPercent(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]float64{"85%": 85, "85": 85, "0%": 0, "100%": 100, "12.5%": 12.5} {
 		if got, err := Percent(in); err != nil || got != want {
 			t.Errorf("Percent(%q) = %v, %v; want %v", in, got, err, want)
@@ -97,6 +100,7 @@ func TestPercent(t *testing.T) {
 }
 
 func TestUntil(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		in      string
@@ -133,6 +137,7 @@ func TestUntil(t *testing.T) {
 // dockctl runs in), not UTC, and every form docker accepts is accepted.
 // dockctl's own d and w units stay.
 func TestUntilAsDocker(t *testing.T) {
+	t.Parallel()
 	zone := time.FixedZone("UTC+2", 2*60*60)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, zone)
 	tests := []struct {
@@ -180,6 +185,7 @@ func TestUntilAsDocker(t *testing.T) {
 }
 
 func TestFormatDurationRoundTrips(t *testing.T) {
+	t.Parallel()
 	const day = 24 * time.Hour
 	tests := []struct {
 		d    time.Duration

@@ -43,6 +43,7 @@ func applyLogged(t *testing.T, e *fakeEngine, plan Plan, conc int) (Result, stri
 // created from the image between two untags keeps the tags not yet
 // removed; the outcome says why, and the untag that happened is recorded.
 func TestApplyImageRechecksBeforeEachUntag(t *testing.T) {
+	t.Parallel()
 	inv := threeTags()
 	plan := BuildPlan(inv, Policy{All: true}, now)
 	if it, ok := item(plan, TypeImage, "a:1"); !ok || it.Action != ActionRemove || len(it.Refs) != 3 {
@@ -107,6 +108,7 @@ func removedByAnother(ref, id string) func(e *fakeEngine, method, arg string) er
 // counted; every untag dockctl made is logged and counted, also on the
 // way to a failure.
 func TestApplyImageSaysWhatDockctlDid(t *testing.T) {
+	t.Parallel()
 	boom := fmt.Errorf("Error response from daemon: driver failed: %w", cerrdefs.ErrInternal)
 	tests := []struct {
 		name string
@@ -187,6 +189,7 @@ func TestApplyImageSaysWhatDockctlDid(t *testing.T) {
 // so, and its bytes counted; a removal whose parent went meanwhile (the
 // engine's "unrecognized image ID" of the parent) removed the image.
 func TestApplyImageRemovedAlongWith(t *testing.T) {
+	t.Parallel()
 	inv := parentAndChild(inspect.Image{ID: "sha256:x", Tags: []string{"x:1", "x:2"}, Created: ago(5 * day), Layers: []inspect.Layer{layer("lx", 7)}})
 	for _, conc := range []int{1, 4} {
 		t.Run(fmt.Sprint("concurrency ", conc), func(t *testing.T) {

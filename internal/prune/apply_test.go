@@ -68,6 +68,7 @@ func withMultiTag(inv *inspect.Inventory) *inspect.Inventory {
 // TestApplyFreesWhatPlanPredicts applies plans to a stateful fake engine
 // and checks the engine frees exactly what each plan predicted.
 func TestApplyFreesWhatPlanPredicts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		pol  Policy
@@ -121,6 +122,7 @@ func TestApplyFreesWhatPlanPredicts(t *testing.T) {
 }
 
 func TestApplyRechecks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		pol    Policy
@@ -220,6 +222,7 @@ func TestApplyRechecks(t *testing.T) {
 }
 
 func TestApplyFailuresContinue(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	plan := BuildPlan(inv, Policy{Volumes: true}, now)
 	e := newFake(inv)
@@ -261,6 +264,7 @@ func TestApplyFailuresContinue(t *testing.T) {
 }
 
 func TestApplyCancel(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	plan := BuildPlan(inv, Policy{}, now)
 	e := newFake(inv)
@@ -304,6 +308,7 @@ func TestApplyCancel(t *testing.T) {
 }
 
 func TestApplyPhaseOrder(t *testing.T) {
+	t.Parallel()
 	inv := withMultiTag(fixture())
 	plan := BuildPlan(inv, Policy{All: true, Volumes: true, AllBuildCache: true, Keep: []string{"tool:1"}}, now)
 	e := newFake(inv)
@@ -368,6 +373,7 @@ func parentAndChild(more ...inspect.Image) *inspect.Inventory {
 }
 
 func TestApplyImageChildrenFirst(t *testing.T) {
+	t.Parallel()
 	// The engine refuses to remove P while C exists.
 	inv := parentAndChild()
 	for _, conc := range []int{1, 4} {
@@ -407,6 +413,7 @@ func TestApplyImageChildrenFirst(t *testing.T) {
 }
 
 func TestApplyBuildCacheAlongWith(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	plan := BuildPlan(inv, Policy{Kinds: []inspect.Kind{inspect.KindBuildCache}}, now)
 	e := newFake(inv)
@@ -437,6 +444,7 @@ func TestApplyBuildCacheAlongWith(t *testing.T) {
 }
 
 func TestApplyProgressAndLog(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	plan := BuildPlan(inv, Policy{Volumes: true}, now)
 	var buf bytes.Buffer
@@ -487,6 +495,7 @@ func TestApplyProgressAndLog(t *testing.T) {
 }
 
 func TestResultErr(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		res  Result
@@ -507,6 +516,7 @@ func TestResultErr(t *testing.T) {
 }
 
 func TestStatusOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		want int
@@ -530,6 +540,7 @@ func TestStatusOf(t *testing.T) {
 // never started since it joined (created, or connected while stopped), so
 // its network=<id> filter misses them; the fake answers the same way.
 func TestApplyRechecksNetworkUsers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		c    fContainer
@@ -601,6 +612,7 @@ func inventoryOf(t *testing.T, e *fakeEngine) *inspect.Inventory {
 // before each removal, also when the plan went through a file, so that a
 // label or name given after the plan still protects.
 func TestApplyRechecksGuards(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		pol    Policy

@@ -31,6 +31,7 @@ func (w *failingWriter) Write(b []byte) (int, error) {
 // A prune that cannot write its audit log stops before the next removal,
 // says why, and its error is exit 1.
 func TestApplyStopsWhenTheLogFails(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []int{0, 2} {
 		t.Run(map[int]string{0: "first line fails", 2: "third line fails"}[ok], func(t *testing.T) {
 			inv := fixture()

@@ -27,6 +27,9 @@
 // dockctl.keep=true and KeepLabels; Keep globs on names and image
 // references; compose projects with a running container; OlderThan;
 // KeepRecent; and last the budget (TargetUsage or the watermarks).
+// A reason is data the user reads, and quotes the guard as it was typed
+// ("matches --keep 'postgres:*'", "use --all"); errors name no flag
+// (LimitError: cmd words it with --max-remove).
 //
 // # Bytes
 //

@@ -12,6 +12,7 @@ import (
 // engine as the removals before it would leave it, and removes nothing:
 // its outcomes are a real run's, on the same engine, with no mutating call.
 func TestApplyDryRunIsTheRealRunWithoutRemovals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		pol    Policy

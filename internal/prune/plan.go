@@ -171,13 +171,14 @@ func (p Plan) Count(t Type) int {
 }
 
 // LimitError is Plan.Check's refusal: the plan removes more than
-// MaxRemove objects.
+// MaxRemove objects. cmd words it with the flags that set and lift the
+// limit.
 type LimitError struct {
 	Planned, Max int
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("refusing to remove %d objects: more than --max-remove %d (use --force to proceed)", e.Planned, e.Max)
+	return fmt.Sprintf("refusing to remove %d objects: more than the limit of %d", e.Planned, e.Max)
 }
 
 // Check refuses (with a *LimitError) a plan removing more than

@@ -26,6 +26,7 @@ func mustFilter(t *testing.T, kind inspect.Kind, raw ...string) inspect.Filter {
 }
 
 func TestDefaultPlan(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	p := BuildPlan(inv, Policy{}, now)
 	checkComplete(t, inv, p)
@@ -99,6 +100,7 @@ func equalKinds(a, b []inspect.Kind) bool {
 }
 
 func TestScope(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		pol  Policy
@@ -119,6 +121,7 @@ func TestScope(t *testing.T) {
 }
 
 func TestContainerGuards(t *testing.T) {
+	t.Parallel()
 	c := func(state string, mod func(*inspect.Container)) inspect.Container {
 		ct := inspect.Container{ID: "c-x", Name: "web-x", ImageID: "sha256:x", State: state, Created: ago(10 * day),
 			Labels: map[string]string{"tier": "web"}, SizeBytes: 42}
@@ -181,6 +184,7 @@ func TestContainerGuards(t *testing.T) {
 }
 
 func TestCascade(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	p := BuildPlan(inv, Policy{Volumes: true}, now)
 	checkComplete(t, inv, p)
@@ -237,6 +241,7 @@ func TestCascade(t *testing.T) {
 }
 
 func TestImagesAll(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	p := BuildPlan(inv, Policy{All: true}, now)
 	checkComplete(t, inv, p)
@@ -265,6 +270,7 @@ func TestImagesAll(t *testing.T) {
 }
 
 func TestMultiTag(t *testing.T) {
+	t.Parallel()
 	inv := &inspect.Inventory{
 		Collected: []inspect.Kind{inspect.KindImages, inspect.KindContainers},
 		Images: []inspect.Image{
@@ -333,6 +339,7 @@ func TestMultiTag(t *testing.T) {
 }
 
 func TestKeepRecent(t *testing.T) {
+	t.Parallel()
 	var imgs []inspect.Image
 	for i, tag := range []string{"app:1", "app:2", "app:3", "app:4", "app:5"} {
 		imgs = append(imgs, inspect.Image{ID: "sha256:a" + tag[4:], Tags: []string{tag}, Created: ago(time.Duration(10-i) * day),
@@ -358,6 +365,7 @@ func TestKeepRecent(t *testing.T) {
 }
 
 func TestOlderThan(t *testing.T) {
+	t.Parallel()
 	inv := &inspect.Inventory{
 		Collected: append([]inspect.Kind{}, inspect.Kinds...),
 		Images: []inspect.Image{
@@ -403,6 +411,7 @@ func TestOlderThan(t *testing.T) {
 }
 
 func TestComposeProjectRunning(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	inv.Volumes = append(inv.Volumes, inspect.Volume{Name: "shop_cache", ComposeProject: "shop",
 		Labels: map[string]string{inspect.ComposeProjectLabel: "shop"}, Containers: []string{}, SizeBytes: 5})
@@ -447,6 +456,7 @@ func TestComposeProjectRunning(t *testing.T) {
 }
 
 func TestFilters(t *testing.T) {
+	t.Parallel()
 	inv := fixture()
 	inv.Images[4].Labels = map[string]string{"env": "ci"} // sha256:old
 	pol := Policy{Volumes: true, Filters: map[inspect.Kind]inspect.Filter{
@@ -478,6 +488,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestBuildCache(t *testing.T) {
+	t.Parallel()
 	inv := &inspect.Inventory{Collected: []inspect.Kind{inspect.KindBuildCache}, BuildCache: []inspect.BuildCacheRecord{
 		{ID: "root", Description: "root", SizeBytes: 1},
 		{ID: "mid", Description: "mid", SizeBytes: 2, Parents: []string{"root"}},
@@ -527,6 +538,7 @@ func TestBuildCache(t *testing.T) {
 }
 
 func TestLayerAccounting(t *testing.T) {
+	t.Parallel()
 	base := layer("base", 1000)
 	a := inspect.Image{ID: "sha256:a", Tags: []string{"a:1"}, Created: ago(20 * day), Layers: []inspect.Layer{base, layer("a", 10)}, UniqueBytes: 10}
 	b := inspect.Image{ID: "sha256:b", Tags: []string{"b:1"}, Created: ago(10 * day), Layers: []inspect.Layer{base, layer("b", 20)}, UniqueBytes: 20}
@@ -573,6 +585,7 @@ func TestLayerAccounting(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
+	t.Parallel()
 	// Four unused images, least recently used first: a (its container,
 	// removed, was created 40 days ago), b (tagged 30 days ago), c
 	// (created 20 days ago), d (created 5 days ago).
@@ -682,6 +695,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	p := BuildPlan(fixture(), Policy{}, now) // 8 items
 	tests := []struct {
 		name string
@@ -701,7 +715,7 @@ func TestCheck(t *testing.T) {
 			}
 			var le *LimitError
 			if tt.err && (!errors.As(err, &le) || le.Planned != 8 || le.Max != 3 ||
-				err.Error() != "refusing to remove 8 objects: more than --max-remove 3 (use --force to proceed)") {
+				err.Error() != "refusing to remove 8 objects: more than the limit of 3") {
 				t.Errorf("err = %#v", err)
 			}
 		})
@@ -713,6 +727,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		pol  Policy
@@ -747,6 +762,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestDeterminism(t *testing.T) {
+	t.Parallel()
 	pol := Policy{All: true, Volumes: true, KeepRecent: 1, Keep: []string{"postgres:*"}}
 	first, err := json.Marshal(BuildPlan(fixture(), pol, now))
 	if err != nil {
@@ -773,6 +789,7 @@ func TestDeterminism(t *testing.T) {
 // TestPlanJSON pins the saved-plan schema with a golden file (go test
 // ./prune -update rewrites it) and checks a saved plan reads back.
 func TestPlanJSON(t *testing.T) {
+	t.Parallel()
 	p := BuildPlan(fixture(), Policy{All: true, Volumes: true, Keep: []string{"app:latest"}, DryRun: true}, now)
 	got, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
@@ -800,6 +817,7 @@ func TestPlanJSON(t *testing.T) {
 }
 
 func TestReadPlanRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"not json", "{", "reading plan"},
 		{"schema", `{"schema":"other/v9"}`, `schema "other/v9"`},
@@ -820,6 +838,7 @@ func TestReadPlanRejects(t *testing.T) {
 }
 
 func TestFormat(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ got, want string }{
 		{fmtBytes(0), "0B"}, {fmtBytes(999), "999B"}, {fmtBytes(1500), "1.5kB"}, {fmtBytes(9_100_000_000), "9.1GB"},
 		{fmtBytes(-1), "size unknown"},
@@ -838,6 +857,7 @@ func TestFormat(t *testing.T) {
 // decimal units, four significant digits). The hand-written %.3g printed
 // 999999 bytes as "1e+03kB" and dropped the fourth digit the tables show.
 func TestFmtBytesAsDocker(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		n    int64
 		want string
@@ -861,6 +881,7 @@ func TestFmtBytesAsDocker(t *testing.T) {
 // record: removing the image frees nothing on disk; removing the record
 // as well frees the layer, and the plan counts it on the record.
 func TestLayersHeldByBuildCache(t *testing.T) {
+	t.Parallel()
 	inv := func() *inspect.Inventory {
 		return &inspect.Inventory{
 			Collected:  append([]inspect.Kind{}, inspect.Kinds...),
@@ -908,6 +929,7 @@ func TestLayersHeldByBuildCache(t *testing.T) {
 // TestGuardsProtect is the one guard function the planner and Apply's
 // re-check share.
 func TestGuardsProtect(t *testing.T) {
+	t.Parallel()
 	g := Guards{Keep: []string{"db-*", "postgres:*"}, KeepLabels: []string{"tier=prod", "pin"}}
 	tests := []struct {
 		name   string
@@ -940,6 +962,7 @@ func TestGuardsProtect(t *testing.T) {
 // that applying it re-checks them; a plan file from before has none and
 // still reads.
 func TestPlanCarriesGuards(t *testing.T) {
+	t.Parallel()
 	p := BuildPlan(fixture(), Policy{Keep: []string{"pg*"}, KeepLabels: []string{"tier=prod"}}, now)
 	if p.Guards == nil || !slices.Equal(p.Guards.Keep, []string{"pg*"}) || !slices.Equal(p.Guards.KeepLabels, []string{"tier=prod"}) {
 		t.Fatalf("plan guards = %+v", p.Guards)
@@ -971,6 +994,7 @@ func TestPlanCarriesGuards(t *testing.T) {
 // (the engine does not record anonymity before Docker 23.0) says so in its
 // reason; one the engine marked does not.
 func TestVolumeAnonymousByName(t *testing.T) {
+	t.Parallel()
 	inv := &inspect.Inventory{Collected: []inspect.Kind{inspect.KindContainers, inspect.KindVolumes}, Volumes: []inspect.Volume{
 		{Name: anon('c'), Labels: map[string]string{}, Anonymous: true, AnonymousByName: true, SizeBytes: 10, Containers: []string{}},
 		{Name: anon('d'), Labels: map[string]string{inspect.AnonymousVolumeLabel: ""}, Anonymous: true, SizeBytes: 10, Containers: []string{}},
@@ -991,6 +1015,7 @@ func TestVolumeAnonymousByName(t *testing.T) {
 // A plan's types and the inventory's kinds are one list: each kind has a
 // type that maps back, in docker's prune order.
 func TestTypesAreTheKinds(t *testing.T) {
+	t.Parallel()
 	types := Types()
 	if len(types) != len(inspect.Kinds) {
 		t.Fatalf("types %v, kinds %v", types, inspect.Kinds)

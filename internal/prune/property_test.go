@@ -134,6 +134,7 @@ func propSettings(t *testing.T) (base uint64, n int) {
 }
 
 func TestPropertyPlanner(t *testing.T) {
+	t.Parallel()
 	base, n := propSettings(t)
 	start := time.Now()
 	st := &propStats{feature: map[string]int{}}

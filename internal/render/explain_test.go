@@ -43,6 +43,7 @@ var goldenCases = []struct {
 }
 
 func TestExplainGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -62,6 +63,7 @@ func TestExplainGolden(t *testing.T) {
 }
 
 func TestExplainJSONShape(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if err := explainJSON(&out, ""); err != nil {
 		t.Fatal(err)
@@ -87,6 +89,7 @@ func TestExplainJSONShape(t *testing.T) {
 }
 
 func TestExplainWritesNothingOnError(t *testing.T) {
+	t.Parallel()
 	for _, write := range []func(*bytes.Buffer) error{
 		func(b *bytes.Buffer) error { return explainText(b, "prun", "en") },
 		func(b *bytes.Buffer) error { return explainJSON(b, "prun") },

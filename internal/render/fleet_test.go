@@ -28,6 +28,7 @@ func sampleFleet() usage.Fleet {
 }
 
 func TestRenderFleetReportGolden(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"table", "json", "markdown"} {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -40,6 +41,7 @@ func TestRenderFleetReportGolden(t *testing.T) {
 }
 
 func TestRenderFleetReportJSON(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := RenderFleetReport(&buf, sampleFleet(), ReportOptions{Format: "json"}); err != nil {
 		t.Fatal(err)
@@ -84,6 +86,7 @@ func (r fixedResult) Render(w io.Writer) error { _, err := io.WriteString(w, r.t
 func (r fixedResult) Document() any            { return r.doc }
 
 func TestRenderFleetSections(t *testing.T) {
+	t.Parallel()
 	sections := []FleetSection{
 		{Name: "default", Host: "unix:///var/run/docker.sock", Result: fixedResult{"[{\"id\":\"a\"}]\n", []map[string]string{{"id": "a"}}}},
 		{Name: "dead", Host: "tcp://127.0.0.1:1", Error: "cannot reach\x1b[31m the engine"},
@@ -133,6 +136,7 @@ func TestRenderFleetSections(t *testing.T) {
 }
 
 func TestFleetReportFormats(t *testing.T) {
+	t.Parallel()
 	for format, ok := range map[string]bool{"table": true, "json": true, "markdown": true, "html": false, "yaml": false} {
 		if slices.Contains(FleetReportFormats, format) != ok {
 			t.Errorf("%s: listed %v", format, !ok)

@@ -82,6 +82,7 @@ func distinctColours(t *testing.T, b []byte) int {
 }
 
 func TestHTMLReportRendersInChromium(t *testing.T) {
+	t.Parallel()
 	browser := findBrowser(t)
 	var buf bytes.Buffer
 	if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: "html", ByProject: true, Now: now, Explain: reportExplain()}); err != nil {
@@ -108,6 +109,7 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 // The console check above must be able to fail: a page that logs an error
 // and loads a missing resource is caught.
 func TestBrowserCheckCatchesConsoleErrors(t *testing.T) {
+	t.Parallel()
 	browser := findBrowser(t)
 	page := filepath.Join(t.TempDir(), "bad.html")
 	bad := `<html><body><p>x</p><script>console.error("boom")</script></body></html>`

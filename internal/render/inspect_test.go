@@ -43,6 +43,7 @@ func sampleInventory() *inspect.Inventory {
 }
 
 func TestRenderInspectGolden(t *testing.T) {
+	t.Parallel()
 	ex := Explained{Entries: explain.ForOperation("inspect images"), Lang: "both"}
 	for _, kind := range inspect.Kinds {
 		for _, format := range []string{"table", "json"} {
@@ -62,6 +63,7 @@ func TestRenderInspectGolden(t *testing.T) {
 }
 
 func TestRenderInspectJSONKeepsRawNumbers(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := RenderInspect(&buf, inspect.KindImages, sampleInventory(), InspectOptions{Format: "json", Now: now}); err != nil {
 		t.Fatal(err)
@@ -82,6 +84,7 @@ func TestRenderInspectJSONKeepsRawNumbers(t *testing.T) {
 }
 
 func TestRenderInspectQuietAndTemplate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		kind inspect.Kind
@@ -107,6 +110,7 @@ func TestRenderInspectQuietAndTemplate(t *testing.T) {
 }
 
 func TestParseTemplateErrors(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"{{.Nope", "{{nosuchfunc .ID}}"} {
 		_, err := ParseTemplate(in)
 		var fe *FormatError
@@ -117,6 +121,7 @@ func TestParseTemplateErrors(t *testing.T) {
 }
 
 func TestSize(t *testing.T) {
+	t.Parallel()
 	tests := map[int64]string{-1: "N/A", 0: "0B", 999: "999B", 1000: "1kB", 11_420_000: "11.42MB", 4_200_000: "4.2MB", 1_234_567_890: "1.235GB", 999_999: "1000kB"}
 	for in, want := range tests {
 		if got := Size(in); got != want {
@@ -129,6 +134,7 @@ func TestSize(t *testing.T) {
 }
 
 func TestCleanEscapes(t *testing.T) {
+	t.Parallel()
 	if got := Clean("a\x1b[31mred\r\n"); got != `a\x1b[31mred\x0d\x0a` {
 		t.Fatalf("Clean = %q", got)
 	}
@@ -138,6 +144,7 @@ func TestCleanEscapes(t *testing.T) {
 }
 
 func TestValidateInspectFormatTriesTheKind(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind   inspect.Kind
 		format string
@@ -172,6 +179,7 @@ func TestValidateInspectFormatTriesTheKind(t *testing.T) {
 // its columns ({{.Size}} is the SIZE column), with the table's headings;
 // the objects' own fields stay as they were ({{.SizeBytes}}, {{json .}}).
 func TestTemplatesSeeTheTableColumns(t *testing.T) {
+	t.Parallel()
 	inv := sampleInventory()
 	for _, kind := range inspect.Kinds {
 		cols := TemplateColumns(kind)

@@ -52,6 +52,7 @@ func sampleOutcome() *PruneOutcome {
 }
 
 func TestRenderPruneGolden(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"table", "json", "markdown"} {
 		for _, applied := range []bool{false, true} {
 			name := "prune-plan." + format
@@ -74,6 +75,7 @@ func TestRenderPruneGolden(t *testing.T) {
 }
 
 func TestRenderPruneJSONSchema(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := RenderPrune(&buf, samplePlan(), sampleOutcome(), PruneOptions{Format: "json"}); err != nil {
 		t.Fatal(err)
@@ -97,6 +99,7 @@ func TestRenderPruneJSONSchema(t *testing.T) {
 // removed before the image's removal failed is a row of the table and
 // markdown summaries, not only a count; planned untags are not repeated.
 func TestRenderPruneListsUntagsOnTheWay(t *testing.T) {
+	t.Parallel()
 	plan := samplePlan()
 	plan.DryRun = false
 	out := sampleOutcome()
@@ -127,6 +130,7 @@ func TestRenderPruneListsUntagsOnTheWay(t *testing.T) {
 // wrote when the renderer wrote it (the JSON document without an outcome or
 // explanations), and ReadPlan reads it back.
 func TestWritePlanIsThePlanDocument(t *testing.T) {
+	t.Parallel()
 	for name, plan := range map[string]prune.Plan{"sample": samplePlan(), "empty": {Schema: prune.Schema}} {
 		t.Run(name, func(t *testing.T) {
 			var rendered, written bytes.Buffer

@@ -12,6 +12,7 @@ import (
 // json: fleet runs embed Documents and --every writes them as JSON Lines,
 // so neither needs to render bytes and parse them back.
 func TestResultDocumentIsTheJSONRendered(t *testing.T) {
+	t.Parallel()
 	results := map[string]func(format string) Result{
 		"inspect": func(f string) Result {
 			return InspectResult{Kind: inspect.KindImages, Inv: sampleInventory(), Options: InspectOptions{Format: f}}

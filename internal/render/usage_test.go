@@ -31,6 +31,7 @@ func reportExplain() map[string]Explained {
 }
 
 func TestRenderReportGolden(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"table", "json", "markdown", "html"} {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -43,6 +44,7 @@ func TestRenderReportGolden(t *testing.T) {
 }
 
 func TestRenderReportJSONSchema(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: "json", Explain: reportExplain()}); err != nil {
 		t.Fatal(err)
@@ -74,6 +76,7 @@ func TestRenderReportJSONSchema(t *testing.T) {
 }
 
 func TestRenderReportColourOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
 	for _, colour := range []bool{false, true} {
 		var buf bytes.Buffer
 		if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: "table", Color: colour}); err != nil {
@@ -86,6 +89,7 @@ func TestRenderReportColourOnlyWhenAsked(t *testing.T) {
 }
 
 func TestRenderReportHTMLEscapesEngineText(t *testing.T) {
+	t.Parallel()
 	r := sampleReport()
 	r.Projects = append(r.Projects, usage.Project{Name: "<script>alert(1)</script>"})
 	var buf bytes.Buffer
@@ -98,6 +102,7 @@ func TestRenderReportHTMLEscapesEngineText(t *testing.T) {
 }
 
 func TestRenderReportMarkdownEscapesEngineText(t *testing.T) {
+	t.Parallel()
 	r := sampleReport()
 	r.Projects = append(r.Projects, usage.Project{Name: "![p](https://evil.example/t.png) [click](https://evil.example) **x**"})
 	var buf bytes.Buffer
@@ -114,6 +119,7 @@ func TestRenderReportMarkdownEscapesEngineText(t *testing.T) {
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestRenderReportColourKeepsColumnsAligned(t *testing.T) {
+	t.Parallel()
 	r := sampleReport()
 	r.Summary.Containers.ReclaimableBytes = 1000
 	var plain, coloured bytes.Buffer

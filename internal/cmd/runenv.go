@@ -1,0 +1,58 @@
+package cmd
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/dockctl/dockctl/internal/engine"
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/render"
+)
+
+// RunEnv is what a run takes from outside its flags, copied from the
+// Factory into each command's options when the command runs (gh's
+// XOptions{IO, HttpClient, …}): a run reads only its options, and a fleet
+// run gives each engine its own copy, with that engine's Engine.
+type RunEnv struct {
+	IO IOStreams
+	// Engine returns the engine client, creating it on first call;
+	// creating it does not dial, the first request does.
+	Engine func() (Engine, engine.Endpoint, error)
+	Now    func() time.Time
+	// Timeout is --timeout: it bounds each request, a wait for a busy
+	// /system/df and the measure after a prune.
+	Timeout time.Duration
+	// Explained returns the docker commands behind an operation (none
+	// under --no-explain).
+	Explained func(op string) (render.Explained, error)
+	// CacheDir holds the layer cache; LockDir the prune locks.
+	CacheDir, LockDir string
+	// NoColor is NO_COLOR set in the environment.
+	NoColor bool
+}
+
+// runEnv is the RunEnv of a run on f's engine.
+func (f *Factory) runEnv() RunEnv {
+	return RunEnv{
+		IO: f.IO, Engine: f.Engine, Now: f.Now, Timeout: f.Conn.Timeout, Explained: f.explained,
+		CacheDir: f.CacheDir(), LockDir: f.LockDir, NoColor: f.Env("NO_COLOR") != "",
+	}
+}
+
+// collectOptions are the Collect options of every command: a busy
+// /system/df (another client's running, on engines before Docker 23) is
+// waited for at most one --timeout, saying so once on stderr.
+func (e RunEnv) collectOptions() []inspect.CollectOption {
+	return []inspect.CollectOption{inspect.WaitBusy(e.Timeout, func(why string) {
+		fmt.Fprintf(e.IO.ErrOut, "dockctl: the engine is sizing disks for another client (%s); waiting for it, at most %v (--timeout)\n", oneLine(why), e.Timeout)
+	})}
+}
+
+// layerCache opens the layer cache, or an in-memory one under --no-cache.
+func (e RunEnv) layerCache(noCache bool) *inspect.LayerCache {
+	if noCache {
+		return inspect.OpenLayerCache("")
+	}
+	return inspect.OpenLayerCache(filepath.Join(e.CacheDir, "layers"))
+}
