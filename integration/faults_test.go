@@ -292,31 +292,42 @@ func TestFaultEngineVanishes(t *testing.T) {
 }
 
 // TestFaultHungEngine: an engine that never answers ends a command after
-// --timeout with exit 1 and one line, no stack trace.
+// one --timeout with exit 1 and one line, no stack trace. The engine is
+// pinged once before the command's first request: left to the client,
+// each request would negotiate the API version again, each waiting out
+// the timeout (three timeouts for inspect, five for report).
 func TestFaultHungEngine(t *testing.T) {
-	p := startProxy(t)
-	p.AddFault(&faultRule{Name: "hang", Hang: true})
-	start := time.Now()
-	out, errOut, code := p.run(t, "--timeout", "2s", "inspect", "images")
-	took := time.Since(start)
-	t.Logf("hung engine: exit %d after %v; stderr %q; %s: %v", code, took.Round(time.Millisecond), errOut, requestSummary(p.Requests()), p.Requests())
-	if code != 1 {
-		t.Errorf("exit %d, want 1", code)
-	}
-	if took > 10*time.Second {
-		t.Errorf("took %v with --timeout 2s, want a few seconds", took)
-	}
-	if out != "" {
-		t.Errorf("stdout %q, want nothing", out)
-	}
-	if ls := lines(errOut); len(ls) != 1 {
-		t.Errorf("stderr has %d lines, want 1:\n%s", len(ls), errOut)
-	}
-	if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
-		t.Errorf("stderr holds a stack trace: %s", errOut)
-	}
-	if !strings.Contains(errOut, "time") {
-		t.Errorf("stderr does not say the engine timed out: %q", errOut)
+	for _, args := range [][]string{
+		{"inspect", "images"},
+		{"report"},
+		{"prune", "--dry-run", "--filter", "label=" + runLabel + "=" + runID},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			p := startProxy(t)
+			p.AddFault(&faultRule{Name: "hang", Hang: true})
+			start := time.Now()
+			out, errOut, code := p.run(t, append([]string{"--timeout", "2s"}, args...)...)
+			took := time.Since(start)
+			t.Logf("hung engine: exit %d after %v; stderr %q; %s: %v", code, took.Round(time.Millisecond), errOut, requestSummary(p.Requests()), p.Requests())
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if took > 3500*time.Millisecond {
+				t.Errorf("took %v with --timeout 2s, want about one timeout", took)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+			if ls := lines(errOut); len(ls) != 1 {
+				t.Errorf("stderr has %d lines, want 1:\n%s", len(ls), errOut)
+			}
+			if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
+				t.Errorf("stderr holds a stack trace: %s", errOut)
+			}
+			if !strings.Contains(errOut, "time") {
+				t.Errorf("stderr does not say the engine timed out: %q", errOut)
+			}
+		})
 	}
 }
 

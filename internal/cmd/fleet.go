@@ -72,7 +72,7 @@ type pinger interface {
 	NegotiateAPIVersionPing(types.Ping)
 }
 
-// reach pings a fleet engine once, within one --timeout, and settles the
+// reach pings an engine once, within one --timeout, and settles the
 // API version from its answer, so that an engine that accepts connections
 // but never answers costs the run one timeout. Left to the client, each
 // request negotiates until a ping succeeds, swallowing the failure: a

@@ -102,6 +102,9 @@ engines[] hold each engine's listing or its error.`,
 // engine of a fleet, rendered once on stdout.
 func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 	if !f.Fleet() {
+		if err := reach(ctx, f); err != nil {
+			return err
+		}
 		res, err := inspectRun(ctx, opts)
 		return show(opts.IO.Out, res, err)
 	}

@@ -229,6 +229,9 @@ func runPrune(ctx context.Context, f *Factory, opts *PruneOptions) error {
 // dry run: toPolicy refuses any other), each on its own copy of opts.
 func pruneResult(ctx context.Context, f *Factory, opts *PruneOptions) (render.Result, error) {
 	if !f.Fleet() {
+		if err := reach(ctx, f); err != nil {
+			return nil, err
+		}
 		return pruneRun(ctx, opts)
 	}
 	return fleetSections(ctx, f, "prune", opts.Format, func(ctx context.Context, env RunEnv) (render.Result, error) {

@@ -142,6 +142,9 @@ func reportResult(ctx context.Context, f *Factory, opts *ReportOptions) (render.
 	if f.Fleet() {
 		return fleetReport(ctx, f, opts)
 	}
+	if err := reach(ctx, f); err != nil {
+		return nil, err
+	}
 	return reportRun(ctx, opts)
 }
 
