@@ -15,6 +15,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errhttp"
 	"github.com/docker/docker/client"
+	"github.com/docker/go-connections/sockets"
 	"github.com/docker/go-connections/tlsconfig"
 )
 
@@ -22,22 +23,39 @@ import (
 // negotiates the API version then, so engines from API 1.41 (Docker 20.10)
 // to current ones work. DOCKER_API_VERSION pins the version as in the CLI.
 // timeout bounds each request (a hung engine ends it), not the command: a
-// prune of many objects makes many requests.
-func New(ep Endpoint, env Env, timeout time.Duration) (*client.Client, error) {
-	opts := []client.Opt{}
+// prune of many objects makes many requests. It does not bound /system/df
+// (see DiskUsageTimeout).
+func New(ep Endpoint, env Env, timeout time.Duration, options ...Option) (*client.Client, error) {
+	var set settings
+	for _, o := range options {
+		o(&set)
+	}
+	tr := &http.Transport{MaxIdleConns: 6, IdleConnTimeout: 30 * time.Second}
+	scheme := "http"
 	if ep.CACert != "" || ep.Cert != "" || ep.SkipTLSVerify {
 		tc, err := tlsConfig(ep)
 		if err != nil {
 			return nil, fmt.Errorf("loading TLS material for %s: %w", ep.Host, err)
 		}
-		opts = append(opts, client.WithHTTPClient(&http.Client{
-			Transport:     &http.Transport{TLSClientConfig: tc},
-			CheckRedirect: client.CheckRedirect,
-		}))
+		tr.TLSClientConfig, scheme = tc, "https"
 	}
-	opts = append(opts, client.WithHost(ep.Host))
-	if timeout > 0 {
-		opts = append(opts, client.WithTimeout(timeout))
+	u, err := client.ParseHostURL(ep.Host)
+	if err == nil {
+		err = sockets.ConfigureTransport(tr, u.Scheme, u.Host)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("configuring engine client for %s: %w", ep.Host, err)
+	}
+	// The bounds live in the transport, not in http.Client.Timeout, which
+	// would bound /system/df too. WithHost comes first: it configures the
+	// client's own transport, which WithHTTPClient then replaces.
+	opts := []client.Opt{
+		client.WithHost(ep.Host),
+		client.WithHTTPClient(&http.Client{
+			Transport:     &deadlines{base: tr, request: timeout, diskUsage: set.diskUsage},
+			CheckRedirect: client.CheckRedirect,
+		}),
+		client.WithScheme(scheme),
 	}
 	if v := env("DOCKER_API_VERSION"); v != "" {
 		opts = append(opts, client.WithVersion(v))
@@ -111,6 +129,10 @@ func Classify(err error, host string) error {
 	var ae *APIError
 	if errors.As(err, &ue) || errors.As(err, &ae) {
 		return err
+	}
+	var te *TimeoutError
+	if errors.As(err, &te) && te.DiskUsage {
+		return fmt.Errorf("the engine at %s did not finish sizing disks in time (raise or drop --df-timeout): %w", host, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("the engine at %s did not answer in time (raise --timeout): %w", host, err)
