@@ -55,6 +55,9 @@ type Factory struct {
 	Conn      engine.Options
 	LangFlag  string
 	NoExplain bool
+	// DFTimeout is --df-timeout: the bound of /system/df, which --timeout
+	// does not bound; not given, df is waited for as docker waits.
+	DFTimeout Duration
 
 	// Hosts and Contexts are the repeatable -H and --context flags; one of
 	// them alone names the engine (as Conn would), more than one engine in
@@ -92,7 +95,7 @@ type Factory struct {
 
 // NewFactory builds a Factory on real streams.
 func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
-	return &Factory{
+	f := &Factory{
 		IO: IOStreams{
 			In: in, Out: out, ErrOut: errOut,
 			InIsTTY: isTerminal(in), OutIsTTY: isTerminal(out), ErrIsTTY: isTerminal(errOut),
@@ -104,10 +107,11 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 		Sleep:             sleepContext,
 		Jitter:            rand.Float64,
 		CompletionTimeout: 2 * time.Second,
-		Dial: func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error) {
-			return engine.New(ep, env, timeout)
-		},
 	}
+	f.Dial = func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error) {
+		return engine.New(ep, env, timeout, engine.DiskUsageTimeout(f.DFTimeout.D))
+	}
+	return f
 }
 
 // isTerminal reports whether v is a terminal: a file whose terminal
@@ -128,6 +132,9 @@ var apiVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+$`)
 func (f *Factory) validateGlobal() error {
 	if f.Conn.Timeout <= 0 {
 		return clierr.Usage("--timeout", f.Conn.Timeout.String(), "must be positive")
+	}
+	if f.DFTimeout.Text != "" && f.DFTimeout.D <= 0 {
+		return clierr.Usage("--df-timeout", f.DFTimeout.Text, "must be positive")
 	}
 	if _, err := f.Lang(); err != nil {
 		return err
@@ -250,6 +257,7 @@ func (f *Factory) forTarget(t Target) *Factory {
 		Conn:      t.Options,
 		LangFlag:  f.LangFlag,
 		NoExplain: f.NoExplain,
+		DFTimeout: f.DFTimeout,
 		Parallel:  1,
 		Dial:      f.Dial,
 		LockDir:   f.LockDir,
@@ -361,11 +369,20 @@ func (f *Factory) CacheDir() string {
 
 // collectOptions are the Collect options of every command: a busy
 // /system/df (another client's running, on engines before Docker 23) is
-// waited for at most one --timeout, saying so once on stderr.
+// waited for at most --df-timeout, else one --timeout (a wait for someone
+// else's call, not dockctl's own df), saying so once on stderr; a df that
+// takes long says so on a terminal (sizingProgress).
 func (f *Factory) collectOptions() []inspect.CollectOption {
-	return []inspect.CollectOption{inspect.WaitBusy(f.Conn.Timeout, func(why string) {
-		fmt.Fprintf(f.IO.ErrOut, "dockctl: the engine is sizing disks for another client (%s); waiting for it, at most %v (--timeout)\n", oneLine(why), f.Conn.Timeout)
-	})}
+	bound, flag := f.Conn.Timeout, "--timeout"
+	if f.DFTimeout.Text != "" {
+		bound, flag = f.DFTimeout.D, "--df-timeout"
+	}
+	return []inspect.CollectOption{
+		inspect.WaitBusy(bound, func(why string) {
+			fmt.Fprintf(f.IO.ErrOut, "dockctl: the engine is sizing disks for another client (%s); waiting for it, at most %v (%s)\n", oneLine(why), bound, flag)
+		}),
+		inspect.Sizing(f.sizingProgress),
+	}
 }
 
 // layerCache opens the layer cache, or an in-memory one under --no-cache.

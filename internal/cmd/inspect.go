@@ -118,7 +118,10 @@ func inspectRun(ctx context.Context, f *Factory, opts *InspectOptions) (render.R
 	if err != nil {
 		return nil, err
 	}
-	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, f.collectOptions()...)
+	// Images are listed from their layer data, not /system/df, which
+	// would size every container and volume for figures this does not show.
+	copts := append(f.collectOptions(), inspect.ImageLayers(eng, inspect.LayerOptions{Cache: f.layerCache(false)}))
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, copts...)
 	if err != nil {
 		return nil, fmt.Errorf("inspecting %s: %w", opts.Kind, err)
 	}

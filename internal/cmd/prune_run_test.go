@@ -83,7 +83,7 @@ func TestPruneStopsWhenTheLogCannotBeWritten(t *testing.T) {
 // waits; then the command fails with one more line saying why.
 func TestBusyDiskUsageWaitsOneTimeout(t *testing.T) {
 	for _, args := range [][]string{
-		{"--timeout", "300ms", "inspect", "images"},
+		{"--timeout", "300ms", "inspect", "volumes"},
 		{"--timeout", "300ms", "report", "--no-cache"},
 		{"--timeout", "300ms", "prune", "--no-cache", "--dry-run"},
 	} {

@@ -74,6 +74,7 @@ type collectConfig struct {
 	busyWaiting func(why string)
 	layers      LayerClient
 	layerOpts   LayerOptions
+	sizing      func() (done func())
 }
 
 // WaitBusy bounds how long Collect waits for an engine that refuses
@@ -82,6 +83,13 @@ type collectConfig struct {
 // wait the user is not told about looks like a hang.
 func WaitBusy(max time.Duration, waiting func(why string)) CollectOption {
 	return func(c *collectConfig) { c.busyMax, c.busyWaiting = max, waiting }
+}
+
+// Sizing calls started as each /system/df request goes out, and the done
+// it returns when the answer is in: the request can take minutes on a big
+// host, and the caller may want to say so.
+func Sizing(started func() (done func())) CollectOption {
+	return func(c *collectConfig) { c.sizing = started }
 }
 
 // BusyError is Collect's answer when the engine was still busy with
@@ -99,7 +107,9 @@ func (e *BusyError) Unwrap() error { return e.Err }
 
 // Collect reads the kinds asked for from the engine into an Inventory. It
 // makes at most one /system/df call whatever the kinds, since that call is
-// the expensive one (it sizes every container and volume).
+// the expensive one (it sizes every container and volume), and none for
+// networks, or for images alone when ImageLayers is given. On API 1.42
+// and later it asks df only for the types the kinds need.
 func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ...CollectOption) (*Inventory, error) {
 	var cfg collectConfig
 	for _, o := range opts {
@@ -223,7 +233,7 @@ func diskUsage(ctx context.Context, c Client, cfg collectConfig, opts types.Disk
 	var deadline <-chan time.Time // nil: no bound but ctx
 	told := false
 	for {
-		d, err := c.DiskUsage(ctx, opts)
+		d, err := sized(ctx, c, cfg, opts)
 		if err == nil || !strings.Contains(err.Error(), busyDiskUsage) {
 			return d, err
 		}
@@ -245,6 +255,14 @@ func diskUsage(ctx context.Context, c Client, cfg collectConfig, opts types.Disk
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// sized is one /system/df request, between the Sizing hooks.
+func sized(ctx context.Context, c Client, cfg collectConfig, opts types.DiskUsageOptions) (types.DiskUsage, error) {
+	if cfg.sizing != nil {
+		defer cfg.sizing()()
+	}
+	return c.DiskUsage(ctx, opts)
 }
 
 // dfOptions asks for objs where the engine takes types, for all otherwise.
