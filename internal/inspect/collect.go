@@ -58,6 +58,10 @@ func dfObjects(want map[Kind]bool, imagesFromLayers bool) []types.DiskUsageObjec
 	return out
 }
 
+// negotiator settles the API version before any other request (the docker
+// client does it with the first request, at no extra cost).
+type negotiator interface{ NegotiateAPIVersion(ctx context.Context) }
+
 // dfTypesSupported reports whether an engine answering at API version v
 // takes /system/df's type parameter (API 1.42) and sizes only those
 // types. Older engines size everything, whatever is asked: on them the
@@ -121,6 +125,10 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		want[k] = true
 	}
 	objs := dfObjects(want, cfg.layers != nil)
+	// The API version is settled by the first request; df may be it.
+	if n, ok := c.(negotiator); ok {
+		n.NegotiateAPIVersion(ctx)
+	}
 	typed := dfTypesSupported(c.ClientVersion())
 	// has says whether the df answer holds kind o: all kinds when the
 	// engine takes no type parameter.

@@ -152,3 +152,41 @@ func TestCollectVolumesUsersWithoutContainerSizes(t *testing.T) {
 		}
 	}
 }
+
+// negotiating is an engine whose API version is known only once
+// negotiated, as the docker client's: asked before, it gives its own.
+type negotiating struct {
+	*fake.Engine
+	negotiated bool
+}
+
+func (n *negotiating) NegotiateAPIVersion(context.Context) { n.negotiated = true }
+
+func (n *negotiating) ClientVersion() string {
+	if !n.negotiated {
+		return "1.51"
+	}
+	return n.Engine.ClientVersion()
+}
+
+// On a 1.41 engine df takes no types, whatever the client's own version:
+// the version is negotiated before df's types are chosen.
+func TestCollectNegotiatesBeforeChoosingTypes(t *testing.T) {
+	e := sampleEngine()
+	e.APIVersion = "1.41"
+	df := e.DiskUsageFn
+	var got []types.DiskUsageObject
+	e.DiskUsageFn = func(ctx context.Context, o types.DiskUsageOptions) (types.DiskUsage, error) {
+		got = o.Types
+		return df(ctx, o)
+	}
+	if _, err := Collect(context.Background(), &negotiating{Engine: e}, []Kind{KindVolumes}, time.Unix(1000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if got != nil {
+		t.Fatalf("df types %v on a 1.41 engine", got)
+	}
+	if n := e.Calls("ContainerList"); n != 0 {
+		t.Fatalf("ContainerList called %d times: a 1.41 df lists containers", n)
+	}
+}
