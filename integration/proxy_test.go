@@ -427,11 +427,11 @@ func TestProxyForwardsAndInjects(t *testing.T) {
 	t.Logf("dockctl version: %s: %v", requestSummary(reqs), reqs)
 
 	p.Reset()
-	// inspect images reads the images from /system/df.
+	// inspect containers reads the containers' sizes from /system/df.
 	p.AddFault(&faultRule{Name: "418", Method: "GET", Path: regexp.MustCompile(`^/system/df$`), Status: http.StatusTeapot, Message: "injected teapot"})
-	_, errOut, code = p.run(t, "inspect", "images")
+	_, errOut, code = p.run(t, "inspect", "containers")
 	if code != 1 {
-		t.Errorf("dockctl inspect images with GET /system/df answered 418: exit %d, want 1", code)
+		t.Errorf("dockctl inspect containers with GET /system/df answered 418: exit %d, want 1", code)
 	}
 	if !strings.Contains(errOut, "injected teapot") {
 		t.Errorf("stderr does not carry the injected message: %q", errOut)

@@ -49,6 +49,10 @@ Filters use docker's syntax (--filter key=value, repeatable):
 ` + filterHelp() + `
 Sizes the engine did not compute show as N/A (-1 in JSON), never 0.
 
+images and networks never ask /system/df (which sizes every container and
+volume); containers, volumes and buildcache do, for their type only on
+Docker 23+ (see --timeout and --df-timeout in dockctl --help).
+
 --format takes a Go template over each object: its fields (the JSON
 document's keys in Go's spelling: {{.ID}}, {{.SizeBytes}}; {{json .}} is
 the object) and the table's columns:

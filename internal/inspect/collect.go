@@ -58,9 +58,15 @@ func dfObjects(want map[Kind]bool, imagesFromLayers bool) []types.DiskUsageObjec
 	return out
 }
 
-// negotiator settles the API version before any other request (the docker
-// client does it with the first request, at no extra cost).
-type negotiator interface{ NegotiateAPIVersion(ctx context.Context) }
+// negotiator settles the API version before any other request, as the
+// docker client does with its first request (a /_ping). Its own
+// NegotiateAPIVersion drops a failed ping's error, and the next request
+// would ping again: an engine that does not answer would cost two
+// --timeouts where one says enough.
+type negotiator interface {
+	Ping(ctx context.Context) (types.Ping, error)
+	NegotiateAPIVersionPing(p types.Ping)
+}
 
 // dfTypesSupported reports whether an engine answering at API version v
 // takes /system/df's type parameter (API 1.42) and sizes only those
@@ -127,7 +133,11 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 	objs := dfObjects(want, cfg.layers != nil)
 	// The API version is settled by the first request; df may be it.
 	if n, ok := c.(negotiator); ok {
-		n.NegotiateAPIVersion(ctx)
+		ping, err := n.Ping(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reaching the engine: %w", err)
+		}
+		n.NegotiateAPIVersionPing(ping)
 	}
 	typed := dfTypesSupported(c.ClientVersion())
 	// has says whether the df answer holds kind o: all kinds when the

@@ -160,7 +160,9 @@ type negotiating struct {
 	negotiated bool
 }
 
-func (n *negotiating) NegotiateAPIVersion(context.Context) { n.negotiated = true }
+func (n *negotiating) Ping(context.Context) (types.Ping, error) { return types.Ping{}, nil }
+
+func (n *negotiating) NegotiateAPIVersionPing(types.Ping) { n.negotiated = true }
 
 func (n *negotiating) ClientVersion() string {
 	if !n.negotiated {
