@@ -8,7 +8,8 @@
 // medians and their ratio, and removes everything it created. With -prune
 // it also times `dockctl prune --yes` against `docker system prune -af`,
 // each on a freshly created identical set of removable objects scoped by the
-// same label.
+// same label. With -inspect it also times `dockctl inspect images` against
+// `docker images` and `dockctl inspect networks` against `docker network ls`.
 package main
 
 import (
@@ -46,6 +47,7 @@ func main() {
 		docker      = flag.String("docker", "docker", "docker CLI to compare with")
 		doPrune     = flag.Bool("prune", false, "also benchmark prune (slow: recreates the objects for every run)")
 		pruneRuns   = flag.Int("prune-runs", 3, "timed runs of each prune")
+		doInspect   = flag.Bool("inspect", false, "also time dockctl inspect images and networks against docker images and docker network ls")
 		setupOnly   = flag.Bool("setup-only", false, "only create the objects, print the label selecting them, and leave them (for profiling one command)")
 		cleanupRun  = flag.String("cleanup", "", "remove what -setup-only created for this run id, then exit")
 	)
@@ -57,7 +59,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*nImages, *nContainers, *nVolumes, *runs, *docker, *doPrune, *pruneRuns); err != nil {
+	if err := run(*nImages, *nContainers, *nVolumes, *runs, *docker, *doPrune, *doInspect, *pruneRuns); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -84,7 +86,7 @@ func setup(create bool, cleanupID string, nImages, nContainers, nVolumes int) er
 	return nil
 }
 
-func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune bool, pruneRuns int) error {
+func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doInspect bool, pruneRuns int) error {
 	ctx := context.Background()
 	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
@@ -110,28 +112,25 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune bool, 
 	}
 	fmt.Fprintf(os.Stderr, "created %d labelled objects in %v\n", n, time.Since(start).Round(time.Second))
 
-	// Warm up both (and dockctl's layer cache, as on any second run).
-	for _, cmd := range [][]string{{bin, "report", "--no-explain"}, {docker, "system", "df"}} {
-		if err := timeCmd(cmd, nil); err != nil {
-			return err
-		}
-	}
-	var ours, theirs []time.Duration
-	for i := 0; i < runs; i++ {
-		for _, side := range []struct {
-			cmd []string
-			out *[]time.Duration
-		}{{[]string{bin, "report", "--no-explain"}, &ours}, {[]string{docker, "system", "df"}, &theirs}} {
-			d, err := timed(side.cmd)
-			if err != nil {
-				return err
-			}
-			*side.out = append(*side.out, d)
-		}
+	ours, theirs, err := compare([]string{bin, "report", "--no-explain"}, []string{docker, "system", "df"}, runs)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("machine: %d cores, %s/%s; engine objects created: %d (images %d, containers %d, volumes %d); runs: %d\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, n, nImages, nContainers, nVolumes, runs)
 	printRow("dockctl report", "docker system df", ours, theirs)
+	if doInspect {
+		for _, pair := range [][2][]string{
+			{{bin, "inspect", "images", "--no-explain"}, {docker, "images"}},
+			{{bin, "inspect", "networks", "--no-explain"}, {docker, "network", "ls"}},
+		} {
+			ours, theirs, err := compare(pair[0], pair[1], runs)
+			if err != nil {
+				return err
+			}
+			printRow("dockctl "+strings.Join(pair[0][1:3], " "), strings.Join(pair[1], " "), ours, theirs)
+		}
+	}
 
 	if doPrune {
 		if err := benchPrune(ctx, c, bin, docker, runID, nImages, nContainers, nVolumes, pruneRuns); err != nil {
@@ -139,6 +138,30 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune bool, 
 		}
 	}
 	return nil
+}
+
+// compare times a and b interleaved, runs times each, after one warm-up
+// run of each (which also fills dockctl's layer cache, as any second run
+// finds it).
+func compare(a, b []string, runs int) (ours, theirs []time.Duration, err error) {
+	for _, cmd := range [][]string{a, b} {
+		if err := timeCmd(cmd, nil); err != nil {
+			return nil, nil, err
+		}
+	}
+	for i := 0; i < runs; i++ {
+		for _, side := range []struct {
+			cmd []string
+			out *[]time.Duration
+		}{{a, &ours}, {b, &theirs}} {
+			d, err := timed(side.cmd)
+			if err != nil {
+				return nil, nil, err
+			}
+			*side.out = append(*side.out, d)
+		}
+	}
+	return ours, theirs, nil
 }
 
 func printRow(a, b string, ours, theirs []time.Duration) {

@@ -427,11 +427,11 @@ func TestProxyForwardsAndInjects(t *testing.T) {
 	t.Logf("dockctl version: %s: %v", requestSummary(reqs), reqs)
 
 	p.Reset()
-	// inspect images reads the images from /system/df.
+	// inspect containers reads the containers' sizes from /system/df.
 	p.AddFault(&faultRule{Name: "418", Method: "GET", Path: regexp.MustCompile(`^/system/df$`), Status: http.StatusTeapot, Message: "injected teapot"})
-	_, errOut, code = p.run(t, "inspect", "images")
+	_, errOut, code = p.run(t, "inspect", "containers")
 	if code != 1 {
-		t.Errorf("dockctl inspect images with GET /system/df answered 418: exit %d, want 1", code)
+		t.Errorf("dockctl inspect containers with GET /system/df answered 418: exit %d, want 1", code)
 	}
 	if !strings.Contains(errOut, "injected teapot") {
 		t.Errorf("stderr does not carry the injected message: %q", errOut)
@@ -491,12 +491,14 @@ func TestReadOnlyCommands(t *testing.T) {
 		// df is the number of answered GET /system/df wanted, -1 for any.
 		df int
 	}{
-		{"inspect-images", []string{"inspect", "images"}, -1},
-		{"inspect-images-json", []string{"inspect", "images", "--format", "json", "--no-trunc"}, -1},
-		{"inspect-containers", []string{"inspect", "containers"}, -1},
-		{"inspect-volumes", []string{"inspect", "volumes"}, -1},
-		{"inspect-networks", []string{"inspect", "networks"}, -1},
-		{"inspect-buildcache", []string{"inspect", "buildcache"}, -1},
+		// Images come from the image list and layer data, networks from
+		// the container list: no df (issue 12 item 1).
+		{"inspect-images", []string{"inspect", "images"}, 0},
+		{"inspect-images-json", []string{"inspect", "images", "--format", "json", "--no-trunc"}, 0},
+		{"inspect-containers", []string{"inspect", "containers"}, 1},
+		{"inspect-volumes", []string{"inspect", "volumes"}, 1},
+		{"inspect-networks", []string{"inspect", "networks"}, 0},
+		{"inspect-buildcache", []string{"inspect", "buildcache"}, 1},
 		{"report-table", []string{"report"}, 1},
 		{"report-json", []string{"report", "--format", "json"}, 1},
 		{"report-markdown", []string{"report", "--format", "markdown"}, 1},

@@ -55,6 +55,9 @@ type Factory struct {
 	Conn      engine.Options
 	LangFlag  string
 	NoExplain bool
+	// DFTimeout is --df-timeout: the bound of /system/df, which --timeout
+	// does not bound; not given, df is waited for as docker waits.
+	DFTimeout Duration
 
 	// Hosts and Contexts are the repeatable -H and --context flags; one of
 	// them alone names the engine (as Conn would), more than one engine in
@@ -92,7 +95,7 @@ type Factory struct {
 
 // NewFactory builds a Factory on real streams.
 func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
-	return &Factory{
+	f := &Factory{
 		IO: IOStreams{
 			In: in, Out: out, ErrOut: errOut,
 			InIsTTY: isTerminal(in), OutIsTTY: isTerminal(out), ErrIsTTY: isTerminal(errOut),
@@ -104,10 +107,11 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 		Sleep:             sleepContext,
 		Jitter:            rand.Float64,
 		CompletionTimeout: 2 * time.Second,
-		Dial: func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error) {
-			return engine.New(ep, env, timeout)
-		},
 	}
+	f.Dial = func(ep engine.Endpoint, env engine.Env, timeout time.Duration) (Engine, error) {
+		return engine.New(ep, env, timeout, engine.DiskUsageTimeout(f.DFTimeout.D))
+	}
+	return f
 }
 
 // isTerminal reports whether v is a terminal: a file whose terminal
@@ -128,6 +132,9 @@ var apiVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+$`)
 func (f *Factory) validateGlobal() error {
 	if f.Conn.Timeout <= 0 {
 		return clierr.Usage("--timeout", f.Conn.Timeout.String(), "must be positive")
+	}
+	if f.DFTimeout.Text != "" && f.DFTimeout.D <= 0 {
+		return clierr.Usage("--df-timeout", f.DFTimeout.Text, "must be positive")
 	}
 	if _, err := f.Lang(); err != nil {
 		return err
@@ -250,6 +257,7 @@ func (f *Factory) forTarget(t Target) *Factory {
 		Conn:      t.Options,
 		LangFlag:  f.LangFlag,
 		NoExplain: f.NoExplain,
+		DFTimeout: f.DFTimeout,
 		Parallel:  1,
 		Dial:      f.Dial,
 		LockDir:   f.LockDir,

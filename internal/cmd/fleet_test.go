@@ -359,14 +359,20 @@ type pingingEngine struct {
 	ping func(ctx context.Context) (types.Ping, error)
 
 	mu          sync.Mutex
-	hadDeadline bool   // the ping's context had a deadline
+	pings       int
+	hadDeadline bool   // the first ping's context had a deadline
 	negotiated  string // the version NegotiateAPIVersionPing was handed
 }
 
 func (e *pingingEngine) Ping(ctx context.Context) (types.Ping, error) {
 	_, ok := ctx.Deadline()
 	e.mu.Lock()
-	e.hadDeadline = ok
+	if e.pings == 0 {
+		// The first ping is the run's probe; later ones (Collect's) run
+		// under the command's context, the transport bounding them.
+		e.hadDeadline = ok
+	}
+	e.pings++
 	e.mu.Unlock()
 	return e.ping(ctx)
 }

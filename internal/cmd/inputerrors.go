@@ -53,6 +53,9 @@ func withFlagAdvice(err error) string {
 	if errors.As(err, &te) && te.Advice == "" {
 		plain := te.Error()
 		te.Advice = "raise --timeout"
+		if te.DiskUsage {
+			te.Advice = "raise or drop --df-timeout"
+		}
 		text = strings.Replace(text, plain, te.Error(), 1)
 	}
 	return text

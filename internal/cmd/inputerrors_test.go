@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/engine"
@@ -67,6 +68,8 @@ func TestEngineErrorsGetTheFlags(t *testing.T) {
 			"the engine at tcp://h:1 did not answer in time (raise --timeout): listing: context deadline exceeded"},
 		{"timed out, wrapped", fmt.Errorf("round 2: %w", engine.Classify(context.DeadlineExceeded, "tcp://h:1")),
 			"round 2: the engine at tcp://h:1 did not answer in time (raise --timeout): context deadline exceeded"},
+		{"df timed out", engine.Classify(fmt.Errorf("reading disk usage: %w", &engine.TimeoutError{DiskUsage: true, Limit: time.Second}), "tcp://h:1"),
+			"the engine at tcp://h:1 did not finish sizing disks in time (raise or drop --df-timeout): reading disk usage: disk usage (/system/df) not answered within 1s"},
 		{"other", errors.New("engine down"), "engine down"},
 	}
 	for _, tt := range tests {

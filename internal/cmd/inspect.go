@@ -50,6 +50,10 @@ Filters use docker's syntax (--filter key=value, repeatable):
 ` + filterHelp() + `
 Sizes the engine did not compute show as N/A (-1 in JSON), never 0.
 
+images and networks never ask /system/df (which sizes every container and
+volume); containers, volumes and buildcache do, for their type only on
+Docker 23+ (see --timeout and --df-timeout in dockctl --help).
+
 --format takes a Go template over each object: its fields (the JSON
 document's keys in Go's spelling: {{.ID}}, {{.SizeBytes}}; {{json .}} is
 the object) and the table's columns:
@@ -127,7 +131,10 @@ func inspectRun(ctx context.Context, opts *InspectOptions) (render.Result, error
 	if err != nil {
 		return nil, err
 	}
-	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, opts.collectOptions()...)
+	// Images are listed from their layer data, not /system/df, which
+	// would size every container and volume for figures this does not show.
+	copts := append(opts.collectOptions(), inspect.ImageLayers(eng, inspect.LayerOptions{Cache: opts.layerCache(false)}))
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, copts...)
 	if err != nil {
 		return nil, fmt.Errorf("inspecting %s: %w", opts.Kind, err)
 	}

@@ -86,7 +86,7 @@ func TestPruneStopsWhenTheLogCannotBeWritten(t *testing.T) {
 func TestBusyDiskUsageWaitsOneTimeout(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
-		{"--timeout", "300ms", "inspect", "images"},
+		{"--timeout", "300ms", "inspect", "volumes"},
 		{"--timeout", "300ms", "report", "--no-cache"},
 		{"--timeout", "300ms", "prune", "--no-cache", "--dry-run"},
 	} {

@@ -49,6 +49,14 @@ func fakeEngine() *fake.Engine {
 		ContainerListFn: func(context.Context, container.ListOptions) ([]container.Summary, error) {
 			return []container.Summary{stopped}, nil
 		},
+		// The image list does not count containers or shared bytes:
+		// inspect images works them out (the same figures df gives).
+		ImageListFn: func(context.Context, image.ListOptions) ([]image.Summary, error) {
+			return []image.Summary{
+				{ID: "sha256:a", RepoTags: []string{"app:1"}, Size: 1000, SharedSize: -1, Containers: -1, Created: 10},
+				{ID: "sha256:b", RepoTags: []string{"tool:1"}, Size: 2000, SharedSize: -1, Containers: -1, Created: 20},
+			}, nil
+		},
 		InfoFn: func(context.Context) (system.Info, error) {
 			return system.Info{ServerVersion: "28.0.0", DockerRootDir: "/nonexistent/docker", Driver: "overlay2"}, nil
 		},
@@ -73,23 +81,29 @@ func runFake(t *testing.T, e *fake.Engine, args ...string) (int, string, string)
 	return code, out.String(), errOut.String()
 }
 
-// report, inspect and prune --dry-run only read: no removal call, and one
-// /system/df per command.
+// report, inspect and prune --dry-run only read: no removal call, and at
+// most one /system/df per command; none where the answer does not need
+// container and volume sizes (inspect images, networks: issue 12 item 1).
 func TestReadOnlyCommands(t *testing.T) {
 	t.Parallel()
-	tests := [][]string{
-		{"report", "--no-cache", "--format", "json"},
-		{"report", "--no-cache", "--format", "html", "-v", "--by", "project"},
-		{"report", "--no-cache", "--format", "markdown"},
-		{"inspect", "images"},
-		{"inspect", "containers", "--format", "json"},
-		{"prune", "--dry-run", "--no-cache", "--all", "--volumes"},
-		{"prune", "--dry-run", "--no-cache", "--all", "--format", "json"},
+	tests := []struct {
+		args []string
+		df   int
+	}{
+		{[]string{"report", "--no-cache", "--format", "json"}, 1},
+		{[]string{"report", "--no-cache", "--format", "html", "-v", "--by", "project"}, 1},
+		{[]string{"report", "--no-cache", "--format", "markdown"}, 1},
+		{[]string{"inspect", "images"}, 0},
+		{[]string{"inspect", "networks"}, 0},
+		{[]string{"inspect", "containers", "--format", "json"}, 1},
+		{[]string{"inspect", "buildcache"}, 1},
+		{[]string{"prune", "--dry-run", "--no-cache", "--all", "--volumes"}, 1},
+		{[]string{"prune", "--dry-run", "--no-cache", "--all", "--format", "json"}, 1},
 	}
-	for _, args := range tests {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e := fakeEngine()
-			code, out, errOut := runFake(t, e, args...)
+			code, out, errOut := runFake(t, e, tc.args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -99,10 +113,29 @@ func TestReadOnlyCommands(t *testing.T) {
 			if n := e.Mutations(); n != 0 {
 				t.Fatalf("%d mutating engine calls", n)
 			}
-			if n := e.Calls("DiskUsage"); n != 1 {
-				t.Fatalf("/system/df called %d times, want 1", n)
+			if n := e.Calls("DiskUsage"); n != tc.df {
+				t.Fatalf("/system/df called %d times, want %d", n, tc.df)
 			}
 		})
+	}
+}
+
+// inspect images shows the figures /system/df gives, from the image list
+// and layer data: the same JSON as when df answered it.
+func TestInspectImagesSameFiguresWithoutDiskUsage(t *testing.T) {
+	// Layers that cannot be sized (no history) make the listing ask df.
+	e := fakeEngine()
+	e.ImageHistoryFn = func(context.Context, string) ([]image.HistoryResponseItem, error) { return nil, nil }
+	code, want, errOut := runFake(t, e, "inspect", "images", "--format", "json", "--no-trunc")
+	if code != 0 || e.Calls("DiskUsage") != 1 {
+		t.Fatalf("df listing: exit %d, %d df calls: %s", code, e.Calls("DiskUsage"), errOut)
+	}
+	code, got, errOut := runFake(t, fakeEngine(), "inspect", "images", "--format", "json", "--no-trunc")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got != want {
+		t.Fatalf("inspect images without df:\n%s\nwith df:\n%s", got, want)
 	}
 }
 
@@ -152,11 +185,11 @@ func TestUnreachableTCPEngineIsOneShortLine(t *testing.T) {
 	e := &fake.Engine{DiskUsageFn: func(context.Context, types.DiskUsageOptions) (types.DiskUsage, error) {
 		return types.DiskUsage{}, &engine.UnreachableError{Host: "tcp://127.0.0.1:1"}
 	}}
-	const want = "dockctl: inspecting images: reading disk usage: cannot reach the Docker engine at tcp://127.0.0.1:1: is the Docker daemon running? check --host, --context or DOCKER_HOST\n"
+	const want = "dockctl: inspecting containers: reading disk usage: cannot reach the Docker engine at tcp://127.0.0.1:1: is the Docker daemon running? check --host, --context or DOCKER_HOST\n"
 	for _, args := range [][]string{
-		{"inspect", "images", "--lang", "en"},
-		{"inspect", "images", "--lang", "zh"},
-		{"inspect", "images", "--no-explain"},
+		{"inspect", "containers", "--lang", "en"},
+		{"inspect", "containers", "--lang", "zh"},
+		{"inspect", "containers", "--no-explain"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			code, out, errOut := runFake(t, e, args...)

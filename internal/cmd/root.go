@@ -115,7 +115,8 @@ guards and exact dry runs.
 	pf.BoolVar(&f.AllContexts, "all-contexts", false, "fleet run over every docker context (report, inspect, prune --dry-run)")
 	pf.BoolVar(&f.Strict, "strict", false, "in a fleet run, fail (exit 1) when any engine fails, not only when all do")
 	pf.IntVar(&f.Parallel, "parallel", DefaultParallel, "in a fleet run, query at most N engines at once")
-	pf.DurationVar(&f.Conn.Timeout, "timeout", engine.DefaultTimeout, "give up on an engine request after this long (each request, not the whole command)")
+	pf.DurationVar(&f.Conn.Timeout, "timeout", engine.DefaultTimeout, "give up on an engine request after this long (each request, not the whole command; not the disk sizing of /system/df, see --df-timeout)")
+	pf.Var(&f.DFTimeout, "df-timeout", "give up on the engine's disk sizing (/system/df, minutes on a big host) after this long (default: wait for it, as docker does)")
 	pf.Var(nonEmpty(&f.LangFlag), "lang", "language of explanations: en, zh or both (default from LC_ALL/LANG)")
 	pf.BoolVar(&f.NoExplain, "no-explain", false, "hide the docker command and explanation behind each step")
 

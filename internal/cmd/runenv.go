@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -20,9 +21,16 @@ type RunEnv struct {
 	// creating it does not dial, the first request does.
 	Engine func() (Engine, engine.Endpoint, error)
 	Now    func() time.Time
-	// Timeout is --timeout: it bounds each request, a wait for a busy
-	// /system/df and the measure after a prune.
+	// Timeout is --timeout: it bounds each request but /system/df, a wait
+	// for a busy /system/df (unless DFTimeout is given) and the measure
+	// after a prune.
 	Timeout time.Duration
+	// DFTimeout is --df-timeout, 0 when not given: the bound of
+	// /system/df, which the engine client applies, and of a wait for a
+	// busy one.
+	DFTimeout time.Duration
+	// Sleep waits d or until ctx ends (the Factory's clock).
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Explained returns the docker commands behind an operation (none
 	// under --no-explain).
 	Explained func(op string) (render.Explained, error)
@@ -35,18 +43,27 @@ type RunEnv struct {
 // runEnv is the RunEnv of a run on f's engine.
 func (f *Factory) runEnv() RunEnv {
 	return RunEnv{
-		IO: f.IO, Engine: f.Engine, Now: f.Now, Timeout: f.Conn.Timeout, Explained: f.explained,
+		IO: f.IO, Engine: f.Engine, Now: f.Now, Timeout: f.Conn.Timeout, DFTimeout: f.DFTimeout.D, Sleep: f.Sleep, Explained: f.explained,
 		CacheDir: f.CacheDir(), LockDir: f.LockDir, NoColor: f.Env("NO_COLOR") != "",
 	}
 }
 
 // collectOptions are the Collect options of every command: a busy
 // /system/df (another client's running, on engines before Docker 23) is
-// waited for at most one --timeout, saying so once on stderr.
+// waited for at most --df-timeout, else one --timeout (a wait for someone
+// else's call, not dockctl's own df), saying so once on stderr; a df that
+// takes long says so on a terminal (sizingProgress).
 func (e RunEnv) collectOptions() []inspect.CollectOption {
-	return []inspect.CollectOption{inspect.WaitBusy(e.Timeout, func(why string) {
-		fmt.Fprintf(e.IO.ErrOut, "dockctl: the engine is sizing disks for another client (%s); waiting for it, at most %v (--timeout)\n", oneLine(why), e.Timeout)
-	})}
+	bound, flag := e.Timeout, "--timeout"
+	if e.DFTimeout > 0 {
+		bound, flag = e.DFTimeout, "--df-timeout"
+	}
+	return []inspect.CollectOption{
+		inspect.WaitBusy(bound, func(why string) {
+			fmt.Fprintf(e.IO.ErrOut, "dockctl: the engine is sizing disks for another client (%s); waiting for it, at most %v (%s)\n", oneLine(why), bound, flag)
+		}),
+		inspect.Sizing(e.sizingProgress),
+	}
 }
 
 // layerCache opens the layer cache, or an in-memory one under --no-cache.

@@ -15,6 +15,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errhttp"
 	"github.com/docker/docker/client"
+	"github.com/docker/go-connections/sockets"
 	"github.com/docker/go-connections/tlsconfig"
 )
 
@@ -22,28 +23,48 @@ import (
 // negotiates the API version then, so engines from API 1.41 (Docker 20.10)
 // to current ones work. DOCKER_API_VERSION pins the version as in the CLI.
 // timeout bounds each request (a hung engine ends it), not the command: a
-// prune of many objects makes many requests.
-func New(ep Endpoint, env Env, timeout time.Duration) (*client.Client, error) {
-	// An ssh:// endpoint is reached through ssh, as docker does: no TLS.
-	opts, err := sshClientOpts(ep.Host)
-	if err != nil {
-		return nil, fmt.Errorf("configuring engine client for %s: %w", ep.Host, err)
+// prune of many objects makes many requests. It does not bound /system/df
+// (see DiskUsageTimeout). An ssh:// endpoint is reached through ssh, as
+// docker does (no TLS).
+func New(ep Endpoint, env Env, timeout time.Duration, options ...Option) (*client.Client, error) {
+	var set settings
+	for _, o := range options {
+		o(&set)
 	}
-	if opts == nil && (ep.CACert != "" || ep.Cert != "" || ep.SkipTLSVerify) {
-		tc, err := tlsConfig(ep)
+	tr := &http.Transport{MaxIdleConns: 6, IdleConnTimeout: 30 * time.Second}
+	scheme, host := "http", ep.Host
+	if isSSH(ep.Host) {
+		dial, clientHost, err := sshDialer(ep.Host)
 		if err != nil {
-			return nil, fmt.Errorf("loading TLS material for %s: %w", ep.Host, err)
+			return nil, fmt.Errorf("configuring engine client for %s: %w", ep.Host, err)
 		}
-		opts = append(opts, client.WithHTTPClient(&http.Client{
-			Transport:     &http.Transport{TLSClientConfig: tc},
+		tr.DialContext, host = dial, clientHost
+	} else {
+		if ep.CACert != "" || ep.Cert != "" || ep.SkipTLSVerify {
+			tc, err := tlsConfig(ep)
+			if err != nil {
+				return nil, fmt.Errorf("loading TLS material for %s: %w", ep.Host, err)
+			}
+			tr.TLSClientConfig, scheme = tc, "https"
+		}
+		u, err := client.ParseHostURL(ep.Host)
+		if err == nil {
+			err = sockets.ConfigureTransport(tr, u.Scheme, u.Host)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("configuring engine client for %s: %w", ep.Host, err)
+		}
+	}
+	// The bounds live in the transport, not in http.Client.Timeout, which
+	// would bound /system/df too. WithHost comes first: it configures the
+	// client's own transport, which WithHTTPClient then replaces.
+	opts := []client.Opt{
+		client.WithHost(host),
+		client.WithHTTPClient(&http.Client{
+			Transport:     &deadlines{base: tr, request: timeout, diskUsage: set.diskUsage},
 			CheckRedirect: client.CheckRedirect,
-		}))
-	}
-	if !isSSH(ep.Host) {
-		opts = append(opts, client.WithHost(ep.Host))
-	}
-	if timeout > 0 {
-		opts = append(opts, client.WithTimeout(timeout))
+		}),
+		client.WithScheme(scheme),
 	}
 	if v := env("DOCKER_API_VERSION"); v != "" {
 		opts = append(opts, client.WithVersion(v))
@@ -98,25 +119,51 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// TimeoutError is a request the engine did not answer within the client's
-// timeout.
+// TimeoutError is a request the engine did not answer within its bound:
+// the per-request timeout, or DiskUsageTimeout for /system/df. The
+// transport makes it without a host; Classify wraps it in one that names
+// the engine.
 type TimeoutError struct {
 	Host string
 	Err  error
+	// DiskUsage is set when the request was /system/df, bounded by
+	// DiskUsageTimeout rather than the per-request timeout.
+	DiskUsage bool
+	Limit     time.Duration
 	// Advice says how to give the engine more time in the caller's words
 	// ("raise --timeout"), as UnreachableError's.
 	Advice string
 }
 
 func (e *TimeoutError) Error() string {
+	if e.Host == "" {
+		if e.DiskUsage {
+			return fmt.Sprintf("disk usage (/system/df) not answered within %v", e.Limit)
+		}
+		return fmt.Sprintf("request not answered within %v", e.Limit)
+	}
 	msg := "the engine at " + e.Host + " did not answer in time"
+	if e.DiskUsage {
+		msg = "the engine at " + e.Host + " did not finish sizing disks in time"
+	}
 	if e.Advice != "" {
 		msg += " (" + e.Advice + ")"
 	}
 	return msg + ": " + e.Err.Error()
 }
 
-func (e *TimeoutError) Unwrap() error { return e.Err }
+// Timeout marks it a timeout as net.Error does.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// Unwrap is what the engine's client saw; the transport's own is a
+// context.DeadlineExceeded, which the docker client and Gone know a
+// timeout by.
+func (e *TimeoutError) Unwrap() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return context.DeadlineExceeded
+}
 
 // APIError is an error answer from the engine: an HTTP status and the
 // engine's own message (with the context dockctl wrapped around it).
@@ -146,8 +193,12 @@ func Classify(err error, host string) error {
 	var ue *UnreachableError
 	var ae *APIError
 	var te *TimeoutError
-	if errors.As(err, &ue) || errors.As(err, &ae) || errors.As(err, &te) {
+	if errors.As(err, &ue) || errors.As(err, &ae) || (errors.As(err, &te) && te.Host != "") {
 		return err
+	}
+	if te != nil {
+		// The transport's bound ended it: say which engine, and which bound.
+		return &TimeoutError{Host: host, Err: err, DiskUsage: te.DiskUsage, Limit: te.Limit}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &TimeoutError{Host: host, Err: err}

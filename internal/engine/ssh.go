@@ -1,16 +1,16 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
 
 	"github.com/docker/cli/cli/connhelper"
 	"github.com/docker/cli/cli/connhelper/ssh"
-	"github.com/docker/docker/client"
 )
 
 // ssh:// endpoints are reached as the docker CLI reaches them: dockctl runs
@@ -30,23 +30,15 @@ func checkSSH(host string) error {
 	return err
 }
 
-// sshClientOpts are the client options for an ssh:// endpoint, or nil for
-// any other: every connection is a new ssh process, with no TLS and no
-// proxy, and the requests name a placeholder host (as the docker CLI sets
-// them up).
-func sshClientOpts(host string) ([]client.Opt, error) {
-	if !isSSH(host) {
-		return nil, nil
-	}
+// sshDialer is how the client reaches an ssh:// endpoint: every connection
+// is a new ssh process, with no TLS and no proxy, and the requests name the
+// placeholder host clientHost (as the docker CLI sets them up).
+func sshDialer(host string) (dial func(ctx context.Context, network, addr string) (net.Conn, error), clientHost string, err error) {
 	helper, err := connhelper.GetConnectionHelper(host)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return []client.Opt{
-		client.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: helper.Dialer}}),
-		client.WithHost(helper.Host),
-		client.WithDialContext(helper.Dialer),
-	}, nil
+	return helper.Dialer, helper.Host, nil
 }
 
 // sshUnreachable is the one line for an ssh:// engine that could not be

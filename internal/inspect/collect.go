@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,12 +17,15 @@ import (
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+
+	"github.com/dockctl/dockctl/internal/engine"
 )
 
 // Client is the part of the engine API that inspect reads. It only reads.
 type Client interface {
 	DiskUsage(ctx context.Context, opts types.DiskUsageOptions) (types.DiskUsage, error)
 	ContainerList(ctx context.Context, opts container.ListOptions) ([]container.Summary, error)
+	ImageList(ctx context.Context, opts image.ListOptions) ([]image.Summary, error)
 	VolumeList(ctx context.Context, opts volume.ListOptions) (volume.ListResponse, error)
 	NetworkList(ctx context.Context, opts network.ListOptions) ([]network.Summary, error)
 	// ClientVersion is the API version requests use, negotiated on the
@@ -32,9 +36,47 @@ type Client interface {
 
 var _ Client = (*client.Client)(nil)
 
-// needsDiskUsage says which kinds come from /system/df. Networks do not:
-// they need only the (cheap) container list.
-func needsDiskUsage(k Kind) bool { return k != KindNetworks }
+// dfObjects are the /system/df types the kinds asked for need, in the
+// API's order. Networks need none (the container list names their users).
+// Images need none of their own when their layer data can be read (see
+// ImageLayers): the image list and that data give docker system df's
+// figures; they join a df call that is made anyway, where they cost the
+// engine little.
+func dfObjects(want map[Kind]bool, imagesFromLayers bool) []types.DiskUsageObject {
+	var out []types.DiskUsageObject
+	if want[KindContainers] {
+		out = append(out, types.ContainerObject)
+	}
+	others := want[KindContainers] || want[KindVolumes] || want[KindBuildCache]
+	if want[KindImages] && (others || !imagesFromLayers) {
+		out = append(out, types.ImageObject)
+	}
+	if want[KindVolumes] {
+		out = append(out, types.VolumeObject)
+	}
+	if want[KindBuildCache] {
+		out = append(out, types.BuildCacheObject)
+	}
+	return out
+}
+
+// negotiator settles the API version before any other request, as the
+// docker client does with its first request (a /_ping). Its own
+// NegotiateAPIVersion drops a failed ping's error, and the next request
+// would ping again: an engine that does not answer would cost two
+// --timeouts where one says enough.
+type negotiator interface {
+	Ping(ctx context.Context) (types.Ping, error)
+	NegotiateAPIVersionPing(p types.Ping)
+}
+
+// dfTypesSupported reports whether an engine answering at API version v
+// takes /system/df's type parameter (API 1.42) and sizes only those
+// types. Older engines size everything, whatever is asked: on them the
+// build cache records, which no other endpoint lists, cost a full df.
+func dfTypesSupported(v string) bool {
+	return v != "" && versions.GreaterThanOrEqualTo(v, "1.42")
+}
 
 // CollectOption tunes Collect.
 type CollectOption func(*collectConfig)
@@ -42,6 +84,9 @@ type CollectOption func(*collectConfig)
 type collectConfig struct {
 	busyMax     time.Duration
 	busyWaiting func(why string)
+	layers      LayerClient
+	layerOpts   LayerOptions
+	sizing      func() (done func())
 }
 
 // WaitBusy bounds how long Collect waits for an engine that refuses
@@ -50,6 +95,13 @@ type collectConfig struct {
 // wait the user is not told about looks like a hang.
 func WaitBusy(max time.Duration, waiting func(why string)) CollectOption {
 	return func(c *collectConfig) { c.busyMax, c.busyWaiting = max, waiting }
+}
+
+// Sizing calls started as each /system/df request goes out, and the done
+// it returns when the answer is in: the request can take minutes on a big
+// host, and the caller may want to say so.
+func Sizing(started func() (done func())) CollectOption {
+	return func(c *collectConfig) { c.sizing = started }
 }
 
 // BusyError is Collect's answer when the engine was still busy with
@@ -67,7 +119,9 @@ func (e *BusyError) Unwrap() error { return e.Err }
 
 // Collect reads the kinds asked for from the engine into an Inventory. It
 // makes at most one /system/df call whatever the kinds, since that call is
-// the expensive one (it sizes every container and volume).
+// the expensive one (it sizes every container and volume), and none for
+// networks, or for images alone when ImageLayers is given. On API 1.42
+// and later it asks df only for the types the kinds need.
 func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ...CollectOption) (*Inventory, error) {
 	var cfg collectConfig
 	for _, o := range opts {
@@ -78,26 +132,41 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 	for _, k := range kinds {
 		want[k] = true
 	}
-	var du *types.DiskUsage
-	for _, k := range kinds {
-		if needsDiskUsage(k) {
-			d, err := diskUsage(ctx, c, cfg)
-			if err != nil {
-				return nil, fmt.Errorf("reading disk usage: %w", err)
-			}
-			du = &d
-			break
+	objs := dfObjects(want, cfg.layers != nil)
+	// The API version is settled by the first request; df may be it.
+	if n, ok := c.(negotiator); ok {
+		ping, err := n.Ping(ctx)
+		switch {
+		case err == nil:
+			n.NegotiateAPIVersionPing(ping)
+		case ctx.Err() != nil || engine.Gone(err):
+			return nil, fmt.Errorf("reaching the engine: %w", err)
 		}
+		// Otherwise the engine answered with an HTTP error (a proxy
+		// without /_ping): it is there, and its requests negotiate as
+		// the client does.
+	}
+	typed := dfTypesSupported(c.ClientVersion())
+	// has says whether the df answer holds kind o: all kinds when the
+	// engine takes no type parameter.
+	has := func(o types.DiskUsageObject) bool { return !typed || slices.Contains(objs, o) }
+	var du *types.DiskUsage
+	if len(objs) > 0 {
+		d, err := diskUsage(ctx, c, cfg, dfOptions(objs, typed))
+		if err != nil {
+			return nil, fmt.Errorf("reading disk usage: %w", err)
+		}
+		du = &d
 	}
 	var containers []container.Summary
 	switch {
-	case du != nil:
+	case du != nil && has(types.ContainerObject):
 		for _, s := range du.Containers {
 			if s != nil {
 				containers = append(containers, *s)
 			}
 		}
-	case want[KindNetworks]:
+	case want[KindNetworks] || want[KindVolumes] || want[KindImages]:
 		var err error
 		containers, err = c.ContainerList(ctx, container.ListOptions{All: true})
 		if err != nil {
@@ -112,10 +181,29 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		sortContainers(inv.Containers)
 	}
 	if want[KindImages] {
-		inv.LayersSize = du.LayersSize
-		for _, s := range du.Images {
-			if s != nil {
-				inv.Images = append(inv.Images, imageFrom(*s))
+		if du == nil {
+			imgs, ok, err := imagesFromLayers(ctx, c, cfg, containers)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				inv.Images, inv.LayersSize = imgs, SizeUnknown
+			} else {
+				// Some image's layers could not be sized: the engine's
+				// figures it is.
+				d, err := diskUsage(ctx, c, cfg, dfOptions([]types.DiskUsageObject{types.ImageObject}, typed))
+				if err != nil {
+					return nil, fmt.Errorf("reading disk usage: %w", err)
+				}
+				du = &d
+			}
+		}
+		if du != nil {
+			inv.LayersSize = du.LayersSize
+			for _, s := range du.Images {
+				if s != nil {
+					inv.Images = append(inv.Images, imageFrom(*s))
+				}
 			}
 		}
 		sortImages(inv.Images)
@@ -165,12 +253,12 @@ const busyDiskUsage = "a disk usage operation is already running"
 // diskUsage calls /system/df, waiting for another client's call to finish
 // when the engine refuses to run two at once: two CI jobs reporting on one
 // host should both get their report.
-func diskUsage(ctx context.Context, c Client, cfg collectConfig) (types.DiskUsage, error) {
+func diskUsage(ctx context.Context, c Client, cfg collectConfig, opts types.DiskUsageOptions) (types.DiskUsage, error) {
 	wait := 100 * time.Millisecond
 	var deadline <-chan time.Time // nil: no bound but ctx
 	told := false
 	for {
-		d, err := c.DiskUsage(ctx, types.DiskUsageOptions{})
+		d, err := sized(ctx, c, cfg, opts)
 		if err == nil || !strings.Contains(err.Error(), busyDiskUsage) {
 			return d, err
 		}
@@ -192,6 +280,76 @@ func diskUsage(ctx context.Context, c Client, cfg collectConfig) (types.DiskUsag
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// sized is one /system/df request, between the Sizing hooks.
+func sized(ctx context.Context, c Client, cfg collectConfig, opts types.DiskUsageOptions) (types.DiskUsage, error) {
+	if cfg.sizing != nil {
+		defer cfg.sizing()()
+	}
+	return c.DiskUsage(ctx, opts)
+}
+
+// dfOptions asks for objs where the engine takes types, for all otherwise.
+func dfOptions(objs []types.DiskUsageObject, typed bool) types.DiskUsageOptions {
+	if !typed {
+		return types.DiskUsageOptions{}
+	}
+	return types.DiskUsageOptions{Types: objs}
+}
+
+// imagesFromLayers lists images as docker system df does, without it: ids,
+// tags and sizes from the image list; containers per image from the
+// container list; shared bytes are those of the layers (by chain id) that
+// another listed image has too — the engine counts among the default
+// list, without the untagged parents of other images, as ImageList
+// returns it. It reports false, with no error, when it cannot: no layer
+// client, or an image whose layers could not be sized.
+func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containers []container.Summary) ([]Image, bool, error) {
+	if cfg.layers == nil {
+		return nil, false, nil
+	}
+	list, err := c.ImageList(ctx, image.ListOptions{})
+	if err != nil {
+		return nil, false, fmt.Errorf("listing images: %w", err)
+	}
+	imgs := make([]Image, 0, len(list))
+	for _, s := range list {
+		imgs = append(imgs, imageFrom(s))
+	}
+	if err := CollectLayers(ctx, cfg.layers, imgs, cfg.layerOpts); err != nil {
+		return nil, false, err
+	}
+	users := map[string]int{}
+	for _, s := range containers {
+		users[s.ImageID]++
+	}
+	refs := map[string]int{}
+	for _, img := range imgs {
+		if img.Layers == nil {
+			return nil, false, nil
+		}
+		for _, l := range img.Layers {
+			refs[l.ChainID]++
+		}
+	}
+	for i := range imgs {
+		img := &imgs[i]
+		img.SharedBytes = 0
+		for _, l := range img.Layers {
+			if refs[l.ChainID] > 1 {
+				img.SharedBytes += l.SizeBytes
+			}
+		}
+		img.UniqueBytes = SizeUnknown
+		if img.SizeBytes >= 0 {
+			img.UniqueBytes = img.SizeBytes - img.SharedBytes
+		}
+		img.Containers = users[img.ID]
+		// The listing shows what df showed; layers are the report's.
+		img.Layers = nil
+	}
+	return imgs, true, nil
 }
 
 func imageFrom(s imageSummary) Image {
@@ -445,3 +603,10 @@ type (
 	imageSummary     = image.Summary
 	buildCacheRecord = build.CacheRecord
 )
+
+// ImageLayers lets Collect list images without /system/df: their shared
+// and unique bytes are worked out from each image's layers, read through
+// lc (and o's cache).
+func ImageLayers(lc LayerClient, o LayerOptions) CollectOption {
+	return func(c *collectConfig) { c.layers, c.layerOpts = lc, o }
+}

@@ -19,7 +19,8 @@ type Inventory struct {
 	Networks   []Network          `json:"networks,omitempty"`
 	BuildCache []BuildCacheRecord `json:"build_cache,omitempty"`
 	// LayersSize is the engine's total of all image layers, each counted
-	// once (the SIZE of docker system df's Images row).
+	// once (the SIZE of docker system df's Images row); SizeUnknown when
+	// images were listed without /system/df (see ImageLayers).
 	LayersSize int64     `json:"layers_size_bytes"`
 	Time       time.Time `json:"time"`
 }
