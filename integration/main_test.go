@@ -285,7 +285,7 @@ func connect() {
 		engineDown = fmt.Sprintf("the engine runs %s containers; these tests need a Linux engine", v.Os)
 		return
 	}
-	engineClient, engineArch = c, v.Arch
+	engineClient, engineArch = c.Client, v.Arch
 }
 
 func inCI() bool { return strings.EqualFold(os.Getenv("CI"), "true") }

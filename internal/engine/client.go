@@ -26,7 +26,7 @@ import (
 // prune of many objects makes many requests. It does not bound /system/df
 // (see DiskUsageTimeout). An ssh:// endpoint is reached through ssh, as
 // docker does (no TLS).
-func New(ep Endpoint, env Env, timeout time.Duration, options ...Option) (*client.Client, error) {
+func New(ep Endpoint, env Env, timeout time.Duration, options ...Option) (*Client, error) {
 	var set settings
 	for _, o := range options {
 		o(&set)
@@ -75,7 +75,23 @@ func New(ep Endpoint, env Env, timeout time.Duration, options ...Option) (*clien
 	if err != nil {
 		return nil, fmt.Errorf("configuring engine client for %s: %w", ep.Host, err)
 	}
-	return c, nil
+	return &Client{Client: c, base: tr}, nil
+}
+
+// Client is the docker client New builds. Its Close ends the idle
+// connections itself: the docker client's own Close only reaches a
+// transport it was handed as an *http.Transport, and New hands it the
+// deadlines around one. An ssh:// engine's connections are ssh processes,
+// which would otherwise outlive the command.
+type Client struct {
+	*client.Client
+	base *http.Transport
+}
+
+// Close ends the client's idle connections.
+func (c *Client) Close() error {
+	c.base.CloseIdleConnections()
+	return c.Client.Close()
 }
 
 func tlsConfig(ep Endpoint) (*tls.Config, error) {
