@@ -30,6 +30,7 @@ type ReportOptions struct {
 	scope             usage.Scope
 	Every             Duration
 	every             time.Duration
+	Swarm             SwarmOptions
 }
 
 // NewReportCmd builds `dockctl report`; runF as NewInspectCmd's.
@@ -82,6 +83,9 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 			if err := opts.checkEvery(c); err != nil {
 				return err
 			}
+			if err := opts.Swarm.check(c, opts); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -102,6 +106,7 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
+	addSwarmFlags(fl, &opts.Swarm)
 	return c
 }
 
@@ -138,6 +143,9 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 // reportRun reports on the engine, or on each engine of a fleet; the
 // error is a --fail-if-… gate that tripped when the result is not nil.
 func reportRun(ctx context.Context, f *Factory, opts *ReportOptions) (render.Result, error) {
+	if opts.Swarm.Service != "" {
+		return swarmReport(ctx, f, opts)
+	}
 	if f.Fleet() {
 		return fleetReport(ctx, f, opts)
 	}
