@@ -65,6 +65,12 @@ engine, a table of the engines with an error row for each that failed, and
 totals over those that answered (an engine reached at two addresses counts
 once). Exit 1 only when every engine failed, or any did with --strict.
 
+With --swarm-service NAME, dockctl asks the swarm manager it talks to for
+the logs of that service (the report service of deploy/swarm/stack.yml,
+which writes a JSON report per round on each node) and shows the latest
+report of each node as a fleet: a row per node, an error row for a node
+with no report in the last --swarm-max-age, and totals.
+
 ` + exitCodesHelp,
 		Example: `  dockctl report
   dockctl report -v --top 10
@@ -74,7 +80,8 @@ once). Exit 1 only when every engine failed, or any did with --strict.
   dockctl report --fail-if-usage-over 20GB
   dockctl report --every 1h --format json >> /var/log/dockctl-report.jsonl
   dockctl report --all-contexts
-  dockctl report -H unix:///var/run/docker.sock -H tcp://build-1:2376 --format json`,
+  dockctl report -H unix:///var/run/docker.sock -H tcp://build-1:2376 --format json
+  dockctl report --swarm-service dockctl_report`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := opts.validate(f.Now()); err != nil {
