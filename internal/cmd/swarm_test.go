@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/swarm"
-	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/dockctl/dockctl/internal/engine"
 	"github.com/dockctl/dockctl/internal/fake"
@@ -20,79 +18,57 @@ import (
 	"github.com/dockctl/dockctl/internal/usage"
 )
 
-// swarmManager is a fake engine that is a swarm manager: one func field per
-// swarm method, beside the fake engine's (which, left unset, fail: a
-// --swarm-service report must not read the manager's own disk).
+// swarmManager is a fake engine that is a swarm manager; its engine calls,
+// left unset, fail: a --swarm-service report must not read the manager's
+// own disk.
 type swarmManager struct {
 	*fake.Engine
-	inspectFn func(ctx context.Context, id string) (swarm.Service, error)
-	tasksFn   func(ctx context.Context, o swarm.TaskListOptions) ([]swarm.Task, error)
-	nodesFn   func(ctx context.Context, o swarm.NodeListOptions) ([]swarm.Node, error)
-	logsFn    func(ctx context.Context, id string, o container.LogsOptions) (io.ReadCloser, error)
-}
-
-func (m *swarmManager) ServiceInspectWithRaw(ctx context.Context, id string, _ swarm.ServiceInspectOptions) (swarm.Service, []byte, error) {
-	s, err := m.inspectFn(ctx, id)
-	return s, nil, err
-}
-func (m *swarmManager) TaskList(ctx context.Context, o swarm.TaskListOptions) ([]swarm.Task, error) {
-	return m.tasksFn(ctx, o)
-}
-func (m *swarmManager) NodeList(ctx context.Context, o swarm.NodeListOptions) ([]swarm.Node, error) {
-	return m.nodesFn(ctx, o)
-}
-func (m *swarmManager) ServiceLogs(ctx context.Context, id string, o container.LogsOptions) (io.ReadCloser, error) {
-	return m.logsFn(ctx, id, o)
+	*fake.Swarm
 }
 
 // swarmLog is the service's multiplexed log: a report line from each of
 // the nodes named, written at the times given.
 func swarmLog(t *testing.T, reports map[string]time.Time) io.ReadCloser {
 	t.Helper()
-	var b bytes.Buffer
-	w := stdcopy.NewStdWriter(&b, stdcopy.Stdout)
+	var lines []string
 	for host, at := range reports {
 		doc, err := json.Marshal(usage.Report{Schema: usage.Schema, Engine: inspect.EngineInfo{ID: "engine-" + host, Name: host}, TotalBytes: 1000, Accounting: usage.Accounting{FullCleanupBytes: 400}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		line := at.Format(time.RFC3339Nano) + " com.docker.swarm.node.id=node-" + host + "-0123456789,com.docker.swarm.service.id=svc,com.docker.swarm.task.id=task-" + host + " " + string(doc) + "\n"
-		if _, err := w.Write([]byte(line)); err != nil {
-			t.Fatal(err)
-		}
+		lines = append(lines, fake.ServiceLogLine(at, "node-"+host+"-0123456789", "task-"+host, string(doc)))
 	}
-	return io.NopCloser(&b)
+	return fake.MuxedLogs(lines, nil)
 }
 
 // newSwarmManager is a manager whose service "dockctl_report" runs on the
 // hosts named, which reported at the times given.
 func newSwarmManager(t *testing.T, hosts []string, reports map[string]time.Time) *swarmManager {
-	return &swarmManager{
-		Engine: &fake.Engine{APIVersion: "1.41"},
-		inspectFn: func(_ context.Context, id string) (swarm.Service, error) {
+	return &swarmManager{Engine: &fake.Engine{APIVersion: "1.41"}, Swarm: &fake.Swarm{
+		ServiceInspectFn: func(_ context.Context, id string) (swarm.Service, error) {
 			if id != "dockctl_report" {
 				return swarm.Service{}, errors.New("service " + id + " not found")
 			}
 			return swarm.Service{ID: "svc"}, nil
 		},
-		tasksFn: func(context.Context, swarm.TaskListOptions) ([]swarm.Task, error) {
+		TaskListFn: func(context.Context, swarm.TaskListOptions) ([]swarm.Task, error) {
 			var ts []swarm.Task
 			for _, h := range hosts {
 				ts = append(ts, swarm.Task{ID: "task-" + h, NodeID: "node-" + h + "-0123456789", DesiredState: swarm.TaskStateRunning})
 			}
 			return ts, nil
 		},
-		nodesFn: func(context.Context, swarm.NodeListOptions) ([]swarm.Node, error) {
+		NodeListFn: func(context.Context, swarm.NodeListOptions) ([]swarm.Node, error) {
 			var ns []swarm.Node
 			for _, h := range hosts {
 				ns = append(ns, swarm.Node{ID: "node-" + h + "-0123456789", Description: swarm.NodeDescription{Hostname: h}})
 			}
 			return ns, nil
 		},
-		logsFn: func(context.Context, string, container.LogsOptions) (io.ReadCloser, error) {
+		ServiceLogsFn: func(context.Context, string, container.LogsOptions) (io.ReadCloser, error) {
 			return swarmLog(t, reports), nil
 		},
-	}
+	}}
 }
 
 func runSwarm(t *testing.T, eng Engine, args ...string) (int, string, string) {

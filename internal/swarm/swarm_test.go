@@ -1,7 +1,6 @@
 package swarm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,35 +11,13 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/swarm"
-	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/dockctl/dockctl/internal/fake"
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/usage"
 )
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-
-// fakeClient is a hand-written fake manager: one func field per method.
-type fakeClient struct {
-	inspect func(ctx context.Context, id string) (swarm.Service, error)
-	tasks   func(ctx context.Context, o swarm.TaskListOptions) ([]swarm.Task, error)
-	nodes   func(ctx context.Context) ([]swarm.Node, error)
-	logs    func(ctx context.Context, id string, o container.LogsOptions) (io.ReadCloser, error)
-}
-
-func (c *fakeClient) ServiceInspectWithRaw(ctx context.Context, id string, _ swarm.ServiceInspectOptions) (swarm.Service, []byte, error) {
-	s, err := c.inspect(ctx, id)
-	return s, nil, err
-}
-func (c *fakeClient) TaskList(ctx context.Context, o swarm.TaskListOptions) ([]swarm.Task, error) {
-	return c.tasks(ctx, o)
-}
-func (c *fakeClient) NodeList(ctx context.Context, _ swarm.NodeListOptions) ([]swarm.Node, error) {
-	return c.nodes(ctx)
-}
-func (c *fakeClient) ServiceLogs(ctx context.Context, id string, o container.LogsOptions) (io.ReadCloser, error) {
-	return c.logs(ctx, id, o)
-}
 
 // reportLine is the JSON line `report --format json` writes for an engine
 // named name holding total bytes.
@@ -53,27 +30,17 @@ func reportLine(t testing.TB, name string, total int64) string {
 	return string(b)
 }
 
-// logLine is a line as the engine writes it with Timestamps and Details.
-func logLine(at time.Time, node, task, text string) string {
-	return at.Format("2006-01-02T15:04:05.000000000Z07:00") + " com.docker.swarm.node.id=" + node +
-		",com.docker.swarm.service.id=svc1,com.docker.swarm.task.id=" + task + " " + text + "\n"
-}
+var logLine = fake.ServiceLogLine
 
-// muxed frames lines as the engine's multiplexed log stream: each line
-// a stdout frame, with a stderr frame between that must be left out.
+// muxed frames lines as the engine's multiplexed log stream, a stderr
+// frame holding a report after each, which must be left out.
 func muxed(t testing.TB, lines ...string) io.ReadCloser {
 	t.Helper()
-	var b bytes.Buffer
-	out, errw := stdcopy.NewStdWriter(&b, stdcopy.Stdout), stdcopy.NewStdWriter(&b, stdcopy.Stderr)
-	for _, l := range lines {
-		if _, err := out.Write([]byte(l)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := errw.Write([]byte(logLine(now, "n1", "t1", reportLine(t, "from-stderr", 1)))); err != nil {
-			t.Fatal(err)
-		}
+	stderr := make([]string, len(lines))
+	for i := range stderr {
+		stderr[i] = logLine(now, "n1", "t1", reportLine(t, "from-stderr", 1))
 	}
-	return io.NopCloser(&b)
+	return fake.MuxedLogs(lines, stderr)
 }
 
 func TestParseLine(t *testing.T) {
@@ -191,14 +158,14 @@ func TestRead(t *testing.T) {
 	fresh := now.Add(-time.Minute)
 	var asked container.LogsOptions
 	var askedTasks swarm.TaskListOptions
-	c := &fakeClient{
-		inspect: func(_ context.Context, id string) (swarm.Service, error) {
+	c := &fake.Swarm{
+		ServiceInspectFn: func(_ context.Context, id string) (swarm.Service, error) {
 			if id != "dockctl_report" {
 				return swarm.Service{}, errors.New("service " + id + " not found")
 			}
 			return swarm.Service{ID: "svc1", Spec: swarm.ServiceSpec{TaskTemplate: swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{}}}}, nil
 		},
-		tasks: func(_ context.Context, o swarm.TaskListOptions) ([]swarm.Task, error) {
+		TaskListFn: func(_ context.Context, o swarm.TaskListOptions) ([]swarm.Task, error) {
 			askedTasks = o
 			return []swarm.Task{
 				task("t1", "n1", swarm.TaskStateRunning),
@@ -207,10 +174,10 @@ func TestRead(t *testing.T) {
 				task("t0", "n4", swarm.TaskStateShutdown), // drained: no row
 			}, nil
 		},
-		nodes: func(context.Context) ([]swarm.Node, error) {
+		NodeListFn: func(context.Context, swarm.NodeListOptions) ([]swarm.Node, error) {
 			return []swarm.Node{node("n1", "beta"), node("n2", "alpha"), node("n3", "gamma"), node("n4", "delta")}, nil
 		},
-		logs: func(_ context.Context, id string, o container.LogsOptions) (io.ReadCloser, error) {
+		ServiceLogsFn: func(_ context.Context, id string, o container.LogsOptions) (io.ReadCloser, error) {
 			asked = o
 			return muxed(t,
 				logLine(fresh, "n1", "t1", reportLine(t, "beta", 10)),
