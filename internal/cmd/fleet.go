@@ -147,6 +147,12 @@ func fleetReport(ctx context.Context, f *Factory, opts *ReportOptions) (render.R
 	if err != nil {
 		return nil, err
 	}
+	return fleetReportResult(ctx, f, opts, results)
+}
+
+// fleetReportResult adds up the engines' reports; the error is the fleet's
+// outcome (see fleetOutcome), else a gate that tripped on some engine.
+func fleetReportResult(ctx context.Context, f *Factory, opts *ReportOptions, results []*fleetResult) (render.Result, error) {
 	engines := make([]usage.FleetEngine, len(results))
 	for i, r := range results {
 		engines[i] = usage.FleetEngine{Name: r.target.Name, Host: r.host, Report: r.report, Error: r.errText}

@@ -31,6 +31,7 @@ type ReportOptions struct {
 	scope             usage.Scope
 	Every             Duration
 	every             time.Duration
+	Swarm             SwarmOptions
 }
 
 // NewReportCmd builds `dockctl report`; runF as NewInspectCmd's.
@@ -65,6 +66,12 @@ engine, a table of the engines with an error row for each that failed, and
 totals over those that answered (an engine reached at two addresses counts
 once). Exit 1 only when every engine failed, or any did with --strict.
 
+With --swarm-service NAME, dockctl asks the swarm manager it talks to for
+the logs of that service (the report service of deploy/swarm/stack.yml,
+which writes a JSON report per round on each node) and shows the latest
+report of each node as a fleet: a row per node, an error row for a node
+with no report in the last --swarm-max-age, and totals.
+
 ` + exitCodesHelp,
 		Example: `  dockctl report
   dockctl report -v --top 10
@@ -74,7 +81,8 @@ once). Exit 1 only when every engine failed, or any did with --strict.
   dockctl report --fail-if-usage-over 20GB
   dockctl report --every 1h --format json >> /var/log/dockctl-report.jsonl
   dockctl report --all-contexts
-  dockctl report -H unix:///var/run/docker.sock -H tcp://build-1:2376 --format json`,
+  dockctl report -H unix:///var/run/docker.sock -H tcp://build-1:2376 --format json
+  dockctl report --swarm-service dockctl_report`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.RunEnv = f.runEnv()
@@ -82,6 +90,9 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 				return err
 			}
 			if err := opts.checkEvery(c); err != nil {
+				return err
+			}
+			if err := opts.Swarm.check(c, opts); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -104,6 +115,7 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
+	addSwarmFlags(fl, &opts.Swarm)
 	return c
 }
 
@@ -137,8 +149,13 @@ func runReport(ctx context.Context, f *Factory, opts *ReportOptions) error {
 	return showReport(opts, res, err)
 }
 
-// reportResult reports on the engine, or on each engine of a fleet.
+// reportResult reports on the engine, on each engine of a fleet, or on
+// each node of a swarm service; the error is a --fail-if-… gate that
+// tripped when the result is not nil.
 func reportResult(ctx context.Context, f *Factory, opts *ReportOptions) (render.Result, error) {
+	if opts.Swarm.Service != "" {
+		return swarmReport(ctx, f, opts)
+	}
 	if f.Fleet() {
 		return fleetReport(ctx, f, opts)
 	}
