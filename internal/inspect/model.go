@@ -122,6 +122,22 @@ type Container struct {
 	Volumes        []string `json:"volumes"`
 	Networks       []string `json:"networks"`
 	ComposeProject string   `json:"compose_project"`
+	// LogDriver is the container's logging driver (HostConfig.LogConfig
+	// Type) and LogMaxSize its max-size option ("" when unlimited); both
+	// "" when not collected.
+	LogDriver  string `json:"log_driver,omitempty"`
+	LogMaxSize string `json:"log_max_size,omitempty"`
+	// LogFiles are the container's json-file log files, the live file
+	// first, then its rotations, as the local storage probe found them;
+	// nil when not collected.
+	LogFiles []LogFile `json:"log_files,omitempty"`
+}
+
+// LogFile is one log file of a container, by the path dockctl reads it
+// at, with its apparent size (-1 when unknown).
+type LogFile struct {
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
 }
 
 // Active is docker system df's notion of a container in use.
