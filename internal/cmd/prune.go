@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,8 @@ type PruneOptions struct {
 	Keep, KeepLabels, Filters                               []string
 	OlderThan                                               Duration
 	TargetUsage                                             Size
+	// LargerThan is the log size over which `prune logs` truncates.
+	LargerThan Size
 	HighWatermark, LowWatermark                             Percent
 	KeepRecent, MaxRemove, Concurrency                      int
 	PlanOut, ApplyFile, LogFile, Format                     string
@@ -40,7 +43,7 @@ type PruneOptions struct {
 
 // pruneKindNames are the kinds prune takes, as its help has always listed
 // them.
-var pruneKindNames = []string{"containers", "images", "volumes", "networks", "buildcache"}
+var pruneKindNames = []string{"containers", "images", "volumes", "networks", "buildcache", "logs"}
 
 // NewPruneCmd builds `dockctl prune`; runF as NewInspectCmd's.
 func NewPruneCmd(f *Factory, runF func(*PruneOptions) error) *cobra.Command {
@@ -73,6 +76,20 @@ On a terminal, prune shows the plan (on stderr) and asks before removing;
 not on one (stdin or stderr redirected, /dev/null included), it refuses to
 delete without --yes.
 
+The logs kind is never in the default kinds: "prune logs --larger-than SIZE"
+truncates the json-file log of each running container whose log files
+together are larger than SIZE, and removes its rotated files (<id>-json.log.1,
+.2, .N.gz). Only json-file logs: their writer appends, so the next line lands
+at the start of the emptied file and "docker logs" keeps working; the local
+driver's and other drivers' files are never touched. A stopped container's
+log goes when the container is removed (prune containers). It reads and
+writes the files under the engine's root dir, so it runs where that dir is
+readable (the engine's host, as root); elsewhere it exits 1 and says so. The
+guards, --filter and --keep are the container's. To keep logs small for
+good, start containers with --log-opt max-size=10m --log-opt max-file=3 (or
+set log-opts in daemon.json); "report -v" lists the containers without a
+max-size.
+
 With --every DURATION prune is a long-lived housekeeping process: a round
 now, then one every DURATION from each round's start (an overrunning round
 is followed at once, never overlapped), each planned anew from what the
@@ -92,6 +109,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 		Example: `  dockctl prune --dry-run
   dockctl prune --yes --all --older-than 7d --keep 'postgres:*'
   dockctl prune images --all --keep-recent 3 --dry-run
+  dockctl prune logs --larger-than 100MB --dry-run
   dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
   dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes
   dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
@@ -104,7 +122,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 				// A saved plan is applied as it was reviewed: flags that
 				// would change what it removes belong to the planning run.
 				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
-					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "plan-out"} {
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "larger-than", "plan-out"} {
 					if c.Flags().Changed(name) {
 						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
 					}
@@ -135,6 +153,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.IntVar(&opts.MaxRemove, "max-remove", 0, "refuse a plan that removes more than N objects (0: no limit)")
 	fl.BoolVar(&opts.Force, "force", false, "proceed even if the plan exceeds --max-remove")
 	fl.Var(&opts.TargetUsage, "target-usage", "budget mode: remove least recently used images until docker uses at most SIZE (20GB; a unit is needed)")
+	fl.Var(&opts.LargerThan, "larger-than", "logs: truncate the json-file logs of running containers larger than SIZE (100MB; a unit is needed)")
 	fl.Var(&opts.HighWatermark, "high-watermark", "budget mode: act when the Docker root filesystem is fuller than P%")
 	fl.Var(&opts.LowWatermark, "low-watermark", "budget mode: remove images until the filesystem is at most P% full")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
@@ -164,9 +183,9 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	}
 	seen := map[inspect.Kind]bool{}
 	for _, a := range args {
-		k, err := parseKind(a)
-		if err != nil {
-			return err
+		k, ok := inspect.ParsePruneKind(a)
+		if !ok {
+			return clierr.Usage("kind", a, "must be one of %s", strings.Join(pruneKindNames, ", "))
 		}
 		if !seen[k] {
 			seen[k] = true
@@ -176,6 +195,13 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	if seen[inspect.KindVolumes] {
 		p.Volumes = true
 	}
+	switch {
+	case o.LargerThan.Text != "" && !seen[inspect.KindLogs]:
+		return clierr.Usage("--larger-than", o.LargerThan.Text, "is for logs only: dockctl prune logs --larger-than %s", o.LargerThan.Text)
+	case seen[inspect.KindLogs] && o.LargerThan.Text == "":
+		return &clierr.UsageError{Reason: "prune logs needs --larger-than SIZE: the size over which a log is truncated (e.g. --larger-than 100MB)"}
+	}
+	p.LogsLargerThan = o.LargerThan.Bytes
 	p.OlderThan, p.TargetUsage = o.OlderThan.D, o.TargetUsage.Bytes
 	p.HighWatermark, p.LowWatermark = o.HighWatermark.P, o.LowWatermark.P
 	var byLabel bool
@@ -305,7 +331,7 @@ func lockForRemoval(ctx context.Context, f *Factory, eng Engine, host string) (r
 // the docker commands behind each type.
 func pruneRenderOptions(f *Factory, format string) (render.PruneOptions, error) {
 	explained := map[prune.Type]render.Explained{}
-	for _, k := range inspect.Kinds {
+	for _, k := range append(slices.Clone(inspect.Kinds), inspect.KindLogs) {
 		var err error
 		if explained[prune.TypeOf(k)], err = f.explained("prune " + k.String()); err != nil {
 			return render.PruneOptions{}, err
@@ -386,6 +412,10 @@ func applyPlan(ctx context.Context, f *Factory, eng Engine, plan prune.Plan, opt
 	if f.IO.ErrIsTTY {
 		ao.Progress = progressBar(f.IO.ErrOut)
 	}
+	var err error
+	if ao.Logs, err = logFS(ctx, eng, plan); err != nil {
+		return prune.Result{}, err
+	}
 	res := prune.Apply(ctx, eng, plan, ao)
 	if f.IO.ErrIsTTY {
 		fmt.Fprintln(f.IO.ErrOut)
@@ -416,7 +446,11 @@ func measureFreed(ctx context.Context, f *Factory, eng Engine, before int64, res
 // and the exit code the real apply would have, as far as a run that
 // removes nothing can tell.
 func dryRunSaved(ctx context.Context, f *Factory, eng Engine, planned render.PruneResult, opts *PruneOptions) (render.Result, error) {
-	res := prune.Apply(ctx, eng, planned.Plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true})
+	lfs, err := logFS(ctx, eng, planned.Plan)
+	if err != nil {
+		return nil, err
+	}
+	res := prune.Apply(ctx, eng, planned.Plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: f.Now, DryRun: true, Logs: lfs})
 	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: -1}
 	return planned, res.Err()
 }
@@ -451,6 +485,11 @@ func collectForPrune(ctx context.Context, f *Factory, eng Engine, opts *PruneOpt
 	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
 	if err != nil {
 		return nil, pol, err
+	}
+	if slices.Contains(p.Kinds, inspect.KindLogs) {
+		if err := collectLogs(ctx, eng, inv); err != nil {
+			return nil, pol, err
+		}
 	}
 	cache := f.layerCache(opts.NoCache)
 	budget := p.TargetUsage > 0 || p.HighWatermark > 0
