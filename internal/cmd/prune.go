@@ -30,12 +30,12 @@ type PruneOptions struct {
 	OlderThan                                               Duration
 	TargetUsage                                             Size
 	// LargerThan is the log size over which `prune logs` truncates.
-	LargerThan Size
-	HighWatermark, LowWatermark                             Percent
-	KeepRecent, MaxRemove, Concurrency                      int
-	PlanOut, ApplyFile, LogFile, Format                     string
-	NoCache                                                 bool
-	Every                                                   Duration
+	LargerThan                          Size
+	HighWatermark, LowWatermark         Percent
+	KeepRecent, MaxRemove, Concurrency  int
+	PlanOut, ApplyFile, LogFile, Format string
+	NoCache                             bool
+	Every                               Duration
 
 	policy prune.Policy
 	every  time.Duration
