@@ -82,7 +82,8 @@ type dryLogFS struct{ LogFS }
 func (dryLogFS) Truncate(string) error { return nil }
 func (dryLogFS) Remove(string) error   { return nil }
 
-// log truncates a container's json-file log and removes its rotations,
+// log truncates a container's json-file log (with TruncateLive) and
+// removes its rotations,
 // after checking again that the plan still describes them: the container
 // exists with the plan's id, is running, logs with json-file to the same
 // LogPath, no guard protects it now, and each file is a regular file in
@@ -132,6 +133,9 @@ func (r *run) log(it Item) Outcome {
 	if driver != JSONFileDriver {
 		return r.skipped(it, "log driver now %q: only json-file logs are truncated", driver)
 	}
+	if it.TruncateLive && info.HostConfig.LogConfig.Config["max-size"] != "" {
+		return r.skipped(it, "max-size now set: the live file may be written without O_APPEND")
+	}
 	live, ok := lfs.Local(info.LogPath)
 	if !ok || len(it.Files) == 0 || live != it.Files[0].Path {
 		return r.skipped(it, "log path now %q, not the plan's", info.LogPath)
@@ -157,8 +161,10 @@ func (r *run) log(it Item) Outcome {
 			rotations = append(rotations, f.Path)
 		}
 	}
-	if err := lfs.Truncate(live); err != nil {
-		return r.failed(it, fmt.Errorf("truncating log of container %s: %w", it.Name, err))
+	if it.TruncateLive {
+		if err := lfs.Truncate(live); err != nil {
+			return r.failed(it, fmt.Errorf("truncating log of container %s: %w", it.Name, err))
+		}
 	}
 	for _, p := range rotations {
 		if err := lfs.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {

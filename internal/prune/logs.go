@@ -10,18 +10,27 @@ import (
 )
 
 // JSONFileDriver is the only logging driver whose files `prune logs`
-// touches. Its writer (moby daemon/logger/loggerutils.NewLogFile) holds
-// the live file open with O_WRONLY|O_APPEND, so every write lands at the
-// file's current end: after a truncation to 0 the next line is written
-// at offset 0, with no hole and nothing lost but what was cut. The local
-// driver's files are a framed binary format read back by offset, and
-// other drivers' files are none of dockctl's business.
+// touches; the local driver's files are a framed binary format read back
+// by offset, and other drivers' files are none of dockctl's business.
+//
+// When the live file may be truncated (moby daemon/logger/loggerutils,
+// logfile.go): NewLogFile opens it O_WRONLY|O_APPEND, so every write
+// lands at the file's current end and, after a truncation to 0, the next
+// line is written at offset 0. But rotate() reopens it
+// O_WRONLY|O_TRUNC|O_CREATE, without O_APPEND: from the first rotation
+// on, the writer keeps its own offset, and a truncation only punches a
+// hole (the file keeps its apparent size, readers meet NUL bytes). Seen
+// on Docker 20.10: /proc/<dockerd>/fdinfo shows flags 02100001 after a
+// rotation. A log rotates only with max-size set, so the live file is
+// truncated only when the container has no max-size; with one, only the
+// rotated files are removed (the live file is bounded by max-size).
 const JSONFileDriver = "json-file"
 
-// logs plans the truncation of the json-file logs of running containers
-// whose files together are larger than LogsLargerThan. A stopped
-// container is kept: removing it (prune containers) frees its log, and
-// nothing writes to it, so there is nothing to keep in check.
+// logs plans the json-file logs of running containers whose files
+// together are larger than LogsLargerThan: with no max-size, the live
+// file is truncated and any rotation removed; with max-size, the
+// rotations are removed. A stopped container is kept: removing it (prune
+// containers) frees its log, and nothing writes to it.
 func (pl *planner) logs() {
 	if !pl.scope[inspect.KindLogs] {
 		return
@@ -36,14 +45,17 @@ func (pl *planner) logs() {
 			continue
 		}
 		reason := fmt.Sprintf("json-file log %s larger than %s; ", fmtBytes(total), fmtBytes(pl.pol.LogsLargerThan))
+		it := Item{Type: TypeLog, ID: c.ID, Name: c.Name, Files: append([]inspect.LogFile(nil), c.LogFiles...)}
+		freed := total
 		if c.LogMaxSize == "" {
+			it.TruncateLive = true
 			reason += "no max-size set"
 		} else {
-			reason += "max-size " + c.LogMaxSize
+			freed, _ = logBytes(c.LogFiles[1:])
+			reason += fmt.Sprintf("max-size %s: %d rotated files removed, the live file kept (written without O_APPEND after a rotation)", c.LogMaxSize, len(c.LogFiles)-1)
 		}
-		it := Item{Type: TypeLog, ID: c.ID, Name: c.Name, Reason: reason,
-			Files: append([]inspect.LogFile(nil), c.LogFiles...)}
-		pl.sized(&it, total)
+		it.Reason = reason
+		pl.sized(&it, freed)
 		pl.add(it)
 	}
 }
@@ -85,6 +97,9 @@ func (pl *planner) keepLog(c inspect.Container, total int64, known bool) string 
 	}
 	if total <= pl.pol.LogsLargerThan {
 		return fmt.Sprintf("log %s not larger than %s", fmtBytes(total), fmtBytes(pl.pol.LogsLargerThan))
+	}
+	if c.LogMaxSize != "" && len(c.LogFiles) == 1 {
+		return fmt.Sprintf("max-size %s and no rotated file: the live file is not truncated (written without O_APPEND after a rotation)", c.LogMaxSize)
 	}
 	return ""
 }

@@ -50,8 +50,10 @@ func logContainer(name string, c byte, state, driver string, sizes ...int64) ins
 
 func TestPlanLogs(t *testing.T) {
 	big := logContainer("big", 'a', "running", JSONFileDriver, 31*mb, 10*mb, 2*mb)
-	limited := logContainer("limited", 'b', "running", JSONFileDriver, 12*mb)
-	limited.LogMaxSize = "20m"
+	limited := logContainer("limited", 'b', "running", JSONFileDriver, 4*mb, 10*mb, 10*mb)
+	limited.LogMaxSize = "10m"
+	unrotated := logContainer("unrotated", 'm', "running", JSONFileDriver, 12*mb)
+	unrotated.LogMaxSize = "1g"
 	small := logContainer("small", 'c', "running", JSONFileDriver, 9*mb)
 	exact := logContainer("exact", 'd', "running", JSONFileDriver, 6*mb, 4*mb)
 	stopped := logContainer("stopped", 'e', "exited", JSONFileDriver, 50*mb)
@@ -65,13 +67,14 @@ func TestPlanLogs(t *testing.T) {
 	unknown := logContainer("unknown", 'k', "running", JSONFileDriver, 50*mb, -1)
 	paused := logContainer("paused", 'l', "paused", JSONFileDriver, 11*mb)
 	inv := &inspect.Inventory{Collected: []inspect.Kind{inspect.KindContainers},
-		Containers: []inspect.Container{big, limited, small, exact, stopped, local, none, kept, db, labelled, unknown, paused}}
+		Containers: []inspect.Container{big, limited, small, exact, stopped, local, none, kept, db, labelled, unknown, paused, unrotated}}
 	pol := Policy{Kinds: []inspect.Kind{inspect.KindLogs}, LogsLargerThan: 10 * mb, Keep: []string{"d?"}, KeepLabels: []string{"tier=prod"}}
 	p := BuildPlan(inv, pol, now)
 
 	tests := []struct{ name, want string }{
 		{"big", "remove: json-file log 43MB larger than 10MB; no max-size set"},
-		{"limited", "remove: json-file log 12MB larger than 10MB; max-size 20m"},
+		{"limited", "remove: json-file log 24MB larger than 10MB; max-size 10m: 2 rotated files removed, the live file kept (written without O_APPEND after a rotation)"},
+		{"unrotated", "keep: max-size 1g and no rotated file: the live file is not truncated (written without O_APPEND after a rotation)"},
 		{"small", "keep: log 9MB not larger than 10MB"},
 		{"exact", "keep: log 10MB not larger than 10MB"},
 		{"stopped", "keep: not running (exited): removing the container frees its log"},
@@ -91,10 +94,14 @@ func TestPlanLogs(t *testing.T) {
 		})
 	}
 	it, _ := item(p, TypeLog, "big")
-	if it.Bytes != 43*mb || len(it.Files) != 3 || it.Files[0].Path != big.LogFiles[0].Path {
-		t.Errorf("big item = %+v, want 43MB over its 3 files, the live one first", it)
+	if it.Bytes != 43*mb || len(it.Files) != 3 || it.Files[0].Path != big.LogFiles[0].Path || !it.TruncateLive {
+		t.Errorf("big item = %+v, want 43MB over its 3 files, the live one first and truncated", it)
 	}
-	if p.ReclaimBytes != (43+12+11)*mb {
+	// With max-size, only the rotations are freed.
+	if it, _ := item(p, TypeLog, "limited"); it.Bytes != 20*mb || it.TruncateLive || len(it.Files) != 3 {
+		t.Errorf("limited item = %+v, want its 2 rotations' 20MB, the live file kept", it)
+	}
+	if p.ReclaimBytes != (43+20+11)*mb {
 		t.Errorf("ReclaimBytes = %d", p.ReclaimBytes)
 	}
 	if p.Count(TypeContainer) != 0 || !slices.Equal(p.Kinds, []inspect.Kind{inspect.KindLogs}) {
@@ -223,7 +230,10 @@ func TestApplyLogs(t *testing.T) {
 	files := logFiles(id, 31*mb, 10*mb, 2*mb)
 	live := files[0].Path
 	plan := Plan{Schema: Schema, Kinds: []inspect.Kind{inspect.KindLogs}, Guards: &Guards{KeepLabels: []string{"pin"}},
-		Items: []Item{{Type: TypeLog, ID: id, Name: "web", Bytes: 43 * mb, Reason: "big", Files: files}}, ReclaimBytes: 43 * mb}
+		Items: []Item{{Type: TypeLog, ID: id, Name: "web", Bytes: 43 * mb, Reason: "big", Files: files, TruncateLive: true}}, ReclaimBytes: 43 * mb}
+	rotationsOnly := plan
+	rotationsOnly.Items = []Item{{Type: TypeLog, ID: id, Name: "web", Bytes: 12 * mb, Reason: "max-size", Files: files}}
+	rotationsOnly.ReclaimBytes = 12 * mb
 	newFS := func() *fakeLogFS {
 		f := &fakeLogFS{files: map[string]fs.FileMode{}, sizes: map[string]int64{}}
 		for _, lf := range files {
@@ -239,6 +249,7 @@ func TestApplyLogs(t *testing.T) {
 		fs      func(f *fakeLogFS)
 		noFS    bool
 		dryRun  bool
+		plan    *Plan
 		result  string
 		reason  string
 		wantOps []string
@@ -246,6 +257,10 @@ func TestApplyLogs(t *testing.T) {
 		{name: "truncates and removes rotations", info: func(*container.InspectResponse) {}, result: ResultRemoved, wantOps: allOps},
 		{name: "a rotation already gone", info: func(*container.InspectResponse) {}, fs: func(f *fakeLogFS) { delete(f.files, files[2].Path) },
 			result: ResultRemoved, wantOps: allOps[:2]},
+		{name: "max-size: rotations only", info: func(ci *container.InspectResponse) { ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"} },
+			plan: &rotationsOnly, result: ResultRemoved, wantOps: allOps[1:]},
+		{name: "max-size set since the plan", info: func(ci *container.InspectResponse) { ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"} },
+			result: ResultSkipped, reason: "max-size now set: the live file may be written without O_APPEND"},
 		{name: "dry run changes nothing", info: func(*container.InspectResponse) {}, dryRun: true, result: ResultRemoved},
 		{name: "container gone", result: ResultGone, reason: alreadyGone},
 		{name: "now stopped", info: func(ci *container.InspectResponse) { ci.State = &container.State{Status: "exited"} },
@@ -284,7 +299,11 @@ func TestApplyLogs(t *testing.T) {
 			if tt.noFS {
 				opts.Logs = nil
 			}
-			res := Apply(context.Background(), eng, plan, opts)
+			pl := plan
+			if tt.plan != nil {
+				pl = *tt.plan
+			}
+			res := Apply(context.Background(), eng, pl, opts)
 			all := slices.Concat(res.Removed, res.Skipped, res.Failed)
 			if len(all) != 1 {
 				t.Fatalf("outcomes %+v", all)

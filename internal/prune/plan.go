@@ -112,10 +112,11 @@ type Item struct {
 	// counts 0.
 	SizeUnknown bool `json:"size_unknown,omitempty"`
 	// Files are set for logs (ID and Name are the container's): the live
-	// file first, which is truncated, then its rotations, which are
-	// removed, by the path dockctl reads them at, each with its size when
-	// planned.
-	Files []inspect.LogFile `json:"files,omitempty"`
+	// file first, then its rotations, which are removed, by the path
+	// dockctl reads them at, each with its size when planned. The live
+	// file is truncated only with TruncateLive (see the planner's logs).
+	Files        []inspect.LogFile `json:"files,omitempty"`
+	TruncateLive bool              `json:"truncate_live,omitempty"`
 }
 
 // Kept is one object of a kind in scope that the plan keeps. An image the

@@ -147,7 +147,7 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 			if it.SizeUnknown {
 				size = "N/A"
 			}
-			if it.Type == prune.TypeLog {
+			if it.Type == prune.TypeLog && it.TruncateLive {
 				what = "truncate"
 			}
 			rows = append(rows, []string{what, it.Name, ShortID(it.ID, false), size, it.Reason})
@@ -216,8 +216,11 @@ func logFileRows(it prune.Item) [][]string {
 	var rows [][]string
 	for i, f := range it.Files {
 		what := "  remove"
-		if i == 0 {
+		switch {
+		case i == 0 && it.TruncateLive:
 			what = "  truncate"
+		case i == 0:
+			what = "  keep"
 		}
 		rows = append(rows, []string{what, "", "", Size(f.Bytes), f.Path})
 	}
