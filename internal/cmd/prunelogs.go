@@ -28,31 +28,45 @@ func openProbe(ctx context.Context, eng Engine) (*probe.Probe, error) {
 	return p, nil
 }
 
-// collectLogs adds to the inventory's containers their log driver, its
-// max-size and their json-file log files with sizes, read by the probe.
-func collectLogs(ctx context.Context, eng Engine, inv *inspect.Inventory) error {
-	p, err := openProbe(ctx, eng)
-	if err != nil {
-		return err
-	}
+// collectLogConfig adds to the inventory's containers their log driver
+// and its max-size, from one inspect each (the list does not carry
+// them), and returns what the probe needs to find their files.
+func collectLogConfig(ctx context.Context, eng Engine, inv *inspect.Inventory) (map[string]probe.Container, error) {
 	t, err := probe.Collect(ctx, eng, filters.Args{}, filters.Args{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byID := make(map[string]probe.Container, len(t.Containers))
 	for _, c := range t.Containers {
 		byID[c.ID] = c
 	}
 	for i := range inv.Containers {
+		if c, ok := byID[inv.Containers[i].ID]; ok {
+			inv.Containers[i].LogDriver, inv.Containers[i].LogMaxSize = c.LogDriver, c.LogMaxSize
+		}
+	}
+	return byID, nil
+}
+
+// collectLogs adds to the inventory's containers their log options and
+// their json-file log files with sizes, read by the probe.
+func collectLogs(ctx context.Context, eng Engine, inv *inspect.Inventory) error {
+	p, err := openProbe(ctx, eng)
+	if err != nil {
+		return err
+	}
+	byID, err := collectLogConfig(ctx, eng, inv)
+	if err != nil {
+		return err
+	}
+	for i := range inv.Containers {
 		c, ok := byID[inv.Containers[i].ID]
 		if !ok {
 			continue
 		}
-		ic := &inv.Containers[i]
-		ic.LogDriver, ic.LogMaxSize = c.LogDriver, c.LogMaxSize
 		files, _ := p.JSONLogFiles(c)
 		for _, f := range files {
-			ic.LogFiles = append(ic.LogFiles, inspect.LogFile{Path: f.Path, Bytes: f.Bytes})
+			inv.Containers[i].LogFiles = append(inv.Containers[i].LogFiles, inspect.LogFile{Path: f.Path, Bytes: f.Bytes})
 		}
 	}
 	return nil

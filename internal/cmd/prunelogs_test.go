@@ -157,3 +157,42 @@ func TestPruneLogs(t *testing.T) {
 		}
 	})
 }
+
+// report -v lists the containers whose json-file log has no max-size,
+// with the --log-opt hint; a container with max-size or another driver is
+// not listed.
+func TestReportListsUnlimitedLogs(t *testing.T) {
+	e, _ := logEngine(t.TempDir(), "json-file")
+	inspectFn := e.ContainerInspectFn
+	e.ContainerInspectFn = func(ctx context.Context, id string) (container.InspectResponse, error) {
+		ci, err := inspectFn(ctx, id)
+		if ci.Name == "/job" {
+			ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"}
+		}
+		return ci, err
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "--no-cache", "-v"}, "Containers whose json-file log has no max-size (limit them with --log-opt max-size=10m --log-opt max-file=3"},
+		{[]string{"report", "--no-cache", "-v", "--format", "markdown"}, "- web\n"},
+		{[]string{"report", "--no-cache", "-v", "--format", "json"}, `"unlimited_logs": [`},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut := runFake(t, e, tt.args...)
+			if code != 0 || !strings.Contains(out, tt.want) {
+				t.Fatalf("exit %d, stderr %q, stdout:\n%s\nwant %q", code, errOut, out, tt.want)
+			}
+			if strings.Contains(out, "  job\n") || strings.Contains(out, `"job"`) && strings.Contains(out, "unlimited_logs\": [\n    \"job") {
+				t.Errorf("job has max-size and is listed:\n%s", out)
+			}
+		})
+	}
+	t.Run("not without -v", func(t *testing.T) {
+		_, out, _ := runFake(t, e, "report", "--no-cache")
+		if strings.Contains(out, "no max-size") {
+			t.Errorf("listed without -v:\n%s", out)
+		}
+	})
+}
