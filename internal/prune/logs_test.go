@@ -257,9 +257,13 @@ func TestApplyLogs(t *testing.T) {
 		{name: "truncates and removes rotations", info: func(*container.InspectResponse) {}, result: ResultRemoved, wantOps: allOps},
 		{name: "a rotation already gone", info: func(*container.InspectResponse) {}, fs: func(f *fakeLogFS) { delete(f.files, files[2].Path) },
 			result: ResultRemoved, wantOps: allOps[:2]},
-		{name: "max-size: rotations only", info: func(ci *container.InspectResponse) { ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"} },
+		{name: "max-size: rotations only", info: func(ci *container.InspectResponse) {
+			ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"}
+		},
 			plan: &rotationsOnly, result: ResultRemoved, wantOps: allOps[1:]},
-		{name: "max-size set since the plan", info: func(ci *container.InspectResponse) { ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"} },
+		{name: "max-size set since the plan", info: func(ci *container.InspectResponse) {
+			ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"}
+		},
 			result: ResultSkipped, reason: "max-size now set: the live file may be written without O_APPEND"},
 		{name: "dry run changes nothing", info: func(*container.InspectResponse) {}, dryRun: true, result: ResultRemoved},
 		{name: "container gone", result: ResultGone, reason: alreadyGone},
