@@ -58,17 +58,7 @@ func main() {
 func TestPruneLogs(t *testing.T) {
 	c := requireEngine(t)
 	ctx := testContext(t, 5*time.Minute)
-	info, err := c.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := probe.Open(info, probe.Options{})
-	if err != nil {
-		if inCI() {
-			t.Fatalf("prune logs needs the engine's root dir: %v", err)
-		}
-		t.Skipf("the engine's root dir is not readable here: %v", err)
-	}
+	_, p := requireProbe(t, ctx)
 	dir := t.TempDir()
 	bin, err := buildProgram(dir, logFixtureSource)
 	if err != nil {

@@ -1,6 +1,9 @@
 package inspect
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // SizeUnknown marks a size the engine did not compute. Renderers show it as
 // N/A; it is never confused with 0.
@@ -138,6 +141,26 @@ type Container struct {
 type LogFile struct {
 	Path  string `json:"path"`
 	Bytes int64  `json:"bytes"`
+}
+
+// LogRotation reports whether name is a rotation of the log file base,
+// as moby's loggerutils names them (rotate and compressFile in
+// daemon/logger/loggerutils/logfile.go): base.N and, compressed, base.N.gz.
+func LogRotation(base, name string) bool {
+	rest, ok := strings.CutPrefix(name, base+".")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimSuffix(rest, ".gz")
+	if rest == "" {
+		return false
+	}
+	for _, r := range rest {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Active is docker system df's notion of a container in use.

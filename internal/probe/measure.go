@@ -9,11 +9,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
+
+	"github.com/dockctl/dockctl/internal/inspect"
 )
 
 // Container is what the probe needs to know about one container, as the
@@ -365,25 +366,7 @@ func (p *Probe) filesOf(bases []string) ([]LogFile, []Warning) {
 
 // isLogFile reports whether name is base or one of its rotations
 // (base.N, base.N.gz).
-func isLogFile(base, name string) bool {
-	if name == base {
-		return true
-	}
-	rest, ok := strings.CutPrefix(name, base+".")
-	if !ok {
-		return false
-	}
-	rest = strings.TrimSuffix(rest, ".gz")
-	if rest == "" {
-		return false
-	}
-	for _, r := range rest {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
+func isLogFile(base, name string) bool { return name == base || inspect.LogRotation(base, name) }
 
 // readNames returns the names in dir, sorted.
 func readNames(dir string) ([]string, error) {

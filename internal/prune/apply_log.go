@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dockctl/dockctl/internal/inspect"
 )
 
 // LogFS is the file system as `prune logs` acts on it: the only writes
@@ -143,7 +145,7 @@ func (r *run) log(it Item) Outcome {
 	dir := filepath.Join(lfs.ContainersDir(), it.ID)
 	var rotations []string
 	for i, f := range it.Files {
-		if filepath.Dir(f.Path) != dir || (i > 0 && !rotationOf(filepath.Base(live), filepath.Base(f.Path))) {
+		if filepath.Dir(f.Path) != dir || (i > 0 && !inspect.LogRotation(filepath.Base(live), filepath.Base(f.Path))) {
 			return r.skipped(it, "%s is not a log file of container %s in %s", f.Path, shortID(it.ID), lfs.ContainersDir())
 		}
 		st, err := lfs.Lstat(f.Path)

@@ -115,28 +115,9 @@ func checkLogItem(it Item) error {
 		return fmt.Errorf("log file %q is not a clean absolute path", live)
 	}
 	for _, f := range it.Files[1:] {
-		if filepath.Dir(f.Path) != filepath.Dir(live) || !rotationOf(filepath.Base(live), filepath.Base(f.Path)) {
+		if filepath.Dir(f.Path) != filepath.Dir(live) || !inspect.LogRotation(filepath.Base(live), filepath.Base(f.Path)) {
 			return fmt.Errorf("%q is not a rotation of %q", f.Path, live)
 		}
 	}
 	return nil
-}
-
-// rotationOf reports whether name is a rotation of the live file base,
-// as loggerutils names them: base.N and, compressed, base.N.gz.
-func rotationOf(base, name string) bool {
-	rest, ok := strings.CutPrefix(name, base+".")
-	if !ok {
-		return false
-	}
-	rest = strings.TrimSuffix(rest, ".gz")
-	if rest == "" {
-		return false
-	}
-	for _, r := range rest {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
