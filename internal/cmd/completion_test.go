@@ -116,7 +116,7 @@ func TestCompletion(t *testing.T) {
 		{"inspect kinds", []string{"inspect", ""}, []string{"images", "containers", "volumes", "networks", "buildcache"}, nil, noFile, false},
 		{"inspect kind prefix", []string{"inspect", "v"}, []string{"volumes"}, nil, noFile, false},
 		{"inspect takes one kind, no names", []string{"inspect", "images", ""}, nil, nil, noFile, false},
-		{"prune kinds not given yet", []string{"prune", "images", "volume", ""}, []string{"containers", "networks", "buildcache"}, nil, noFile, false},
+		{"prune kinds not given yet", []string{"prune", "images", "volume", ""}, []string{"containers", "networks", "buildcache", "logs"}, nil, noFile, false},
 		{"prune takes no kinds with --apply", []string{"prune", "--apply", "plan.json", ""}, nil, nil, noFile, false},
 		{"report takes no arguments", []string{"report", ""}, nil, nil, noFile, false},
 		{"version takes no arguments", []string{"version", ""}, nil, nil, noFile, false},

@@ -30,6 +30,7 @@ var policyFlags = map[prune.Field]string{
 	prune.FieldTargetUsage:   "--target-usage",
 	prune.FieldHighWatermark: "--high-watermark",
 	prune.FieldLowWatermark:  "--low-watermark",
+	prune.FieldLogsLarger:    "--larger-than",
 }
 
 // settingFlags names the flag of the engine settings that come from flags;

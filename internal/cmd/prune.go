@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,11 +30,13 @@ type PruneOptions struct {
 	Keep, KeepLabels, Filters                               []string
 	OlderThan                                               Duration
 	TargetUsage                                             Size
-	HighWatermark, LowWatermark                             Percent
-	KeepRecent, MaxRemove, Concurrency                      int
-	PlanOut, ApplyFile, LogFile, Format                     string
-	NoCache                                                 bool
-	Every                                                   Duration
+	// LargerThan is the log size over which `prune logs` truncates.
+	LargerThan                          Size
+	HighWatermark, LowWatermark         Percent
+	KeepRecent, MaxRemove, Concurrency  int
+	PlanOut, ApplyFile, LogFile, Format string
+	NoCache                             bool
+	Every                               Duration
 
 	policy prune.Policy
 	every  time.Duration
@@ -41,7 +44,7 @@ type PruneOptions struct {
 
 // pruneKindNames are the kinds prune takes, as its help has always listed
 // them.
-var pruneKindNames = []string{"containers", "images", "volumes", "networks", "buildcache"}
+var pruneKindNames = []string{"containers", "images", "volumes", "networks", "buildcache", "logs"}
 
 // NewPruneCmd builds `dockctl prune`; runF as NewInspectCmd's.
 func NewPruneCmd(f *Factory, runF func(*PruneOptions) error) *cobra.Command {
@@ -74,6 +77,20 @@ On a terminal, prune shows the plan (on stderr) and asks before removing;
 not on one (stdin or stderr redirected, /dev/null included), it refuses to
 delete without --yes.
 
+The logs kind is never in the default kinds: "prune logs --larger-than SIZE"
+truncates the json-file log of each running container whose log files
+together are larger than SIZE, and removes its rotated files (<id>-json.log.1,
+.2, .N.gz). Only json-file logs: their writer appends, so the next line lands
+at the start of the emptied file and "docker logs" keeps working; the local
+driver's and other drivers' files are never touched. A stopped container's
+log goes when the container is removed (prune containers). It reads and
+writes the files under the engine's root dir, so it runs where that dir is
+readable (the engine's host, as root); elsewhere it exits 1 and says so. The
+guards, --filter and --keep are the container's. To keep logs small for
+good, start containers with --log-opt max-size=10m --log-opt max-file=3 (or
+set log-opts in daemon.json); "report -v" lists the containers without a
+max-size.
+
 With --every DURATION prune is a long-lived housekeeping process: a round
 now, then one every DURATION from each round's start (an overrunning round
 is followed at once, never overlapped), each planned anew from what the
@@ -93,6 +110,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 		Example: `  dockctl prune --dry-run
   dockctl prune --yes --all --older-than 7d --keep 'postgres:*'
   dockctl prune images --all --keep-recent 3 --dry-run
+  dockctl prune logs --larger-than 100MB --dry-run
   dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
   dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes
   dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
@@ -106,7 +124,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 				// A saved plan is applied as it was reviewed: flags that
 				// would change what it removes belong to the planning run.
 				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
-					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "plan-out"} {
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "larger-than", "plan-out"} {
 					if c.Flags().Changed(name) {
 						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
 					}
@@ -137,6 +155,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.IntVar(&opts.MaxRemove, "max-remove", 0, "refuse a plan that removes more than N objects (0: no limit)")
 	fl.BoolVar(&opts.Force, "force", false, "proceed even if the plan exceeds --max-remove")
 	fl.Var(&opts.TargetUsage, "target-usage", "budget mode: remove least recently used images until docker uses at most SIZE (20GB; a unit is needed)")
+	fl.Var(&opts.LargerThan, "larger-than", "logs: truncate the json-file logs of running containers larger than SIZE (100MB; a unit is needed)")
 	fl.Var(&opts.HighWatermark, "high-watermark", "budget mode: act when the Docker root filesystem is fuller than P%")
 	fl.Var(&opts.LowWatermark, "low-watermark", "budget mode: remove images until the filesystem is at most P% full")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
@@ -166,9 +185,9 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	}
 	seen := map[inspect.Kind]bool{}
 	for _, a := range args {
-		k, err := parseKind(a)
-		if err != nil {
-			return err
+		k, ok := inspect.ParsePruneKind(a)
+		if !ok {
+			return clierr.Usage("kind", a, "must be one of %s", strings.Join(pruneKindNames, ", "))
 		}
 		if !seen[k] {
 			seen[k] = true
@@ -178,6 +197,13 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	if seen[inspect.KindVolumes] {
 		p.Volumes = true
 	}
+	switch {
+	case o.LargerThan.Text != "" && !seen[inspect.KindLogs]:
+		return clierr.Usage("--larger-than", o.LargerThan.Text, "is for logs only: dockctl prune logs --larger-than %s", o.LargerThan.Text)
+	case seen[inspect.KindLogs] && o.LargerThan.Text == "":
+		return &clierr.UsageError{Reason: "prune logs needs --larger-than SIZE: the size over which a log is truncated (e.g. --larger-than 100MB)"}
+	}
+	p.LogsLargerThan = o.LargerThan.Bytes
 	p.OlderThan, p.TargetUsage = o.OlderThan.D, o.TargetUsage.Bytes
 	p.HighWatermark, p.LowWatermark = o.HighWatermark.P, o.LowWatermark.P
 	var byLabel bool
@@ -318,7 +344,7 @@ func lockForRemoval(ctx context.Context, env RunEnv, eng Engine, host string) (r
 // the docker commands behind each type.
 func pruneRenderOptions(env RunEnv, format string) (render.PruneOptions, error) {
 	explained := map[prune.Type]render.Explained{}
-	for _, k := range inspect.Kinds {
+	for _, k := range append(slices.Clone(inspect.Kinds), inspect.KindLogs) {
 		var err error
 		if explained[prune.TypeOf(k)], err = env.Explained("prune " + k.String()); err != nil {
 			return render.PruneOptions{}, err
@@ -399,6 +425,10 @@ func applyPlan(ctx context.Context, eng Engine, plan prune.Plan, opts *PruneOpti
 	if opts.IO.ErrIsTTY {
 		ao.Progress = progressBar(opts.IO.ErrOut)
 	}
+	var err error
+	if ao.Logs, err = logFS(ctx, eng, plan); err != nil {
+		return prune.Result{}, err
+	}
 	res := prune.Apply(ctx, eng, plan, ao)
 	if opts.IO.ErrIsTTY {
 		fmt.Fprintln(opts.IO.ErrOut)
@@ -429,7 +459,11 @@ func measureFreed(ctx context.Context, env RunEnv, eng Engine, before int64, res
 // and the exit code the real apply would have, as far as a run that
 // removes nothing can tell.
 func dryRunSaved(ctx context.Context, eng Engine, planned render.PruneResult, opts *PruneOptions) (render.Result, error) {
-	res := prune.Apply(ctx, eng, planned.Plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: opts.Now, DryRun: true})
+	lfs, err := logFS(ctx, eng, planned.Plan)
+	if err != nil {
+		return nil, err
+	}
+	res := prune.Apply(ctx, eng, planned.Plan, prune.ApplyOptions{Concurrency: opts.Concurrency, Now: opts.Now, DryRun: true, Logs: lfs})
 	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: -1}
 	return planned, res.Err()
 }
@@ -465,6 +499,11 @@ func collectForPrune(ctx context.Context, eng Engine, opts *PruneOptions) (*insp
 	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), opts.collectOptions()...)
 	if err != nil {
 		return nil, pol, err
+	}
+	if slices.Contains(p.Kinds, inspect.KindLogs) {
+		if err := collectLogs(ctx, eng, inv); err != nil {
+			return nil, pol, err
+		}
 	}
 	cache := opts.layerCache(opts.NoCache)
 	budget := p.TargetUsage > 0 || p.HighWatermark > 0

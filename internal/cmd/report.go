@@ -217,6 +217,12 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 		<-infoCh
 		return usage.Report{}, err
 	}
+	if opts.Verbose {
+		// The containers without a log size limit, from inspect's
+		// LogConfig: a hint, so an engine that will not answer leaves it
+		// out rather than failing the report.
+		_, _ = collectLogConfig(ctx, eng, inv)
+	}
 	ir := <-infoCh
 	if ir.err != nil {
 		return usage.Report{}, ir.err

@@ -15,6 +15,10 @@ const (
 	KindVolumes    Kind = "volumes"
 	KindNetworks   Kind = "networks"
 	KindBuildCache Kind = "buildcache"
+	// KindLogs is containers' json-file logs: not an engine object and
+	// not inventoried on its own (they are files of containers), so it is
+	// in no list of Kinds; only `prune logs` names it.
+	KindLogs Kind = "logs"
 )
 
 // Kinds lists every kind in docker's prune order (containers first, so
@@ -35,6 +39,7 @@ var kindInfo = map[Kind]struct {
 	KindVolumes:    {"volume", "Volumes", []string{"volume"}},
 	KindNetworks:   {"network", "Networks", []string{"network"}},
 	KindBuildCache: {"build cache record", "Build cache", []string{"build-cache", "cache"}},
+	KindLogs:       {"log", "Logs", []string{"log"}},
 }
 
 // String is the kind's plural name.
@@ -63,6 +68,18 @@ func ParseKind(s string) (Kind, bool) {
 				return k, true
 			}
 		}
+	}
+	return "", false
+}
+
+// ParsePruneKind reads a kind prune takes: ParseKind's, and logs.
+func ParsePruneKind(s string) (Kind, bool) {
+	if k, ok := ParseKind(s); ok {
+		return k, true
+	}
+	s = strings.ToLower(s)
+	if s == string(KindLogs) || s == kindInfo[KindLogs].aliases[0] {
+		return KindLogs, true
 	}
 	return "", false
 }

@@ -1,6 +1,9 @@
 package inspect
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // SizeUnknown marks a size the engine did not compute. Renderers show it as
 // N/A; it is never confused with 0.
@@ -123,6 +126,42 @@ type Container struct {
 	Volumes        []string `json:"volumes"`
 	Networks       []string `json:"networks"`
 	ComposeProject string   `json:"compose_project"`
+	// LogDriver is the container's logging driver (HostConfig.LogConfig
+	// Type) and LogMaxSize its max-size option ("" when unlimited); both
+	// "" when not collected.
+	LogDriver  string `json:"log_driver,omitempty"`
+	LogMaxSize string `json:"log_max_size,omitempty"`
+	// LogFiles are the container's json-file log files, the live file
+	// first, then its rotations, as the local storage probe found them;
+	// nil when not collected.
+	LogFiles []LogFile `json:"log_files,omitempty"`
+}
+
+// LogFile is one log file of a container, by the path dockctl reads it
+// at, with its apparent size (-1 when unknown).
+type LogFile struct {
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
+}
+
+// LogRotation reports whether name is a rotation of the log file base,
+// as moby's loggerutils names them (rotate and compressFile in
+// daemon/logger/loggerutils/logfile.go): base.N and, compressed, base.N.gz.
+func LogRotation(base, name string) bool {
+	rest, ok := strings.CutPrefix(name, base+".")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimSuffix(rest, ".gz")
+	if rest == "" {
+		return false
+	}
+	for _, r := range rest {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Active is docker system df's notion of a container in use.

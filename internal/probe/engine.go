@@ -80,5 +80,9 @@ func fromInspect(ci container.InspectResponse) *Container {
 	if ci.State != nil && ci.State.Running {
 		c.Pid = ci.State.Pid
 	}
+	if ci.HostConfig != nil {
+		c.LogDriver = ci.HostConfig.LogConfig.Type
+		c.LogMaxSize = ci.HostConfig.LogConfig.Config["max-size"]
+	}
 	return c
 }

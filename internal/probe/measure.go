@@ -9,11 +9,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
+
+	"github.com/dockctl/dockctl/internal/inspect"
 )
 
 // Container is what the probe needs to know about one container, as the
@@ -30,6 +31,10 @@ type Container struct {
 	// not running). On the containerd image store its rootfs mount is the
 	// only place that names the writable layer's dir.
 	Pid int `json:"pid,omitempty"`
+	// LogDriver is inspect's HostConfig.LogConfig.Type and LogMaxSize its
+	// max-size option ("" when the log is not limited).
+	LogDriver  string `json:"log_driver,omitempty"`
+	LogMaxSize string `json:"log_max_size,omitempty"`
 }
 
 // Volume is what the probe needs to know about one volume.
@@ -296,6 +301,37 @@ func (p *Probe) logFiles(c Container) ([]LogFile, []Warning) {
 	if lp, ok := p.localPath(c.LogPath); ok {
 		bases = append([]string{lp}, bases...)
 	}
+	return p.filesOf(bases)
+}
+
+// JSONLogFiles are the files of a json-file log: inspect's LogPath (the
+// live file, first) and its rotations, nothing else; none when LogPath is
+// not visible here or the container does not log with json-file. It
+// only reads.
+func (p *Probe) JSONLogFiles(c Container) ([]LogFile, []Warning) {
+	lp, ok := p.localPath(c.LogPath)
+	if c.LogDriver != "json-file" || !ok {
+		return nil, nil
+	}
+	files, ws := p.filesOf([]string{lp})
+	if len(files) > 0 && files[0].Path != lp {
+		// The live file is missing (not yet written): rotations alone
+		// are not a log `prune logs` can truncate.
+		return nil, ws
+	}
+	return files, ws
+}
+
+// LocalPath maps a path the engine reported (LogPath, UpperDir, volume
+// Mountpoint) to where it is visible here; false when it is not.
+func (p *Probe) LocalPath(enginePath string) (string, bool) { return p.localPath(enginePath) }
+
+// ContainersDir is the engine's containers dir as visible here.
+func (p *Probe) ContainersDir() string { return filepath.Join(p.local, "containers") }
+
+// filesOf lists each base file and its rotations (base.N, base.N.gz),
+// regular files only, with their apparent sizes.
+func (p *Probe) filesOf(bases []string) ([]LogFile, []Warning) {
 	var files []LogFile
 	var warnings []Warning
 	for _, base := range bases {
@@ -330,25 +366,7 @@ func (p *Probe) logFiles(c Container) ([]LogFile, []Warning) {
 
 // isLogFile reports whether name is base or one of its rotations
 // (base.N, base.N.gz).
-func isLogFile(base, name string) bool {
-	if name == base {
-		return true
-	}
-	rest, ok := strings.CutPrefix(name, base+".")
-	if !ok {
-		return false
-	}
-	rest = strings.TrimSuffix(rest, ".gz")
-	if rest == "" {
-		return false
-	}
-	for _, r := range rest {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
+func isLogFile(base, name string) bool { return name == base || inspect.LogRotation(base, name) }
 
 // readNames returns the names in dir, sorted.
 func readNames(dir string) ([]string, error) {

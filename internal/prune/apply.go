@@ -67,6 +67,10 @@ type ApplyOptions struct {
 	// (build cache records excepted: only the engine's prune knows whether
 	// one is in use; a dry run counts them pruned).
 	DryRun bool
+	// Logs is the file system log items act on; nil when the engine's
+	// root dir is not readable here (log items then fail). A dry run
+	// reads through it and changes nothing.
+	Logs LogFS
 }
 
 const interruptedReason = "not attempted: interrupted"
@@ -82,6 +86,9 @@ const interruptedReason = "not attempted: interrupted"
 func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
 	if opts.DryRun {
 		c = newDryRun(c)
+		if opts.Logs != nil {
+			opts.Logs = dryLogFS{opts.Logs}
+		}
 	}
 	if opts.Concurrency < 1 {
 		opts.Concurrency = DefaultConcurrency
@@ -129,6 +136,7 @@ func Apply(ctx context.Context, c Client, plan Plan, opts ApplyOptions) Result {
 	r.pool(untags, r.untag, nil)
 	r.imagePasses(removes)
 	r.buildCache(byType[TypeBuildCache])
+	r.pool(byType[TypeLog], r.log, nil)
 
 	for i, it := range plan.Items {
 		if !r.settled[i] {

@@ -24,6 +24,9 @@ const (
 	TypeVolume     Type = "volume"
 	TypeImage      Type = "image"
 	TypeBuildCache Type = "build_cache"
+	// TypeLog is a container's json-file log: the item truncates the live
+	// file and removes its rotations (Item.Files).
+	TypeLog Type = "log"
 )
 
 // typeKinds pairs each type with its kind, in docker's prune order (the
@@ -35,6 +38,7 @@ var typeKinds = []struct {
 }{
 	{TypeContainer, inspect.KindContainers}, {TypeNetwork, inspect.KindNetworks}, {TypeVolume, inspect.KindVolumes},
 	{TypeImage, inspect.KindImages}, {TypeBuildCache, inspect.KindBuildCache},
+	{TypeLog, inspect.KindLogs},
 }
 
 // types lists the types in docker's prune order.
@@ -107,6 +111,12 @@ type Item struct {
 	// SizeUnknown marks an item whose size the engine did not report; it
 	// counts 0.
 	SizeUnknown bool `json:"size_unknown,omitempty"`
+	// Files are set for logs (ID and Name are the container's): the live
+	// file first, then its rotations, which are removed, by the path
+	// dockctl reads them at, each with its size when planned. The live
+	// file is truncated only with TruncateLive (see the planner's logs).
+	Files        []inspect.LogFile `json:"files,omitempty"`
+	TruncateLive bool              `json:"truncate_live,omitempty"`
 }
 
 // Kept is one object of a kind in scope that the plan keeps. An image the
@@ -236,6 +246,11 @@ func ReadPlan(r io.Reader) (Plan, error) {
 				}
 			default:
 				return Plan{}, fmt.Errorf("reading plan: item %d: unknown image action %q", i, it.Action)
+			}
+		}
+		if it.Type == TypeLog {
+			if err := checkLogItem(it); err != nil {
+				return Plan{}, fmt.Errorf("reading plan: item %d: %w", i, err)
 			}
 		}
 		total += it.Bytes

@@ -137,6 +137,7 @@ func (pl *planner) build() Plan {
 	pl.buildCache()
 	pl.images()
 	pl.settleHeld()
+	pl.logs()
 
 	p := Plan{
 		Guards: pl.savedGuards(),

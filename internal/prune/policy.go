@@ -3,6 +3,7 @@ package prune
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,6 +78,11 @@ type Policy struct {
 	LowWatermark  float64
 	// FS is the filesystem holding Docker's root directory.
 	FS FS
+
+	// LogsLargerThan is the size over which a running container's
+	// json-file log (its files together) is planned for truncation, when
+	// KindLogs is in Kinds. Logs are never in the default kinds.
+	LogsLargerThan int64
 }
 
 // budget reports whether budget mode is on.
@@ -96,6 +102,7 @@ const (
 	FieldTargetUsage   Field = "target usage"
 	FieldHighWatermark Field = "high watermark"
 	FieldLowWatermark  Field = "low watermark"
+	FieldLogsLarger    Field = "log size threshold"
 )
 
 // PolicyError says which setting of a policy is invalid and why. It names
@@ -135,7 +142,7 @@ func (e *PolicyError) Describe(name func(Field) string) string {
 func (p Policy) Validate() error {
 	for _, k := range p.Kinds {
 		if !validKind(k) {
-			return &PolicyError{Field: FieldKinds, Value: string(k), Reason: "expected one of containers, images, volumes, networks, buildcache"}
+			return &PolicyError{Field: FieldKinds, Value: string(k), Reason: "expected one of containers, images, volumes, networks, buildcache, logs"}
 		}
 	}
 	if err := p.guards().validate(); err != nil {
@@ -151,6 +158,10 @@ func (p Policy) Validate() error {
 		return bad(FieldKeepRecent, p.KeepRecent, "must not be negative")
 	case p.MaxRemove < 0:
 		return bad(FieldMaxRemove, p.MaxRemove, "must not be negative")
+	case p.LogsLargerThan < 0:
+		return bad(FieldLogsLarger, p.LogsLargerThan, "must not be negative")
+	case p.LogsLargerThan > 0 && !slices.Contains(p.Kinds, inspect.KindLogs):
+		return &PolicyError{Field: FieldLogsLarger, Reason: "is only for logs"}
 	case p.TargetUsage < 0:
 		return bad(FieldTargetUsage, p.TargetUsage, "must not be negative")
 	case p.TargetUsage > 0 && (p.HighWatermark > 0 || p.LowWatermark > 0):
@@ -168,13 +179,17 @@ func (p Policy) Validate() error {
 }
 
 func validKind(k inspect.Kind) bool {
-	for _, v := range inspect.Kinds {
+	for _, v := range prunable {
 		if v == k {
 			return true
 		}
 	}
 	return false
 }
+
+// prunable are the kinds a policy can name, in docker's order, logs last:
+// logs are in scope only when named.
+var prunable = append(slices.Clone(inspect.Kinds), inspect.KindLogs)
 
 // scope returns the kinds in scope, in docker's order.
 func (p Policy) scope() []inspect.Kind {
@@ -188,7 +203,7 @@ func (p Policy) scope() []inspect.Kind {
 		want[k] = true
 	}
 	var out []inspect.Kind
-	for _, k := range inspect.Kinds {
+	for _, k := range prunable {
 		if want[k] {
 			out = append(out, k)
 		}

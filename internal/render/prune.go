@@ -147,7 +147,11 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 			if it.SizeUnknown {
 				size = "N/A"
 			}
+			if it.Type == prune.TypeLog && it.TruncateLive {
+				what = "truncate"
+			}
 			rows = append(rows, []string{what, it.Name, ShortID(it.ID, false), size, it.Reason})
+			rows = append(rows, logFileRows(it)...)
 		}
 		for _, k := range kept {
 			rows = append(rows, []string{"keep", k.Name, ShortID(k.ID, false), "", k.Reason})
@@ -203,6 +207,24 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 		}
 	}
 	return nil
+}
+
+// logFileRows list a log item's files under it: the live file truncated,
+// each rotation removed; the path goes last, where the table's widest
+// column is.
+func logFileRows(it prune.Item) [][]string {
+	var rows [][]string
+	for i, f := range it.Files {
+		what := "  remove"
+		switch {
+		case i == 0 && it.TruncateLive:
+			what = "  truncate"
+		case i == 0:
+			what = "  keep"
+		}
+		rows = append(rows, []string{what, "", "", Size(f.Bytes), f.Path})
+	}
+	return rows
 }
 
 // untagsOnTheWay are the untags apply made that no untag item planned:

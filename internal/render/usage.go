@@ -226,7 +226,30 @@ func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
 			return err
 		}
 	}
+	unlimitedLogs(w, r.UnlimitedLogs, false)
 	return nil
+}
+
+// UnlimitedLogsHint says how to bound a json-file log.
+const UnlimitedLogsHint = "limit them with --log-opt max-size=10m --log-opt max-file=3 (or log-opts in daemon.json) when creating them; dockctl prune logs --larger-than SIZE empties them now"
+
+// unlimitedLogs lists the containers whose json-file log has no max-size.
+func unlimitedLogs(w io.Writer, names []string, md bool) {
+	if len(names) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	if md {
+		fmt.Fprintf(w, "Containers whose json-file log has no max-size (%s):\n\n", mdCell(UnlimitedLogsHint))
+		for _, n := range names {
+			fmt.Fprintln(w, "- "+mdCell(n))
+		}
+		return
+	}
+	fmt.Fprintf(w, "Containers whose json-file log has no max-size (%s):\n", UnlimitedLogsHint)
+	for _, n := range names {
+		fmt.Fprintln(w, "  "+Clean(n))
+	}
 }
 
 // mdEscaper neutralises markdown: engine-provided names must not become
@@ -286,5 +309,6 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", ShortID(i.ID, false), mdCell(orNone(i.Tags, "<none>")), Size(i.SizeBytes), Size(i.SharedBytes), Size(i.UniqueBytes), strconv.Itoa(i.Containers))
 		}
 	}
+	unlimitedLogs(w, r.UnlimitedLogs, true)
 	return nil
 }

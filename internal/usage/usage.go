@@ -372,6 +372,10 @@ type Report struct {
 	Containers []inspect.Container        `json:"containers,omitempty"`
 	Volumes    []inspect.Volume           `json:"volumes,omitempty"`
 	BuildCache []inspect.BuildCacheRecord `json:"build_cache,omitempty"`
+	// UnlimitedLogs are the containers (in scope, by name) whose json-file
+	// log has no max-size: it grows until `prune logs` or the container's
+	// removal. Verbose only, and only when the log options were collected.
+	UnlimitedLogs []string `json:"unlimited_logs,omitempty"`
 }
 
 // Options shape a Report.
@@ -393,6 +397,12 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 		r.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
 		r.Volumes = largest(inv.Volumes, o.Scope.volume, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
 		r.BuildCache = largest(inv.BuildCache, o.Scope.buildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
+		for _, c := range inv.Containers {
+			if c.LogDriver == "json-file" && c.LogMaxSize == "" && o.Scope.container(c) {
+				r.UnlimitedLogs = append(r.UnlimitedLogs, c.Name)
+			}
+		}
+		sort.Strings(r.UnlimitedLogs)
 	}
 	return r
 }
