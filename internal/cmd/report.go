@@ -180,6 +180,10 @@ func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Re
 		i, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
 		infoCh <- infoResult{i, err}
 	}()
+	// The storage probe walks the disk while the engine answers.
+	pctx, cancelProbe := context.WithCancel(ctx)
+	defer cancelProbe()
+	disk := startDiskMeasure(pctx, eng, ep.Host)
 	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, f.Now(), f.collectOptions()...)
 	if err != nil {
 		<-infoCh
@@ -194,7 +198,8 @@ func buildReport(ctx context.Context, f *Factory, opts *ReportOptions) (usage.Re
 	if ir.err != nil {
 		return usage.Report{}, ir.err
 	}
-	return usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope}), nil
+	d := disk()
+	return usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope, Disk: d.m, DiskUnavailable: d.reason}), nil
 }
 
 // reportOptions are the rendering options and explanations of a report.

@@ -369,7 +369,8 @@ type Report struct {
 	Schema string             `json:"schema"`
 	Engine inspect.EngineInfo `json:"engine"`
 	Accounting
-	// TotalBytes is everything docker holds: the four rows' SIZE added up.
+	// TotalBytes is everything docker holds: the four rows' SIZE added up,
+	// and the logs when the storage probe measured them.
 	TotalBytes int64     `json:"total_bytes"`
 	Projects   []Project `json:"projects"`
 	// Disk is the root dir as the storage probe measured it; nil when
@@ -408,6 +409,9 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	}
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
+	if s.Logs != nil {
+		r.TotalBytes += s.Logs.SizeBytes
+	}
 	if o.Verbose {
 		r.Images = largest(inv.Images, o.Scope.image, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
 		r.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)

@@ -1,0 +1,59 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/docker/docker/api/types/filters"
+
+	"github.com/dockctl/dockctl/internal/probe"
+)
+
+// diskMeasure is one run of the storage probe: the measurement, or the
+// one line saying why there is none.
+type diskMeasure struct {
+	m      *probe.Measurement
+	reason string
+}
+
+// measureDisk runs the storage probe on the engine at host once: it asks
+// the engine where its root dir and objects are, and walks them. Only an
+// engine on this machine (a unix socket) is measured; anything else, and
+// any failure, is the one line the report prints instead: the probe never
+// fails a command that works without it.
+func measureDisk(ctx context.Context, eng Engine, host string) diskMeasure {
+	if !strings.HasPrefix(host, "unix://") {
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: the engine at %s is not on this machine; run dockctl on the engine's host to see logs and the whole root dir", host)}
+	}
+	info, err := eng.Info(ctx)
+	if err != nil {
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: reading engine info: %v", err)}
+	}
+	p, err := probe.Open(info, probe.Options{})
+	if err != nil {
+		return diskMeasure{reason: err.Error()}
+	}
+	t, err := probe.Collect(ctx, eng, filters.NewArgs(), filters.NewArgs())
+	if err != nil {
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err)}
+	}
+	m, err := p.Measure(ctx, t)
+	if err != nil {
+		var u *probe.Unavailable
+		if errors.As(err, &u) {
+			return diskMeasure{reason: u.Error()}
+		}
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err)}
+	}
+	return diskMeasure{m: &m}
+}
+
+// startDiskMeasure runs measureDisk beside the engine collection, which
+// it does not wait on; the function returned waits for it.
+func startDiskMeasure(ctx context.Context, eng Engine, host string) func() diskMeasure {
+	ch := make(chan diskMeasure, 1)
+	go func() { ch <- measureDisk(ctx, eng, host) }()
+	return func() diskMeasure { return <-ch }
+}
