@@ -5,17 +5,47 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/docker/docker/api/types/filters"
 
 	"github.com/dockctl/dockctl/internal/probe"
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 // diskMeasure is one run of the storage probe: the measurement, or the
 // one line saying why there is none.
 type diskMeasure struct {
+	p      *probe.Probe
 	m      *probe.Measurement
 	reason string
+}
+
+// rootAfter measures the root dir again (its du only, no objects) to see
+// what a prune freed on disk: -1 when the first measurement failed or
+// this one does.
+func (d diskMeasure) rootAfter(ctx context.Context) int64 {
+	if d.p == nil || d.m == nil {
+		return -1
+	}
+	m, err := d.p.Measure(ctx, probe.Targets{})
+	if err != nil {
+		return -1
+	}
+	return m.RootDirBytes
+}
+
+// freed is the prune outcome's on-disk figure: the root dir's du before
+// and after the removals; nil when the disk was not measured.
+func (d diskMeasure) freed(ctx context.Context) *render.DiskFreed {
+	if d.m == nil {
+		return nil
+	}
+	after := d.rootAfter(ctx)
+	if after < 0 {
+		return nil
+	}
+	return &render.DiskFreed{RootDir: d.m.RootDir, BeforeBytes: d.m.RootDirBytes, AfterBytes: after, FreedBytes: d.m.RootDirBytes - after}
 }
 
 // measureDisk runs the storage probe on the engine at host once: it asks
@@ -47,7 +77,7 @@ func measureDisk(ctx context.Context, eng Engine, host string) diskMeasure {
 		}
 		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err)}
 	}
-	return diskMeasure{m: &m}
+	return diskMeasure{p: p, m: &m}
 }
 
 // startDiskMeasure runs measureDisk beside the engine collection, which
@@ -55,5 +85,5 @@ func measureDisk(ctx context.Context, eng Engine, host string) diskMeasure {
 func startDiskMeasure(ctx context.Context, eng Engine, host string) func() diskMeasure {
 	ch := make(chan diskMeasure, 1)
 	go func() { ch <- measureDisk(ctx, eng, host) }()
-	return func() diskMeasure { return <-ch }
+	return sync.OnceValue(func() diskMeasure { return <-ch })
 }
