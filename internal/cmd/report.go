@@ -47,6 +47,16 @@ reclaimable, and a layer BuildKit's cache also holds is freed only with the
 cache. A last line gives what a full cleanup (dockctl prune --all --volumes)
 would free.
 
+Where the engine's root dir is readable here (dockctl on the engine's host,
+or the root dir mounted read-only into its container at the same path),
+dockctl also measures the disk itself, never writing: a Logs row (containers'
+log files; RECLAIMABLE = the logs of the containers a prune removes, which
+the Containers row's RECLAIMABLE includes too), an Unaccounted row (the root
+dir's du less what the rows' objects take: orphaned layer dirs, tmp/,
+BuildKit and containerd metadata; by directory with -v), and how much of the
+root dir's du the rows account for. Without access the report says in one
+line what it could not see and how to give access.
+
 report only reads: it sends no request that changes the engine.
 
 With --every DURATION report keeps running: a report now, then one every

@@ -120,8 +120,8 @@ type Container struct {
 	// RootFSBytes is the writable layer plus the image (docker's SizeRootFs).
 	RootFSBytes int64 `json:"root_fs_bytes"`
 	// LogBytes is the size of the container's log files on disk (the live
-	// file and its rotations), which docker counts nowhere; -1 (left out
-	// of JSON) when not measured: only the storage probe can see them.
+	// file and its rotations), which docker counts nowhere; -1 when not
+	// measured (only the storage probe sees them); absent from JSON when 0.
 	LogBytes       int64    `json:"log_bytes,omitempty"`
 	Volumes        []string `json:"volumes"`
 	Networks       []string `json:"networks"`
