@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func must(err error) {
@@ -69,7 +70,11 @@ func main() {
 	}
 	if os.Getenv("PROBE_WAIT") == "1" {
 		must(os.WriteFile("/data/done", []byte("done"), 0o644))
-		select {}
+		// Not select {}: with no other goroutine the runtime calls that a
+		// deadlock and exits, and the container would not stay running.
+		for {
+			time.Sleep(time.Hour)
+		}
 	}
 }
 `
