@@ -17,44 +17,19 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 
-	"github.com/dockctl/dockctl/internal/probe"
 	"github.com/dockctl/dockctl/internal/usage"
 )
 
-// diskDoc is the part of `dockctl report --format json` the probe adds.
-type diskDoc struct {
-	Summary struct {
-		Images      reportRow  `json:"images"`
-		Containers  reportRow  `json:"containers"`
-		Volumes     reportRow  `json:"volumes"`
-		BuildCache  reportRow  `json:"build_cache"`
-		Logs        *reportRow `json:"logs"`
-		Unaccounted *reportRow `json:"unaccounted"`
-	} `json:"summary"`
-	Disk *struct {
-		RootDirBytes      int64   `json:"root_dir_bytes"`
-		AccountedBytes    int64   `json:"accounted_bytes"`
-		AccountedPercent  float64 `json:"accounted_percent"`
-		UnavailableReason string  `json:"unavailable_reason"`
-		Unaccounted       []struct {
-			Name  string `json:"name"`
-			Bytes int64  `json:"bytes"`
-		} `json:"unaccounted"`
-	} `json:"disk"`
-	Logs []struct {
-		ID       string `json:"id"`
-		LogBytes int64  `json:"log_bytes"`
-	} `json:"logs"`
-}
-
-func diskReport(t *testing.T, scope []string, extra ...string) diskDoc {
+// diskReport runs `dockctl report --format json` with the probe's rows,
+// which it requires.
+func diskReport(t *testing.T, scope []string, extra ...string) reportDoc {
 	t.Helper()
 	args := append(append([]string{"report", "--format", "json", "--no-cache"}, extra...), filterFlags(scope)...)
 	out, errOut, code := runDockctl(t, args...)
 	if code != 0 {
 		t.Fatalf("dockctl %s: exit %d, stderr %q", strings.Join(args, " "), code, errOut)
 	}
-	var d diskDoc
+	var d reportDoc
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("decoding the report: %v", err)
 	}
@@ -95,32 +70,11 @@ func withinDrift(got, want, drift int64) bool {
 }
 
 func TestDiskReport(t *testing.T) {
-	c := requireEngine(t)
 	ctx := testContext(t, 10*time.Minute)
-	info, err := c.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := probe.Open(info, probe.Options{})
-	if err != nil {
-		if inCI() {
-			t.Fatalf("the probe cannot read the engine's root dir: %v", err)
-		}
-		t.Skipf("the probe cannot read the engine's root dir here: %v", err)
-	}
+	_, p := openProbe(t, ctx)
 	root := p.RootDir()
 	scope := scopeFilters(t)
-
-	dir := t.TempDir()
-	bin, err := buildProgram(dir, probeFixtureSource)
-	if err != nil {
-		t.Fatalf("building the probe fixture: %v", err)
-	}
-	archive := tarArchive(t, []tarEntry{
-		{Path: "bin/probefix", Data: bin, Mode: 0o755},
-		{Path: "etc/gone", Data: randomBytes(t, 5000)},
-	})
-	img := importArchive(t, imageRef("disk", "v1"), archive, fixtureChanges(t, nil, "/bin/probefix"), "dockctl disk fixture")
+	img := probeFixtureImage(t, "disk")
 
 	// big: stopped, a 21 MiB json-file log, data in its writable layer and
 	// in a named volume; rotated: stopped, a 2 MiB log rotated at 1 MB;

@@ -373,17 +373,6 @@ func TestImage(t *testing.T) {
 		base = append(base, "--label", k+"="+labels[k])
 	}
 	base = append(base, "-v", sock+":/var/run/docker.sock")
-	type diskReport struct {
-		Summary struct {
-			Logs        *reportRow `json:"logs"`
-			Unaccounted *reportRow `json:"unaccounted"`
-		} `json:"summary"`
-		Disk *struct {
-			RootDirBytes      int64  `json:"root_dir_bytes"`
-			AccountedBytes    int64  `json:"accounted_bytes"`
-			UnavailableReason string `json:"unavailable_reason"`
-		} `json:"disk"`
-	}
 	probeRuns := []struct {
 		name   string
 		mount  []string
@@ -396,7 +385,7 @@ func TestImage(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			args := append(append(append(slices.Clone(base), r.mount...), tag), "report", "--format", "json")
 			stdout, _ := runTool(t, commandTimeout, "", nil, docker, args...)
-			var doc diskReport
+			var doc reportDoc
 			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 				t.Fatalf("report --format json: %v\n%s", err, stdout)
 			}

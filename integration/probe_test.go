@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -87,29 +88,8 @@ func main() {
 func TestProbe(t *testing.T) {
 	c := requireEngine(t)
 	ctx := testContext(t, 5*time.Minute)
-	info, err := c.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := probe.Open(info, probe.Options{})
-	if err != nil {
-		if inCI() {
-			t.Fatalf("the probe cannot read the engine's root dir: %v", err)
-		}
-		t.Skipf("the probe cannot read the engine's root dir here: %v", err)
-	}
-
-	// The fixture image: the program and a file it deletes.
-	dir := t.TempDir()
-	bin, err := buildProgram(dir, probeFixtureSource)
-	if err != nil {
-		t.Fatalf("building the probe fixture: %v", err)
-	}
-	archive := tarArchive(t, []tarEntry{
-		{Path: "bin/probefix", Data: bin, Mode: 0o755},
-		{Path: "etc/gone", Data: randomBytes(t, 5000)},
-	})
-	img := importArchive(t, imageRef("probe", "v1"), archive, fixtureChanges(t, nil, "/bin/probefix"), "dockctl probe fixture")
+	info, p := openProbe(t, ctx)
+	img := probeFixtureImage(t, "probe")
 
 	const logBytes = 3 << 20
 	vol := createVolume(t, objName("probe-vol"), nil)
@@ -256,6 +236,39 @@ func TestProbe(t *testing.T) {
 			t.Logf("%s: probe = du -sbx = %d", q, want)
 		}
 	}
+}
+
+// openProbe opens the storage probe on the test engine; a root dir it
+// cannot read skips the test, or fails it in CI.
+func openProbe(t *testing.T, ctx context.Context) (system.Info, *probe.Probe) {
+	t.Helper()
+	info, err := requireEngine(t).Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := probe.Open(info, probe.Options{})
+	if err != nil {
+		if inCI() {
+			t.Fatalf("the probe cannot read the engine's root dir: %v", err)
+		}
+		t.Skipf("the probe cannot read the engine's root dir here: %v", err)
+	}
+	return info, p
+}
+
+// probeFixtureImage imports the probe fixture image (the program and a
+// file it deletes) as repo:v1 of this run.
+func probeFixtureImage(t *testing.T, repo string) string {
+	t.Helper()
+	bin, err := buildProgram(t.TempDir(), probeFixtureSource)
+	if err != nil {
+		t.Fatalf("building the probe fixture: %v", err)
+	}
+	archive := tarArchive(t, []tarEntry{
+		{Path: "bin/probefix", Data: bin, Mode: 0o755},
+		{Path: "etc/gone", Data: randomBytes(t, 5000)},
+	})
+	return importArchive(t, imageRef(repo, "v1"), archive, fixtureChanges(t, nil, "/bin/probefix"), "dockctl "+repo+" fixture")
 }
 
 // infoAt is info with its root dir moved to dir, to run the root-dir walk

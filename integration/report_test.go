@@ -62,13 +62,34 @@ type reportDoc struct {
 		Containers reportRow `json:"containers"`
 		Volumes    reportRow `json:"volumes"`
 		BuildCache reportRow `json:"build_cache"`
-		// Logs is there when the storage probe measured the disk.
-		Logs *reportRow `json:"logs"`
+		// Logs and Unaccounted are there when the storage probe
+		// measured the disk.
+		Logs        *reportRow `json:"logs"`
+		Unaccounted *reportRow `json:"unaccounted"`
 	} `json:"summary"`
+	// Disk is there when the report ran the storage probe (or says why
+	// it could not); Logs with -v.
+	Disk *reportDisk `json:"disk"`
+	Logs []struct {
+		ID       string `json:"id"`
+		LogBytes int64  `json:"log_bytes"`
+	} `json:"logs"`
 	FullCleanupBytes int64             `json:"full_cleanup_reclaimable_bytes"`
 	Approximate      bool              `json:"approximate"`
 	Notes            []reportNote      `json:"notes"`
 	Projects         []json.RawMessage `json:"projects"`
+}
+
+// reportDisk is the report's disk section.
+type reportDisk struct {
+	RootDirBytes      int64   `json:"root_dir_bytes"`
+	AccountedBytes    int64   `json:"accounted_bytes"`
+	AccountedPercent  float64 `json:"accounted_percent"`
+	UnavailableReason string  `json:"unavailable_reason"`
+	Unaccounted       []struct {
+		Name  string `json:"name"`
+		Bytes int64  `json:"bytes"`
+	} `json:"unaccounted"`
 }
 
 // rows gives the summary rows under docker system df's type names.

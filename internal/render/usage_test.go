@@ -182,3 +182,28 @@ func TestRenderReportDiskGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestDiskLine: the accounted line claims the tolerance only when the rows
+// meet it; past it (many small objects, whose directories outweigh their
+// files) it names what the rest is.
+func TestDiskLine(t *testing.T) {
+	tests := []struct {
+		name      string
+		d         *usage.Disk
+		want, not string
+	}{
+		{"within", &usage.Disk{RootDir: "/r", RootDirBytes: 93_700_000, AccountedBytes: 93_400_000, AccountedPercent: 99.68}, "accounted 99.6% of 93.7MB in /r (du); the rows fall short", "the other"},
+		{"past the tolerance", &usage.Disk{RootDir: "/r", RootDirBytes: 40_550_000, AccountedBytes: 21_290_000, AccountedPercent: 52.5}, "accounted 52.5% of 40.55MB in /r (du); the other 19.26MB are the directories", "fall short"},
+		{"filtered", &usage.Disk{RootDir: "/r", RootDirBytes: 1000, AccountedBytes: -1}, "the rows cover only the objects --filter selects", "accounted"},
+		{"no access", &usage.Disk{RootDirBytes: -1, UnavailableReason: "cannot measure the disk: x"}, "cannot measure the disk: x", "On disk"},
+		{"not asked", nil, "", "On disk"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := diskLine(tc.d)
+			if !strings.Contains(got, tc.want) || (tc.not != "" && strings.Contains(got, tc.not)) {
+				t.Errorf("diskLine = %q; want %q, not %q", got, tc.want, tc.not)
+			}
+		})
+	}
+}
