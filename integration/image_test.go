@@ -364,6 +364,57 @@ func TestImage(t *testing.T) {
 		})
 	}
 
+	// The storage probe in the image: with the root dir mounted read-only
+	// at its own path, the report has the Logs and Unaccounted rows and
+	// the root dir's du; with the socket alone, today's rows and the one
+	// line saying what it could not see and how to give access.
+	base := []string{"run", "--rm"}
+	for _, k := range sortedKeys(labels) {
+		base = append(base, "--label", k+"="+labels[k])
+	}
+	base = append(base, "-v", sock+":/var/run/docker.sock")
+	probeRuns := []struct {
+		name   string
+		mount  []string
+		notice bool
+	}{
+		{"report with the root dir mounted", []string{"-v", rootDir + ":" + rootDir + ":ro"}, false},
+		{"report without the root dir", nil, true},
+	}
+	for _, r := range probeRuns {
+		t.Run(r.name, func(t *testing.T) {
+			args := append(append(append(slices.Clone(base), r.mount...), tag), "report", "--format", "json")
+			stdout, _ := runTool(t, commandTimeout, "", nil, docker, args...)
+			var doc reportDoc
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+				t.Fatalf("report --format json: %v\n%s", err, stdout)
+			}
+			d := doc.Disk
+			if d == nil {
+				t.Fatalf("report has no disk section:\n%s", stdout)
+			}
+			t.Logf("disk: root dir %d bytes, accounted %d; notice %q", d.RootDirBytes, d.AccountedBytes, d.UnavailableReason)
+			if r.notice {
+				want := "-v " + rootDir + ":" + rootDir + ":ro"
+				if !strings.Contains(d.UnavailableReason, want) || strings.Contains(d.UnavailableReason, "\n") || doc.Summary.Logs != nil || d.RootDirBytes != -1 {
+					t.Errorf("without the root dir: notice %q (want one line naming %s), logs row %v, root dir bytes %d", d.UnavailableReason, want, doc.Summary.Logs, d.RootDirBytes)
+				}
+				table, _ := runTool(t, commandTimeout, "", nil, docker, append(append(slices.Clone(base), tag), "report")...)
+				if n := strings.Count(table, "cannot measure the disk"); n != 1 {
+					t.Errorf("the table report has %d notice lines, want 1:\n%s", n, table)
+				}
+				return
+			}
+			if d.UnavailableReason != "" || doc.Summary.Logs == nil || doc.Summary.Unaccounted == nil || d.RootDirBytes <= 0 {
+				t.Fatalf("with the root dir mounted: notice %q, logs %v, unaccounted %v, root dir %d bytes", d.UnavailableReason, doc.Summary.Logs, doc.Summary.Unaccounted, d.RootDirBytes)
+			}
+			duNow := duSbx(t, rootDir)
+			if !withinDrift(d.AccountedBytes, duNow, max(duNow/100, 1<<20)) {
+				t.Errorf("in the container: accounted %d bytes, du -sbx of %s here %d", d.AccountedBytes, rootDir, duNow)
+			}
+		})
+	}
+
 	// The housekeeping service of docker-compose.yml, with its mounts and
 	// no network, run once with report in place of its policy: the
 	// filesystem the watermarks need is known inside.

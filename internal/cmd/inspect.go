@@ -10,7 +10,9 @@ import (
 
 	"github.com/dockctl/dockctl/internal/clierr"
 	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/probe"
 	"github.com/dockctl/dockctl/internal/render"
+	"github.com/dockctl/dockctl/internal/usage"
 )
 
 // InspectOptions are the flags of `dockctl inspect`.
@@ -127,10 +129,11 @@ func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 
 // inspectRun lists one kind on opts' engine.
 func inspectRun(ctx context.Context, opts *InspectOptions) (render.Result, error) {
-	eng, _, err := opts.Engine()
+	eng, ep, err := opts.Engine()
 	if err != nil {
 		return nil, err
 	}
+	disk := containerLogs(ctx, eng, ep.Host, opts.Kind)
 	// Images are listed from their layer data, not /system/df, which
 	// would size every container and volume for figures this does not show.
 	copts := append(opts.collectOptions(), inspect.ImageLayers(eng, inspect.LayerOptions{Cache: opts.layerCache(false)}))
@@ -138,14 +141,27 @@ func inspectRun(ctx context.Context, opts *InspectOptions) (render.Result, error
 	if err != nil {
 		return nil, fmt.Errorf("inspecting %s: %w", opts.Kind, err)
 	}
+	logSizes := disk() != nil
+	usage.FillLogs(inv, disk())
 	opts.filter.Apply(inv)
 	ex, err := opts.Explained("inspect " + string(opts.Kind))
 	if err != nil {
 		return nil, err
 	}
 	return render.InspectResult{Kind: opts.Kind, Inv: inv, Options: render.InspectOptions{
-		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now,
+		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now, LogSizes: logSizes,
 	}}, nil
+}
+
+// containerLogs starts the storage probe beside `inspect containers`
+// (other kinds need none of it) and returns the wait for its measurement,
+// nil when there is none.
+func containerLogs(ctx context.Context, eng Engine, host string, k inspect.Kind) func() *probe.Measurement {
+	if k != inspect.KindContainers {
+		return func() *probe.Measurement { return nil }
+	}
+	disk := startDiskMeasure(ctx, eng, host)
+	return func() *probe.Measurement { return disk().m }
 }
 
 // columnHelp lists each kind's template columns from the renderer's rows,

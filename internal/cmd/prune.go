@@ -20,6 +20,7 @@ import (
 	"github.com/dockctl/dockctl/internal/outfile"
 	"github.com/dockctl/dockctl/internal/prune"
 	"github.com/dockctl/dockctl/internal/render"
+	"github.com/dockctl/dockctl/internal/usage"
 )
 
 // PruneOptions are the flags of `dockctl prune`.
@@ -287,7 +288,12 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, pol, before, err := planPrune(ctx, eng, opts)
+	// The storage probe measures logs (for the plan) and the root dir
+	// (for what the disk gets back) while the engine answers.
+	pctx, cancelProbe := context.WithCancel(ctx)
+	defer cancelProbe()
+	disk := startDiskMeasure(pctx, eng, ep.Host)
+	plan, pol, before, err := planPrune(ctx, eng, opts, disk)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +329,7 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, before, res)}
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, before, res), Disk: diskFreed(ctx, disk(), res)}
 	return planned, res.Err()
 }
 
@@ -356,7 +362,7 @@ func pruneRenderOptions(env RunEnv, format string) (render.PruneOptions, error) 
 // planPrune reads the saved plan (--apply) or builds one from the engine
 // (writing it to --plan-out). It returns the policy the plan is checked
 // against and docker's bytes before any removal (-1 when not measured).
-func planPrune(ctx context.Context, eng Engine, opts *PruneOptions) (prune.Plan, prune.Policy, int64, error) {
+func planPrune(ctx context.Context, eng Engine, opts *PruneOptions, disk func() diskMeasure) (prune.Plan, prune.Policy, int64, error) {
 	if opts.ApplyFile != "" {
 		plan, err := readPlanFile(opts.ApplyFile)
 		if err != nil {
@@ -366,6 +372,7 @@ func planPrune(ctx context.Context, eng Engine, opts *PruneOptions) (prune.Plan,
 		before := int64(-1)
 		if !opts.DryRun {
 			before = dockerBytes(ctx, opts.RunEnv, eng)
+			disk() // the root dir before any removal
 		}
 		return plan, opts.policy, before, nil
 	}
@@ -373,6 +380,7 @@ func planPrune(ctx context.Context, eng Engine, opts *PruneOptions) (prune.Plan,
 	if err != nil {
 		return prune.Plan{}, pol, -1, err
 	}
+	usage.FillLogs(inv, disk().m)
 	plan := prune.BuildPlan(inv, pol, opts.Now())
 	if opts.PlanOut != "" {
 		var buf bytes.Buffer
@@ -451,6 +459,16 @@ func measureFreed(ctx context.Context, env RunEnv, eng Engine, before int64, res
 		return -1
 	}
 	return before - after
+}
+
+// diskFreed measures the root dir again after the removals, unless the
+// engine stopped answering (its removals in flight may still change the
+// disk, so the figure would mean little).
+func diskFreed(ctx context.Context, d diskMeasure, res prune.Result) *render.DiskFreed {
+	if res.EngineGone != "" {
+		return nil
+	}
+	return d.freed(context.WithoutCancel(ctx))
 }
 
 // dryRunSaved is --apply FILE --dry-run: every item of the saved plan

@@ -49,6 +49,16 @@ reclaimable, and a layer BuildKit's cache also holds is freed only with the
 cache. A last line gives what a full cleanup (dockctl prune --all --volumes)
 would free.
 
+Where the engine's root dir is readable here (dockctl on the engine's host,
+or the root dir mounted read-only into its container at the same path),
+dockctl also measures the disk itself, never writing: a Logs row (containers'
+log files; RECLAIMABLE = the logs of the containers a prune removes, which
+the Containers row's RECLAIMABLE includes too), an Unaccounted row (the root
+dir's du less what the rows' objects take: orphaned layer dirs, tmp/,
+BuildKit and containerd metadata; by directory with -v), and how much of the
+root dir's du the rows account for. Without access the report says in one
+line what it could not see and how to give access.
+
 report only reads: it sends no request that changes the engine.
 
 With --every DURATION report keeps running: a report now, then one every
@@ -207,6 +217,10 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 		i, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
 		infoCh <- infoResult{i, err}
 	}()
+	// The storage probe walks the disk while the engine answers.
+	pctx, cancelProbe := context.WithCancel(ctx)
+	defer cancelProbe()
+	disk := startDiskMeasure(pctx, eng, ep.Host)
 	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), opts.collectOptions()...)
 	if err != nil {
 		<-infoCh
@@ -227,7 +241,8 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 	if ir.err != nil {
 		return usage.Report{}, ir.err
 	}
-	return usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope}), nil
+	d := disk()
+	return usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope, Disk: d.m, DiskUnavailable: d.reason}), nil
 }
 
 // reportOptions are the rendering options and explanations of a report.

@@ -395,6 +395,7 @@ func containerFrom(s container.Summary) Container {
 		Labels:      nonNilMap(s.Labels),
 		SizeBytes:   s.SizeRw,
 		RootFSBytes: s.SizeRootFs,
+		LogBytes:    SizeUnknown,
 		Volumes:     []string{},
 		Networks:    []string{},
 	}

@@ -122,7 +122,11 @@ type Container struct {
 	// SizeBytes is the writable layer (docker's SizeRw).
 	SizeBytes int64 `json:"size_bytes"`
 	// RootFSBytes is the writable layer plus the image (docker's SizeRootFs).
-	RootFSBytes    int64    `json:"root_fs_bytes"`
+	RootFSBytes int64 `json:"root_fs_bytes"`
+	// LogBytes is the size of the container's log files on disk (the live
+	// file and its rotations), which docker counts nowhere; -1 when not
+	// measured (only the storage probe sees them); absent from JSON when 0.
+	LogBytes       int64    `json:"log_bytes,omitempty"`
 	Volumes        []string `json:"volumes"`
 	Networks       []string `json:"networks"`
 	ComposeProject string   `json:"compose_project"`

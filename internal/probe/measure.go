@@ -62,7 +62,11 @@ type Measurement struct {
 	RootDirBytes int64 `json:"root_dir_bytes"`
 	// TopLevel splits RootDirBytes by the root dir's entries, by name;
 	// RootDirBytes = the root dir's own size + their sum.
-	TopLevel   []DirBytes       `json:"top_level"`
+	TopLevel []DirBytes `json:"top_level"`
+	// Driver splits the storage driver's dir by what keeps each layer
+	// dir; nil when the probe cannot tell (a driver it does not know, an
+	// unreadable layer store).
+	Driver     *DriverDir       `json:"driver,omitempty"`
 	Containers []ContainerBytes `json:"containers"`
 	Volumes    []VolumeBytes    `json:"volumes"`
 	// Warnings are paths that could not be read; their bytes are missing
@@ -74,6 +78,10 @@ type Measurement struct {
 type DirBytes struct {
 	Name  string `json:"name"`
 	Bytes int64  `json:"bytes"`
+	// Entries split Bytes by the dir's own entries for the dirs whose
+	// entries belong to different objects (the driver dir, volumes);
+	// Bytes = the dir's own size + their sum.
+	Entries []DirBytes `json:"entries,omitempty"`
 }
 
 // ContainerBytes is one container's logs and writable layer.
@@ -145,22 +153,36 @@ func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
 	}
 	seen := newInodeSet()
 	seen.first(&rootSt)
-	m.TopLevel = make([]DirBytes, len(names))
-	for i, name := range names {
-		m.TopLevel[i].Name = name
+	duWalk := func(path string, into *int64) {
 		g.Go(func() error {
 			d := &duSize{seen: seen}
-			ws, err := walk(gctx, filepath.Join(p.local, name), walkOptions{xdev: true, dev: rootSt.Dev}, d.add)
+			ws, err := walk(gctx, path, walkOptions{xdev: true, dev: rootSt.Dev}, d.add)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				if gctx.Err() != nil {
 					return gctx.Err()
 				}
-				ws = append(ws, Warning{Path: filepath.Join(p.local, name), Err: unwrapPath(err).Error()})
+				ws = append(ws, Warning{Path: path, Err: unwrapPath(err).Error()})
 			}
 			warn(ws)
-			m.TopLevel[i].Bytes = d.bytes
+			*into = d.bytes
 			return nil
 		})
+	}
+	owners := p.layerOwners()
+	m.TopLevel = make([]DirBytes, len(names))
+	// own is the size of each split dir's own entry, counted in its Bytes.
+	own := make([]int64, len(names))
+	for i, name := range names {
+		m.TopLevel[i].Name = name
+		path := filepath.Join(p.local, name)
+		if (name == "volumes" || (owners != nil && name == p.driver)) && p.splitDir(path, &rootSt, seen, &m.TopLevel[i], &own[i]) {
+			// One walk per entry: a layer dir or a volume each.
+			for j := range m.TopLevel[i].Entries {
+				duWalk(filepath.Join(path, m.TopLevel[i].Entries[j].Name), &m.TopLevel[i].Entries[j].Bytes)
+			}
+			continue
+		}
+		duWalk(path, &m.TopLevel[i].Bytes)
 	}
 
 	for i, c := range t.Containers {
@@ -186,7 +208,17 @@ func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
 		return Measurement{}, err
 	}
 	m.RootDirBytes = rootSt.Size
-	for _, d := range m.TopLevel {
+	for i := range m.TopLevel {
+		d := &m.TopLevel[i]
+		if d.Entries != nil {
+			d.Bytes = own[i]
+			for _, e := range d.Entries {
+				d.Bytes += e.Bytes
+			}
+			if d.Name == p.driver && owners != nil {
+				m.Driver = driverDir(*d, own[i], owners)
+			}
+		}
 		m.RootDirBytes += d.Bytes
 	}
 	sort.Slice(m.Warnings, func(i, j int) bool { return m.Warnings[i].Path < m.Warnings[j].Path })
@@ -381,4 +413,45 @@ func readNames(dir string) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// splitDir prepares one walk per entry of dir (a top-level dir on the
+// root's filesystem): it counts dir's own entry into own, as du counts
+// it, and lists the entries into d.Entries. It returns false, having
+// counted nothing, when dir is not such a dir: the caller walks it whole.
+func (p *Probe) splitDir(dir string, root *unix.Stat_t, seen *inodeSet, d *DirBytes, own *int64) bool {
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR || st.Dev != root.Dev {
+		return false
+	}
+	names, err := readNames(dir)
+	if err != nil {
+		return false
+	}
+	if seen.first(&st) {
+		*own = st.Size
+	}
+	d.Entries = make([]DirBytes, len(names))
+	for j, n := range names {
+		d.Entries[j].Name = n
+	}
+	return true
+}
+
+// driverDir splits the driver dir's measured entries by owner.
+func driverDir(d DirBytes, own int64, owners map[string]Owner) *DriverDir {
+	dd := &DriverDir{Name: d.Name, OtherBytes: own, Other: []DirBytes{}}
+	for _, e := range d.Entries {
+		switch owners[e.Name] {
+		case OwnerImage:
+			dd.ImageBytes += e.Bytes
+		case OwnerContainer:
+			dd.ContainerBytes += e.Bytes
+		default:
+			dd.OtherBytes += e.Bytes
+			dd.Other = append(dd.Other, DirBytes{Name: e.Name, Bytes: e.Bytes})
+		}
+	}
+	sort.SliceStable(dd.Other, func(i, j int) bool { return dd.Other[i].Bytes > dd.Other[j].Bytes })
+	return dd
 }

@@ -238,3 +238,87 @@ func TestMeasureSnapshot(t *testing.T) {
 		})
 	}
 }
+
+// TestMeasureDriverDir: the driver dir and volumes are walked one entry at
+// a time and the driver dir split by what the layer store says keeps each
+// layer dir; every split figure is `du -sbx` of its dirs, and the whole
+// root is still du's.
+func TestMeasureDriverDir(t *testing.T) {
+	root := t.TempDir()
+	tree{files: map[string]int{
+		"image/fuse-overlayfs/layerdb/sha256/chain1/cache-id": 0,
+		"image/fuse-overlayfs/layerdb/mounts/c1/mount-id":     0,
+		"image/fuse-overlayfs/layerdb/mounts/c1/init-id":      0,
+		"containers/c1/c1-json.log":                           100,
+		"fuse-overlayfs/L1/diff/bin/sh":                       3000,
+		"fuse-overlayfs/L1/link":                              26,
+		"fuse-overlayfs/M1/diff/data":                         700,
+		"fuse-overlayfs/M1-init/diff/etc/hosts":               10,
+		"fuse-overlayfs/orphan/diff/big":                      5000,
+		"volumes/v1/_data/f":                                  2000,
+		"volumes/metadata.db":                                 128,
+	},
+		symlinks: map[string]string{"fuse-overlayfs/l/ABC": "../L1/diff"}}.build(t, root)
+	for path, id := range map[string]string{
+		"image/fuse-overlayfs/layerdb/sha256/chain1/cache-id": "L1",
+		"image/fuse-overlayfs/layerdb/mounts/c1/mount-id":     "M1",
+		"image/fuse-overlayfs/layerdb/mounts/c1/init-id":      "M1-init\n",
+	} {
+		if err := os.WriteFile(filepath.Join(root, path), []byte(id), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name, driver string
+		split        bool
+	}{
+		{"fuse-overlayfs", "fuse-overlayfs", true},
+		{"unknown driver", "btrfs", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Open(system.Info{DockerRootDir: root, Driver: tc.driver}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := p.Measure(context.Background(), Targets{Containers: []Container{{ID: "c1"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := duSbx(t, root); m.RootDirBytes != want {
+				t.Errorf("root = %d, du -sbx says %d", m.RootDirBytes, want)
+			}
+			for _, d := range m.TopLevel {
+				if want := duSbx(t, filepath.Join(root, d.Name)); d.Name != "fuse-overlayfs" && d.Bytes != want {
+					t.Errorf("%s = %d, du -sbx says %d", d.Name, d.Bytes, want)
+				}
+				if d.Name == "volumes" && len(d.Entries) != 2 {
+					t.Errorf("volumes entries = %v, want metadata.db and v1", d.Entries)
+				}
+			}
+			if !tc.split {
+				if m.Driver != nil {
+					t.Errorf("driver dir split for an unknown driver: %+v", m.Driver)
+				}
+				return
+			}
+			d := m.Driver
+			if d == nil {
+				t.Fatal("driver dir not split")
+			}
+			drv := filepath.Join(root, "fuse-overlayfs")
+			if want := duSbx(t, filepath.Join(drv, "L1")); d.ImageBytes != want {
+				t.Errorf("image bytes = %d, du -sbx L1 = %d", d.ImageBytes, want)
+			}
+			if want := duSbx(t, filepath.Join(drv, "M1")) + duSbx(t, filepath.Join(drv, "M1-init")); d.ContainerBytes != want {
+				t.Errorf("container bytes = %d, du of M1 and M1-init = %d", d.ContainerBytes, want)
+			}
+			if got, want := d.ImageBytes+d.ContainerBytes+d.OtherBytes, duSbx(t, drv); got != want {
+				t.Errorf("split adds to %d, du -sbx of the driver dir = %d", got, want)
+			}
+			if len(d.Other) != 2 || d.Other[0].Name != "orphan" || d.Other[1].Name != "l" {
+				t.Errorf("other = %v, want orphan then l", d.Other)
+			}
+		})
+	}
+}

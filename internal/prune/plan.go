@@ -102,8 +102,11 @@ type Item struct {
 	// record's description.
 	Name string `json:"name"`
 	// Bytes the removal frees (0 for networks and untags).
-	Bytes  int64  `json:"bytes"`
-	Reason string `json:"reason"`
+	Bytes int64 `json:"bytes"`
+	// LogBytes is the part of a container's Bytes that is its log files
+	// (measured by the storage probe; 0 when not measured).
+	LogBytes int64  `json:"log_bytes,omitempty"`
+	Reason   string `json:"reason"`
 	// Action and Refs are set for images: remove the image (Refs are all
 	// its tags) or untag it (Refs holds the one tag).
 	Action Action   `json:"action,omitempty"`

@@ -1026,3 +1026,35 @@ func TestTypesAreTheKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestContainerLogsInPrediction: removing a container removes its dir and
+// its logs with it, so the predicted bytes are the writable layer plus the
+// logs the probe measured; unmeasured logs (-1) add nothing.
+func TestContainerLogsInPrediction(t *testing.T) {
+	tests := []struct {
+		name          string
+		size, logs    int64
+		bytes, itLogs int64
+		unknown       bool
+	}{
+		{"layer and logs", 1000, 31_500_000, 31_501_000, 31_500_000, false},
+		{"logs not measured", 1000, -1, 1000, 0, false},
+		{"no log", 1000, 0, 1000, 0, false},
+		{"layer unknown, logs known", -1, 500, 500, 500, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			inv := &inspect.Inventory{Collected: inspect.Kinds, Containers: []inspect.Container{
+				{ID: "c1", Name: "job", State: "exited", SizeBytes: tc.size, LogBytes: tc.logs, Labels: map[string]string{}},
+			}}
+			p := BuildPlan(inv, Policy{Kinds: []inspect.Kind{inspect.KindContainers}}, now)
+			if len(p.Items) != 1 {
+				t.Fatalf("items = %+v", p.Items)
+			}
+			it := p.Items[0]
+			if it.Bytes != tc.bytes || it.LogBytes != tc.itLogs || it.SizeUnknown != tc.unknown || p.ReclaimBytes != tc.bytes {
+				t.Errorf("item = %d bytes (logs %d, unknown %v), plan %d; want %d (logs %d, unknown %v)", it.Bytes, it.LogBytes, it.SizeUnknown, p.ReclaimBytes, tc.bytes, tc.itLogs, tc.unknown)
+			}
+		})
+	}
+}

@@ -266,6 +266,11 @@ func (pl *planner) containers() {
 		}
 		it := Item{Type: TypeContainer, ID: c.ID, Name: c.Name, Reason: "not running (" + c.State + ")"}
 		pl.sized(&it, c.SizeBytes)
+		// The container's dir, and its logs with it, goes with it.
+		if c.LogBytes > 0 {
+			it.LogBytes = c.LogBytes
+			it.Bytes += c.LogBytes
+		}
 		pl.add(it)
 		pl.removed[c.ID] = true
 		pl.removedNames[c.Name] = true

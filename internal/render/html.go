@@ -41,17 +41,18 @@ td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{disp
 {{range .Host}}<p class="note">{{.}}</p>{{end}}
 <h2>Space per type</h2>
 <p class="legend"><span style="background:#4a7fc1"></span>size<span style="background:#5bb36b"></span>reclaimable</p>
-<svg id="types-chart" width="800" height="{{chartH 4}}" role="img" aria-label="size and reclaimable space per type">
+<svg id="types-chart" width="800" height="{{chartH (len .Lines)}}" role="img" aria-label="size and reclaimable space per type">
 {{$max := .Max}}{{range $i, $l := .Lines}}<text x="0" y="{{y $i}}" dy="14" font-size="13">{{$l.Name}}</text>
 <rect x="120" y="{{y $i}}" width="{{bar $l.Row.SizeBytes $max}}" height="12" fill="#4a7fc1"><title>{{size $l.Row.SizeBytes}}</title></rect>
 <rect x="120" y="{{y2 $i}}" width="{{bar $l.Row.ReclaimableBytes $max}}" height="12" fill="#5bb36b"><title>{{size $l.Row.ReclaimableBytes}}</title></rect>
 <text x="700" y="{{y $i}}" dy="20" font-size="12">{{size $l.Row.SizeBytes}}</text>
 {{end}}</svg>
 <table><tr><th>Type</th><th>Total</th><th>Active</th><th>Size</th><th>Reclaimable</th><th>Docker says</th></tr>
-{{range .Lines}}<tr><td>{{.Name}}</td><td>{{.Row.Total}}</td><td>{{.Row.Active}}</td><td>{{size .Row.SizeBytes}}</td><td>{{pct .Row.ReclaimableBytes .Row.SizeBytes}}</td><td>{{pct .Row.DockerReclaimableBytes .Row.SizeBytes}}</td></tr>
+{{range .Lines}}<tr>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
 <p><strong>Full cleanup</strong> (<code>dockctl prune --all --volumes</code>) would free <strong>{{size .Report.FullCleanupBytes}}</strong> of {{size .Report.TotalBytes}}.</p>
-{{range .Report.Notes}}<p class="note">{{note .}}</p>{{end}}
+{{with .Disk}}<p id="disk">{{.}}</p>
+{{end}}{{range .Report.Notes}}<p class="note">{{note .}}</p>{{end}}
 {{range .Summary}}<p class="note">{{.}}</p>{{end}}
 <h2>Space per compose project</h2>
 <svg id="projects-chart" width="800" height="{{chartH (len .Report.Projects)}}" role="img" aria-label="space per compose project">
@@ -68,15 +69,22 @@ td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{disp
 {{if .Report.Containers}}<h2>Containers</h2><table><tr><th>Name</th><th>State</th><th>Status</th><th>Size</th></tr>
 {{range .Report.Containers}}<tr><td>{{clean .Name}}</td><td>{{clean .State}}</td><td>{{clean .Status}}</td><td>{{size .SizeBytes}}</td></tr>
 {{end}}</table>{{end}}
-{{if .Report.Volumes}}<h2>Volumes</h2><table><tr><th>Name</th><th>Links</th><th>Size</th></tr>
+{{if .Report.Logs}}<h2>Container logs</h2><table><tr><th>Container</th><th>Name</th><th>State</th><th>Log size</th></tr>
+{{range .Report.Logs}}<tr><td>{{trunc .ID}}</td><td>{{clean .Name}}</td><td>{{clean .State}}</td><td>{{size .LogBytes}}</td></tr>
+{{end}}</table>
+{{end}}{{if .Unaccounted}}<h2>Unaccounted, by directory of the root dir</h2><table><tr><th>Directory</th><th>Unaccounted</th><th>du</th><th>What</th></tr>
+{{range .Unaccounted}}<tr><td>{{clean .Name}}/</td><td>{{size .Bytes}}</td><td>{{size .DirBytes}}</td><td>{{clean .What}}</td></tr>
+{{end}}</table>
+{{end}}{{if .Report.Volumes}}<h2>Volumes</h2><table><tr><th>Name</th><th>Links</th><th>Size</th></tr>
 {{range .Report.Volumes}}<tr><td>{{clean .Name}}</td><td>{{.RefCount}}</td><td>{{size .SizeBytes}}</td></tr>
 {{end}}</table>{{end}}
 </body></html>
 `))
 
 type htmlLine struct {
-	Name string
-	Row  usage.Row
+	Name  string
+	Row   usage.Row
+	Cells []string
 }
 
 func renderHTML(w io.Writer, r usage.Report, o ReportOptions) error {
@@ -86,9 +94,14 @@ func renderHTML(w io.Writer, r usage.Report, o ReportOptions) error {
 		Max           int64
 		ProjectMax    int64
 		Host, Summary []string
-	}{Report: r}
+		Disk          string
+		Unaccounted   []usage.DirShare
+	}{Report: r, Disk: diskLine(r.Disk)}
+	if r.Images != nil {
+		data.Unaccounted = diskShares(r.Disk)
+	}
 	for _, l := range summaryLines(r.Summary) {
-		data.Lines = append(data.Lines, htmlLine{Name: l.name, Row: l.row})
+		data.Lines = append(data.Lines, htmlLine{Name: l.name, Row: l.row, Cells: l.cells()})
 		data.Max = max(data.Max, l.row.SizeBytes)
 	}
 	for _, p := range r.Projects {

@@ -35,6 +35,9 @@ type InspectOptions struct {
 	NoTrunc bool
 	Explain Explained
 	Now     time.Time
+	// LogSizes adds the LOG SIZE column to the default containers table:
+	// the storage probe measured the logs.
+	LogSizes bool
 }
 
 // FormatError is a format or template the renderers refuse: Format as
@@ -195,6 +198,9 @@ func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o Ins
 		return writeJSON(w, inspectDoc(kind, view.items(inv), o))
 	case "table", "":
 		format = view.table
+		if kind == inspect.KindContainers && !o.LogSizes {
+			format = containersTable
+		}
 	}
 	t, err := ParseTemplate(format)
 	if err != nil {
@@ -203,7 +209,7 @@ func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o Ins
 	if err := t.Execute(w, rows); err != nil {
 		return err
 	}
-	if format == view.table {
+	if format == view.table || format == containersTable {
 		writeExplainText(w, o.Explain)
 	}
 	return nil

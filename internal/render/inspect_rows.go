@@ -80,6 +80,11 @@ func (r ContainerRow) Size() string { return Size(r.SizeBytes) }
 // RootFS is the ROOT FS column.
 func (r ContainerRow) RootFS() string { return Size(r.RootFSBytes) }
 
+// LogSize is the LOG SIZE column: the container's log files on disk, N/A
+// when the storage probe could not measure them. The default table shows
+// it only when the probe ran (InspectOptions.LogSizes).
+func (r ContainerRow) LogSize() string { return Size(r.LogBytes) }
+
 // VolumeList is the VOLUMES column.
 func (r ContainerRow) VolumeList() string { return orNone(r.Volumes, "-") }
 
@@ -172,7 +177,7 @@ func project(p string) string { return orNone(nonEmpty(p), "-") }
 // their name in capitals; a `table` template uses them too.
 var columnHeaders = map[string]string{
 	"ImageID": "IMAGE ID", "TagList": "TAGS", "CreatedSince": "CREATED", "ContainerCount": "CONTAINERS",
-	"ContainerID": "CONTAINER ID", "ImageRef": "IMAGE", "RootFS": "ROOT FS", "VolumeList": "VOLUMES",
+	"ContainerID": "CONTAINER ID", "ImageRef": "IMAGE", "RootFS": "ROOT FS", "VolumeList": "VOLUMES", "LogSize": "LOG SIZE",
 	"VolumeName": "VOLUME NAME", "VolumeType": "TYPE", "NetworkID": "NETWORK ID", "BuiltIn": "BUILT-IN",
 	"CacheID": "CACHE ID", "InUseText": "IN USE", "SharedText": "SHARED", "LastUsedSince": "LAST USED",
 }
@@ -186,13 +191,20 @@ type kindView struct {
 	table string // the default table, a template over the rows
 }
 
+// containersTable and containersLogTable are the default tables of
+// `inspect containers`, without and with the storage probe's LOG SIZE.
+const (
+	containersTable    = `table {{.ContainerID}}\t{{.Name}}\t{{.ImageRef}}\t{{.State}}\t{{.Status}}\t{{.CreatedSince}}\t{{.Size}}\t{{.RootFS}}\t{{.VolumeList}}\t{{.Project}}`
+	containersLogTable = `table {{.ContainerID}}\t{{.Name}}\t{{.ImageRef}}\t{{.State}}\t{{.Status}}\t{{.CreatedSince}}\t{{.Size}}\t{{.RootFS}}\t{{.LogSize}}\t{{.VolumeList}}\t{{.Project}}`
+)
+
 var kindViews = map[inspect.Kind]kindView{
 	inspect.KindImages: view(func(inv *inspect.Inventory) []inspect.Image { return inv.Images },
 		func(v inspect.Image, c rowContext) ImageRow { return ImageRow{v, c} },
 		`table {{.ImageID}}\t{{.TagList}}\t{{.CreatedSince}}\t{{.Size}}\t{{.Shared}}\t{{.Unique}}\t{{.ContainerCount}}`),
 	inspect.KindContainers: view(func(inv *inspect.Inventory) []inspect.Container { return inv.Containers },
 		func(v inspect.Container, c rowContext) ContainerRow { return ContainerRow{v, c} },
-		`table {{.ContainerID}}\t{{.Name}}\t{{.ImageRef}}\t{{.State}}\t{{.Status}}\t{{.CreatedSince}}\t{{.Size}}\t{{.RootFS}}\t{{.VolumeList}}\t{{.Project}}`),
+		containersLogTable),
 	inspect.KindVolumes: view(func(inv *inspect.Inventory) []inspect.Volume { return inv.Volumes },
 		func(v inspect.Volume, c rowContext) VolumeRow { return VolumeRow{v, c} },
 		`table {{.VolumeName}}\t{{.Driver}}\t{{.Size}}\t{{.Links}}\t{{.VolumeType}}\t{{.Project}}`),

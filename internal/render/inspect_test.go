@@ -192,7 +192,8 @@ func TestTemplatesSeeTheTableColumns(t *testing.T) {
 			}
 		}
 		var table, viaTemplate bytes.Buffer
-		if err := RenderInspect(&table, kind, inv, InspectOptions{Format: "table", Now: now}); err != nil {
+		// The full table (containers: with LOG SIZE, as when the probe ran).
+		if err := RenderInspect(&table, kind, inv, InspectOptions{Format: "table", Now: now, LogSizes: true}); err != nil {
 			t.Fatal(err)
 		}
 		if err := RenderInspect(&viaTemplate, kind, inv, InspectOptions{Format: kindViews[kind].table, Now: now}); err != nil {
@@ -218,5 +219,23 @@ func TestTemplatesSeeTheTableColumns(t *testing.T) {
 	want, _ := json.Marshal(img)
 	if first, _, _ := strings.Cut(got.String(), "\n"); first != string(want) {
 		t.Errorf("{{json .}} = %s, want the object %s", first, want)
+	}
+}
+
+// TestRenderInspectContainerLogs: with the storage probe's figures the
+// containers table has LOG SIZE (N/A where not measured) and the JSON
+// log_bytes.
+func TestRenderInspectContainerLogs(t *testing.T) {
+	inv := sampleInventory()
+	inv.Containers[0].LogBytes = inspect.SizeUnknown
+	inv.Containers[1].LogBytes = 31_500_000
+	for _, format := range []string{"table", "json"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderInspect(&buf, inspect.KindContainers, inv, InspectOptions{Format: format, Now: now, LogSizes: true}); err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, buf.String(), "inspect-containers-logs."+format)
+		})
 	}
 }

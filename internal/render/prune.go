@@ -19,6 +19,20 @@ type PruneOutcome struct {
 	// MeasuredBytes is what the engine's own disk usage dropped by, from
 	// before the plan to after the removals (-1 when it could not be read).
 	MeasuredBytes int64
+	// Disk is the root dir's du before and after, when the storage probe
+	// could measure it: what the disk got back, logs and metadata
+	// included, which the engine's figures leave out.
+	Disk *DiskFreed
+}
+
+// DiskFreed is what a prune freed on disk, measured by the storage probe.
+type DiskFreed struct {
+	RootDir     string `json:"root_dir"`
+	BeforeBytes int64  `json:"before_bytes"`
+	AfterBytes  int64  `json:"after_bytes"`
+	// FreedBytes is BeforeBytes - AfterBytes: other writers on the same
+	// engine (running containers' logs, builds) move it too.
+	FreedBytes int64 `json:"freed_bytes"`
 }
 
 // PruneOptions say how to render a plan and its outcome.
@@ -39,8 +53,10 @@ type PruneDoc struct {
 	LogError    string          `json:"log_error,omitempty"`
 	// ReclaimedBytes is measured; absent when the engine could not be
 	// read after the removals.
-	ReclaimedBytes *int64                         `json:"reclaimed_bytes,omitempty"`
-	Explain        map[prune.Type][]explain.Entry `json:"explain,omitempty"`
+	ReclaimedBytes *int64 `json:"reclaimed_bytes,omitempty"`
+	// Disk is the root dir's du before and after (the storage probe).
+	Disk    *DiskFreed                     `json:"disk,omitempty"`
+	Explain map[prune.Type][]explain.Entry `json:"explain,omitempty"`
 }
 
 // PruneFormats are the formats RenderPrune writes.
@@ -74,6 +90,7 @@ func pruneDoc(plan prune.Plan, out *PruneOutcome, o PruneOptions) PruneDoc {
 		if m := out.MeasuredBytes; m >= 0 {
 			doc.ReclaimedBytes = &m
 		}
+		doc.Disk = out.Disk
 	}
 	doc.Explain = explainEntries(o.Explain)
 	return doc
@@ -165,6 +182,9 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 		measured := "could not be measured"
 		if out.MeasuredBytes >= 0 {
 			measured = Size(out.MeasuredBytes) + " measured"
+		}
+		if d := out.Disk; d != nil {
+			measured += fmt.Sprintf(" by the engine, %s on disk (du of %s: %s before, %s after)", Size(d.FreedBytes), Clean(d.RootDir), Size(d.BeforeBytes), Size(d.AfterBytes))
 		}
 		if plan.DryRun {
 			// A saved plan's dry run: the re-checks ran, nothing was removed.

@@ -153,3 +153,30 @@ func TestWritePlanIsThePlanDocument(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderPruneDiskGolden: after a prune with the storage probe, the
+// outcome gives the root dir's du before and after beside the engine's
+// figure, and the container's item carries its logs.
+func TestRenderPruneDiskGolden(t *testing.T) {
+	plan := samplePlan()
+	plan.DryRun = false
+	for i := range plan.Items {
+		if plan.Items[i].Type == prune.TypeContainer {
+			plan.Items[i].LogBytes = 31_500_000
+			plan.Items[i].Bytes += 31_500_000
+			plan.ReclaimBytes += 31_500_000
+			break
+		}
+	}
+	out := sampleOutcome()
+	out.Disk = &DiskFreed{RootDir: "/var/lib/docker", BeforeBytes: 93_700_000, AfterBytes: 62_180_000, FreedBytes: 31_520_000}
+	for _, format := range []string{"table", "json", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderPrune(&buf, plan, out, PruneOptions{Format: format}); err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, buf.String(), "prune-applied-disk."+format)
+		})
+	}
+}

@@ -94,18 +94,79 @@ func writeExplainMarkdown(w io.Writer, e Explained) {
 type summaryLine struct {
 	name string
 	row  usage.Row
+	// disk marks the rows only the storage probe sees: docker says
+	// nothing of them, and nothing reclaims Unaccounted.
+	disk, noReclaim bool
 }
 
 func summaryLines(s usage.Summary) []summaryLine {
-	return []summaryLine{{"Images", s.Images}, {"Containers", s.Containers}, {"Local Volumes", s.Volumes}, {"Build Cache", s.BuildCache}}
+	lines := []summaryLine{{name: "Images", row: s.Images}, {name: "Containers", row: s.Containers}, {name: "Local Volumes", row: s.Volumes}, {name: "Build Cache", row: s.BuildCache}}
+	if s.Logs != nil {
+		lines = append(lines, summaryLine{name: "Logs", row: *s.Logs, disk: true})
+	}
+	if s.Unaccounted != nil {
+		lines = append(lines, summaryLine{name: "Unaccounted", row: *s.Unaccounted, disk: true, noReclaim: true})
+	}
+	return lines
 }
 
 // cells are the line's columns: TYPE, TOTAL, ACTIVE, SIZE, RECLAIMABLE,
 // DOCKER SAYS, in the table and the markdown alike.
 func (l summaryLine) cells() []string {
 	r := l.row
-	return []string{l.name, strconv.Itoa(r.Total), strconv.Itoa(r.Active), Size(r.SizeBytes),
+	c := []string{l.name, strconv.Itoa(r.Total), strconv.Itoa(r.Active), Size(r.SizeBytes),
 		SizePercent(r.ReclaimableBytes, r.SizeBytes), SizePercent(r.DockerReclaimableBytes, r.SizeBytes)}
+	if r.ReclaimableBytes > r.SizeBytes {
+		// Removing containers frees their logs too, which SIZE (docker's
+		// writable layers) leaves out.
+		c[4] = Size(r.ReclaimableBytes) + " (with logs)"
+	}
+	if l.disk {
+		c[5] = "-"
+	}
+	if l.noReclaim {
+		c[2], c[4] = "-", "-"
+	}
+	return c
+}
+
+// diskLine says how much of the root dir's du the rows account for, or
+// what dockctl could not see and how to give it access; "" when the
+// probe was not asked.
+func diskLine(d *usage.Disk) string {
+	switch {
+	case d == nil:
+		return ""
+	case d.UnavailableReason != "":
+		return Clean(d.UnavailableReason)
+	case d.AccountedBytes < 0:
+		return fmt.Sprintf("On disk: %s in %s (du); the rows cover only the objects --filter selects.", Size(d.RootDirBytes), Clean(d.RootDir))
+	}
+	s := fmt.Sprintf("On disk: accounted %.1f%% of %s in %s (du); ", math.Floor(d.AccountedPercent*10)/10, Size(d.RootDirBytes), Clean(d.RootDir))
+	if usage.Within(d.AccountedBytes, d.RootDirBytes) {
+		s += fmt.Sprintf("the rows fall short of du by the directories and metadata around the objects, within the larger of %s and %g%%.", Size(usage.ToleranceBytes), usage.TolerancePercent)
+	} else {
+		// Many small objects: their directories and layer-store records
+		// outweigh their files, which is all docker sizes.
+		s += fmt.Sprintf("the other %s are the directories and metadata around the objects the rows count (docker sizes their files only), more than the larger of %s and %g%%.",
+			Size(d.RootDirBytes-d.AccountedBytes), Size(usage.ToleranceBytes), usage.TolerancePercent)
+	}
+	if d.Warnings > 0 {
+		s += fmt.Sprintf(" %d paths could not be read.", d.Warnings)
+	}
+	return s
+}
+
+// unaccountedCells are a verbose Unaccounted line's columns: DIRECTORY,
+// UNACCOUNTED, DU, WHAT.
+func unaccountedCells(u usage.DirShare) []string {
+	return []string{Clean(u.Name) + "/", Size(u.Bytes), Size(u.DirBytes), Clean(u.What)}
+}
+
+// logCells are a verbose log line's columns: CONTAINER ID, NAME, STATE,
+// LOG SIZE.
+func logCells(l usage.ContainerLog) []string {
+	return []string{ShortID(l.ID, false), Clean(l.Name), Clean(l.State), Size(l.LogBytes)}
 }
 
 // markdownRow is a markdown table row of cells.
@@ -178,6 +239,9 @@ func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
 	if r.Approximate {
 		fmt.Fprintln(w, "Some image layers could not be read; image figures fall back to the engine's unique sizes.")
 	}
+	if l := diskLine(r.Disk); l != "" {
+		fmt.Fprintln(w, l)
+	}
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w, "Notes:")
 		for _, n := range r.Notes {
@@ -213,6 +277,9 @@ func projectTable(w io.Writer, ps []usage.Project) error {
 func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
 	if r.Images == nil && r.Containers == nil && r.Volumes == nil && r.BuildCache == nil {
 		return nil
+	}
+	if err := diskTables(w, r); err != nil {
+		return err
 	}
 	inv := &inspect.Inventory{Images: r.Images, Containers: r.Containers, Volumes: r.Volumes, BuildCache: r.BuildCache}
 	for _, sec := range []struct {
@@ -252,6 +319,49 @@ func unlimitedLogs(w io.Writer, names []string, md bool) {
 	}
 }
 
+// diskTables are the verbose tables of what the probe measured: the
+// containers' logs and the unaccounted bytes by top-level directory.
+func diskTables(w io.Writer, r usage.Report) error {
+	for _, t := range []struct {
+		title, header string
+		rows          [][]string
+	}{
+		{"Container logs:", "CONTAINER ID\tNAME\tSTATE\tLOG SIZE", mapCells(r.Logs, logCells)},
+		{"Unaccounted, by directory of the root dir:", "DIRECTORY\tUNACCOUNTED\tDU\tWHAT", mapCells(diskShares(r.Disk), unaccountedCells)},
+	} {
+		if len(t.rows) == 0 {
+			continue
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, t.title)
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+		fmt.Fprintln(tw, t.header)
+		for _, row := range t.rows {
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func diskShares(d *usage.Disk) []usage.DirShare {
+	if d == nil {
+		return nil
+	}
+	return d.Unaccounted
+}
+
+func mapCells[T any](list []T, cells func(T) []string) [][]string {
+	out := make([][]string, len(list))
+	for i, v := range list {
+		out[i] = cells(v)
+	}
+	return out
+}
+
 // mdEscaper neutralises markdown: engine-provided names must not become
 // links, images, emphasis or HTML in a CI job summary.
 var mdEscaper = strings.NewReplacer(
@@ -281,6 +391,10 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "**Full cleanup** (`dockctl prune --all --volumes`) would free **%s** of %s.\n", Size(r.FullCleanupBytes), Size(r.TotalBytes))
+	if l := diskLine(r.Disk); l != "" {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, mdCell(l))
+	}
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w)
 		for _, n := range r.Notes {
@@ -309,6 +423,30 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", ShortID(i.ID, false), mdCell(orNone(i.Tags, "<none>")), Size(i.SizeBytes), Size(i.SharedBytes), Size(i.UniqueBytes), strconv.Itoa(i.Containers))
 		}
 	}
+	if len(r.Logs) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| Container | Name | State | Log size |")
+		fmt.Fprintln(w, "|---|---|---|--:|")
+		for _, l := range r.Logs {
+			fmt.Fprintln(w, markdownRow(mdCells(logCells(l))))
+		}
+	}
+	if shares := diskShares(r.Disk); len(shares) > 0 && r.Images != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| Directory | Unaccounted | du | What |")
+		fmt.Fprintln(w, "|---|--:|--:|---|")
+		for _, u := range shares {
+			fmt.Fprintln(w, markdownRow(mdCells(unaccountedCells(u))))
+		}
+	}
 	unlimitedLogs(w, r.UnlimitedLogs, true)
 	return nil
+}
+
+func mdCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = mdCell(c)
+	}
+	return out
 }

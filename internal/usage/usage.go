@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/probe"
 	"github.com/dockctl/dockctl/internal/prune"
 )
 
@@ -27,6 +28,10 @@ type Summary struct {
 	Containers Row `json:"containers"`
 	Volumes    Row `json:"volumes"`
 	BuildCache Row `json:"build_cache"`
+	// Logs and Unaccounted are measured on disk by the storage probe;
+	// nil when it could not (see Disk.UnavailableReason).
+	Logs        *Row `json:"logs,omitempty"`
+	Unaccounted *Row `json:"unaccounted,omitempty"`
 }
 
 // Note explains a figure: where dockctl and docker differ, or bytes only a
@@ -364,9 +369,16 @@ type Report struct {
 	Schema string             `json:"schema"`
 	Engine inspect.EngineInfo `json:"engine"`
 	Accounting
-	// TotalBytes is everything docker holds: the four rows' SIZE added up.
+	// TotalBytes is everything docker holds: the four rows' SIZE added up,
+	// and the logs when the storage probe measured them.
 	TotalBytes int64     `json:"total_bytes"`
 	Projects   []Project `json:"projects"`
+	// Disk is the root dir as the storage probe measured it; nil when
+	// the probe was not asked (a report built from the engine alone).
+	Disk *Disk `json:"disk,omitempty"`
+	// Logs lists containers' logs, largest first, with Verbose and a
+	// measurement.
+	Logs []ContainerLog `json:"logs,omitempty"`
 	// Verbose lists, largest first, when asked for.
 	Images     []inspect.Image            `json:"images,omitempty"`
 	Containers []inspect.Container        `json:"containers,omitempty"`
@@ -385,13 +397,25 @@ type Options struct {
 	Top int
 	// Scope limits the report to some objects.
 	Scope Scope
+	// Disk is the storage probe's measurement of the root dir, nil when
+	// it could not measure: then DiskUnavailable says why, in one line
+	// (and the report is built from the engine's figures alone).
+	Disk            *probe.Measurement
+	DiskUnavailable string
 }
 
 // Build assembles the report from an inventory holding every kind.
 func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
+	FillLogs(inv, o.Disk)
 	r := Report{Schema: Schema, Engine: eng, Accounting: Compute(inv, o.Scope), Projects: Projects(inv, o.Scope)}
+	if o.Disk != nil || o.DiskUnavailable != "" {
+		r.Disk = diskRows(&r.Accounting, inv, o.Scope, eng.StorageDriver, o.Disk, o.DiskUnavailable)
+	}
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
+	if s.Logs != nil {
+		r.TotalBytes += s.Logs.SizeBytes
+	}
 	if o.Verbose {
 		r.Images = largest(inv.Images, o.Scope.image, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
 		r.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
@@ -403,6 +427,9 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 			}
 		}
 		sort.Strings(r.UnlimitedLogs)
+		if o.Disk != nil {
+			r.Logs = largestLogs(inv, o.Scope, o.Top)
+		}
 	}
 	return r
 }

@@ -1,0 +1,89 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/docker/docker/api/types/filters"
+
+	"github.com/dockctl/dockctl/internal/probe"
+	"github.com/dockctl/dockctl/internal/render"
+)
+
+// diskMeasure is one run of the storage probe: the measurement, or the
+// one line saying why there is none.
+type diskMeasure struct {
+	p      *probe.Probe
+	m      *probe.Measurement
+	reason string
+}
+
+// rootAfter measures the root dir again (its du only, no objects) to see
+// what a prune freed on disk: -1 when the first measurement failed or
+// this one does.
+func (d diskMeasure) rootAfter(ctx context.Context) int64 {
+	if d.p == nil || d.m == nil {
+		return -1
+	}
+	m, err := d.p.Measure(ctx, probe.Targets{})
+	if err != nil {
+		return -1
+	}
+	return m.RootDirBytes
+}
+
+// freed is the prune outcome's on-disk figure: the root dir's du before
+// and after the removals; nil when the disk was not measured.
+func (d diskMeasure) freed(ctx context.Context) *render.DiskFreed {
+	if d.m == nil {
+		return nil
+	}
+	after := d.rootAfter(ctx)
+	if after < 0 {
+		return nil
+	}
+	return &render.DiskFreed{RootDir: d.m.RootDir, BeforeBytes: d.m.RootDirBytes, AfterBytes: after, FreedBytes: d.m.RootDirBytes - after}
+}
+
+// measureDisk runs the storage probe on the engine at host once: it asks
+// the engine where its root dir and objects are, and walks them. Only an
+// engine on this machine (a unix socket) is measured; anything else, and
+// any failure, is the one line the report prints instead: the probe never
+// fails a command that works without it.
+func measureDisk(ctx context.Context, eng Engine, host string) diskMeasure {
+	if !strings.HasPrefix(host, "unix://") {
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: the engine at %s is not on this machine; run dockctl on the engine's host to see logs and the whole root dir", host)}
+	}
+	info, err := eng.Info(ctx)
+	if err != nil {
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: reading engine info: %v", err)}
+	}
+	p, err := probe.Open(info, probe.Options{})
+	if err != nil {
+		return diskMeasure{reason: err.Error()}
+	}
+	t, err := probe.Collect(ctx, eng, filters.NewArgs(), filters.NewArgs())
+	if err != nil {
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err)}
+	}
+	m, err := p.Measure(ctx, t)
+	if err != nil {
+		var u *probe.Unavailable
+		if errors.As(err, &u) {
+			return diskMeasure{reason: u.Error()}
+		}
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err)}
+	}
+	return diskMeasure{p: p, m: &m}
+}
+
+// startDiskMeasure runs measureDisk beside the engine collection, which
+// it does not wait on; the function returned waits for it.
+func startDiskMeasure(ctx context.Context, eng Engine, host string) func() diskMeasure {
+	ch := make(chan diskMeasure, 1)
+	go func() { ch <- measureDisk(ctx, eng, host) }()
+	return sync.OnceValue(func() diskMeasure { return <-ch })
+}

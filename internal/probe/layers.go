@@ -1,0 +1,78 @@
+package probe
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Owner says what keeps one dir of the storage driver's dir on disk.
+type Owner string
+
+// Owners of a layer dir, as the engine's layer store records them.
+const (
+	// OwnerImage: an image layer (<root>/image/<driver>/layerdb/sha256/
+	// <chain id>/cache-id names it). BuildKit's records that share an
+	// image's layer hold the same dir.
+	OwnerImage Owner = "image"
+	// OwnerContainer: a container's writable layer or its init layer
+	// (layerdb/mounts/<container id>/mount-id and init-id).
+	OwnerContainer Owner = "container"
+	// OwnerNone: nothing in the layer store names the dir: BuildKit
+	// snapshots not committed as image layers, the driver's own links dir
+	// ("l"), and orphans a crashed removal left behind.
+	OwnerNone Owner = ""
+)
+
+// DriverDir is the `du -sbx` split of the storage driver's dir
+// (<root>/<driver>) by what keeps each of its entries, measured in the
+// same walk as the root dir (the same inode set), so these bytes are part
+// of RootDirBytes and never counted twice.
+type DriverDir struct {
+	// Name is the driver dir's name under the root dir (the driver's).
+	Name string `json:"name"`
+	// ImageBytes, ContainerBytes and OtherBytes add up, with the dir's
+	// own entry, to its TopLevel figure.
+	ImageBytes     int64 `json:"image_bytes"`
+	ContainerBytes int64 `json:"container_bytes"`
+	OtherBytes     int64 `json:"other_bytes"`
+	// Other lists the entries no layer references, by name.
+	Other []DirBytes `json:"other"`
+}
+
+// layerOwners reads the layer store's references to the driver's dirs
+// (graph drivers only: overlay2, fuse-overlayfs): each image layer's
+// cache-id and each container's mount-id and init-id. It only reads
+// small files the engine writes once per layer; a layer store it cannot
+// read gives nil, and the driver dir is then not split.
+func (p *Probe) layerOwners() map[string]Owner {
+	if p.layers != layerOverlay {
+		return nil
+	}
+	db := filepath.Join(p.local, "image", p.driver, "layerdb")
+	owners := map[string]Owner{}
+	read := func(dir string, owner Owner, files ...string) bool {
+		names, err := readNames(dir)
+		if err != nil {
+			return errors.Is(err, fs.ErrNotExist)
+		}
+		for _, n := range names {
+			for _, f := range files {
+				id, err := os.ReadFile(filepath.Join(dir, n, f))
+				if err != nil {
+					continue // a layer being written or removed right now
+				}
+				if s := strings.TrimSpace(string(id)); s != "" && !strings.ContainsRune(s, filepath.Separator) {
+					owners[s] = owner
+				}
+			}
+		}
+		return true
+	}
+	if !read(filepath.Join(db, "sha256"), OwnerImage, "cache-id") || !read(filepath.Join(db, "mounts"), OwnerContainer, "mount-id", "init-id") {
+		return nil
+	}
+	return owners
+}
