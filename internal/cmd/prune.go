@@ -501,7 +501,7 @@ func confirm(ctx context.Context, streams IOStreams, plan prune.Plan, ro render.
 		return false, err
 	}
 	fmt.Fprintln(streams.ErrOut)
-	fmt.Fprintf(streams.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), render.Size(plan.ReclaimBytes))
+	fmt.Fprintf(streams.ErrOut, "Remove %s, freeing %s? [y/N] ", render.Count(len(plan.Items), "object"), render.Size(plan.ReclaimBytes))
 	type answer struct {
 		line string
 		err  error
