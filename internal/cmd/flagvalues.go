@@ -62,6 +62,29 @@ func (v stringValue) Set(s string) error {
 func (v stringValue) String() string { return *v.p }
 func (v stringValue) Type() string   { return "string" }
 
+// fileValue is a file name flag: it refuses an empty value and one that
+// looks like a flag. pflag hands `-o --no-explain` to -o as its value, so
+// the report would go to a file named --no-explain and the flag the user
+// meant would be lost without a word.
+type fileValue struct{ p *string }
+
+// filePath makes a file name flag of p.
+func filePath(p *string) pflag.Value { return fileValue{p} }
+
+func (v fileValue) Set(s string) error {
+	in, err := nonBlank(s)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(in, "-") {
+		return fmt.Errorf("looks like a flag, not a file name (write ./%s for a file named so)", in)
+	}
+	*v.p = s
+	return nil
+}
+func (v fileValue) String() string { return *v.p }
+func (v fileValue) Type() string   { return "string" }
+
 // stringArrayValue is a repeatable string flag that refuses an empty value.
 type stringArrayValue struct{ p *[]string }
 

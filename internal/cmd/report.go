@@ -98,7 +98,7 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 	fl.IntVar(&opts.Top, "top", 0, "with -v, show only the N largest objects of each type")
 	fl.Var(nonEmpty(&opts.By), "by", "group by: project (compose project)")
 	fl.Var(stringEnum(&opts.Format, render.ReportFormats...), "format", oneOf(render.ReportFormats))
-	fl.VarP(nonEmpty(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
+	fl.VarP(filePath(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
 	fl.Var(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB; a unit is needed)")
 	fl.Var(&opts.FailIfUsage, "fail-if-usage-over", "exit 4 if docker uses more than SIZE in all (20GB; a unit is needed)")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
