@@ -78,7 +78,8 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 			c.Args = completionShells
 			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 		case "inspect":
-			c.ValidArgsFunction = completeKinds(takeValidArgs(c), false)
+			takeValidArgs(c)
+			c.ValidArgsFunction = f.completeInspectArg
 		case "prune":
 			c.ValidArgsFunction = completeKinds(takeValidArgs(c), true)
 		case "report", "version":

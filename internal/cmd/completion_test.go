@@ -116,6 +116,8 @@ func TestCompletion(t *testing.T) {
 		{"inspect kinds", []string{"inspect", ""}, []string{"images", "containers", "volumes", "networks", "buildcache"}, nil, noFile, false},
 		{"inspect kind prefix", []string{"inspect", "v"}, []string{"volumes"}, nil, noFile, false},
 		{"inspect takes one kind, no names", []string{"inspect", "images", ""}, nil, nil, noFile, false},
+		{"inspect NAME: objects when no kind starts so", []string{"inspect", "app"}, []string{"app:1", "app:latest"}, nil, noFile, true},
+		{"inspect NAME: every named kind", []string{"inspect", "s"}, []string{"shop_default"}, nil, noFile, true},
 		{"prune kinds not given yet", []string{"prune", "images", "volume", ""}, []string{"containers", "networks", "buildcache"}, nil, noFile, false},
 		{"prune takes no kinds with --apply", []string{"prune", "--apply", "plan.json", ""}, nil, nil, noFile, false},
 		{"report takes no arguments", []string{"report", ""}, nil, nil, noFile, false},

@@ -16,7 +16,9 @@ import (
 // InspectOptions are the flags of `dockctl inspect`.
 type InspectOptions struct {
 	RunEnv
-	Kind    inspect.Kind
+	Kind inspect.Kind
+	// Object is the NAME|ID given instead of a kind ("" with a kind).
+	Object  string
 	Filters []string
 	Format  string
 	Quiet   bool
@@ -41,10 +43,18 @@ func parseKind(arg string) (inspect.Kind, error) {
 func NewInspectCmd(f *Factory, runF func(*InspectOptions) error) *cobra.Command {
 	opts := &InspectOptions{Format: "table"}
 	c := &cobra.Command{
-		Use:         "inspect " + strings.Join(inspect.KindNames(), "|"),
+		Use:         "inspect " + strings.Join(inspect.KindNames(), "|") + "|NAME|ID",
 		Annotations: map[string]string{fleetAnnotation: "true"},
-		Short:       "List every object of one kind with what a disk cleaner needs to know",
+		Short:       "List every object of one kind, or show one object, with what a disk cleaner needs to know",
 		Long: `List every object of one kind with sizes, users and compose project.
+Kinds and their aliases:
+` + kindHelp() + `
+An argument that is no kind is an object, looked up as docker inspect
+does: an image reference or id (prefix), a container name or id, a volume
+name, a network name or id. dockctl shows that object's view: its fields
+and sizes, what uses it, and what dockctl prune and dockctl prune --all
+--all-volumes would do to it and why (table or json). A name that matches
+several objects is exit 2 listing them.
 
 Filters use docker's syntax (--filter key=value, repeatable):
 ` + filterHelp() + `
@@ -66,22 +76,33 @@ engines[] hold each engine's listing or its error.`,
   dockctl inspect containers --filter status=exited --format json
   dockctl inspect volumes -q --filter dangling=true
   dockctl inspect images --format '{{.ID}} {{.UniqueBytes}}'
-  dockctl inspect images --format 'table {{.ImageID}}\t{{.Size}}\t{{.Unique}}'`,
+  dockctl inspect images --format 'table {{.ImageID}}\t{{.Size}}\t{{.Unique}}'
+  dockctl inspect img
+  dockctl inspect postgres:16
+  dockctl inspect shop_data --format json`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return clierr.Usage("kind", strings.Join(args, " "), "give exactly one of %s", strings.Join(inspect.KindNames(), ", "))
+				return clierr.Usage("kind", strings.Join(args, " "), "give exactly one of %s, or one object's name or id", strings.Join(inspect.KindNames(), ", "))
 			}
 			return nil
 		},
 		ValidArgs: inspect.KindNames(),
 		RunE: func(c *cobra.Command, args []string) error {
-			k, err := parseKind(args[0])
-			if err != nil {
-				return err
-			}
-			opts.Kind = k
 			opts.RunEnv = f.runEnv()
 			opts.now = opts.Now()
+			k, ok := inspect.ParseKind(args[0])
+			if !ok {
+				opts.Object = args[0]
+				if err := checkObjectArgs(opts, f); err != nil {
+					return err
+				}
+				if runF != nil {
+					return runF(opts)
+				}
+				return runInspect(c.Context(), f, opts)
+			}
+			opts.Kind = k
+			var err error
 			if opts.filter, err = inspect.ParseFilters(k, opts.Filters, opts.now); err != nil {
 				return err
 			}
@@ -109,7 +130,11 @@ func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 		if err := reach(ctx, f); err != nil {
 			return err
 		}
-		res, err := inspectRun(ctx, opts)
+		run := inspectRun
+		if opts.Object != "" {
+			run = inspectObjectRun
+		}
+		res, err := run(ctx, opts)
 		return show(opts.IO.Out, res, err)
 	}
 	if opts.Quiet {
@@ -146,6 +171,16 @@ func inspectRun(ctx context.Context, opts *InspectOptions) (render.Result, error
 	return render.InspectResult{Kind: opts.Kind, Inv: inv, Options: render.InspectOptions{
 		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now,
 	}}, nil
+}
+
+// kindHelp lists each kind with the other names it takes, from the kinds
+// enum, so the help cannot drift from the parser.
+func kindHelp() string {
+	var b strings.Builder
+	for _, k := range inspect.ListingOrder {
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(k.Aliases(), ", "))
+	}
+	return b.String()
 }
 
 // columnHelp lists each kind's template columns from the renderer's rows,

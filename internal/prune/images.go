@@ -89,25 +89,14 @@ type tagKeep struct{ reason, clause string }
 // else by repository and short id.
 func (pl *planner) imageName(img inspect.Image, tags []string) string {
 	for _, c := range pl.containersOf(img.ID) {
-		ref := familiarRef(c.Image)
+		ref := inspect.FamiliarRef(c.Image)
 		for _, t := range tags {
-			if familiarRef(t) == ref {
+			if inspect.FamiliarRef(t) == ref {
 				return t
 			}
 		}
 	}
 	return imageName(img, tags)
-}
-
-// familiarRef is a reference as `docker images` shows it: docker.io and
-// library/ dropped, :latest added when there is no tag or digest.
-func familiarRef(ref string) string {
-	ref = strings.TrimPrefix(ref, "docker.io/")
-	ref = strings.TrimPrefix(ref, "library/")
-	if !strings.Contains(ref, "@") && strings.LastIndex(ref, ":") <= strings.LastIndex(ref, "/") {
-		ref += ":latest"
-	}
-	return ref
 }
 
 func imageName(img inspect.Image, tags []string) string {
