@@ -217,6 +217,8 @@ type enumValue struct {
 	// example is a template shown when a value is refused; "" refuses
 	// templates.
 	example string
+	// synonyms are old names still taken for an option, not offered.
+	synonyms map[string]string
 }
 
 // stringEnum makes a flag of p that takes one of options.
@@ -234,6 +236,9 @@ func formatEnum(p *string, example string, options ...string) *enumValue {
 func (v *enumValue) Set(s string) error {
 	if _, err := nonBlank(s); err != nil {
 		return err
+	}
+	if o, ok := v.synonyms[s]; ok {
+		s = o
 	}
 	switch {
 	case slices.Contains(v.options, s):
