@@ -37,6 +37,9 @@ type PruneOptions struct {
 
 	policy prune.Policy
 	every  time.Duration
+
+	// Project scopes the prune to one compose project (--project).
+	Project string
 }
 
 // pruneKindNames are the kinds prune takes, as its help has always listed
@@ -93,6 +96,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 		Example: `  dockctl prune --dry-run
   dockctl prune --yes --all --older-than 7d --keep 'postgres:*'
   dockctl prune images --all --keep-recent 3 --dry-run
+  dockctl prune --project shop --all --all-volumes --dry-run
   dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
   dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes
   dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
@@ -106,7 +110,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 				// A saved plan is applied as it was reviewed: flags that
 				// would change what it removes belong to the planning run.
 				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
-					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "plan-out"} {
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "plan-out", "project"} {
 					if c.Flags().Changed(name) {
 						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
 					}
@@ -131,6 +135,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.Var(nonEmptyArray(&opts.Keep), "keep", "keep what matches this glob: image reference, container, volume or network name (repeatable)")
 	fl.Var(nonEmptyArray(&opts.KeepLabels), "keep-label", "keep objects with this label, KEY or KEY=VALUE (repeatable)")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "limit scope, docker syntax: label=…, label!=…, until=… (repeatable)")
+	fl.Var(projectFlag(&opts.Project), "project", projectHelp)
 	fl.Var(&opts.OlderThan, "older-than", "keep objects younger than this (24h, 7d)")
 	fl.IntVar(&opts.KeepRecent, "keep-recent", 0, "keep the N newest images of each repository")
 	fl.BoolVar(&opts.IncludeRunningProjects, "include-running-projects", false, "allow removing objects of compose projects that have a running container")
@@ -182,7 +187,7 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	p.HighWatermark, p.LowWatermark = o.HighWatermark.P, o.LowWatermark.P
 	var byLabel bool
 	var err error
-	if p.Filters, byLabel, err = parseScopeFilters("prune", o.Filters, f.Now()); err != nil {
+	if p.Filters, byLabel, err = parseScopeFilters("prune", withProject(o.Filters, o.Project), f.Now()); err != nil {
 		return err
 	}
 	if byLabel && len(p.Kinds) == 0 {

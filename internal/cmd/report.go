@@ -28,6 +28,7 @@ type ReportOptions struct {
 	FailIfUsage       Size
 	NoCache           bool
 	Filters           []string
+	Project           string
 	scope             usage.Scope
 	Every             Duration
 	every             time.Duration
@@ -69,6 +70,7 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 		Example: `  dockctl report
   dockctl report -v --top 10
   dockctl report --by project
+  dockctl report --project shop -v
   dockctl report --format markdown >> "$GITHUB_STEP_SUMMARY"
   dockctl report --format html -o report.html
   dockctl report --fail-if-usage-over 20GB
@@ -104,12 +106,13 @@ once). Exit 1 only when every engine failed, or any did with --strict.
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
+	fl.Var(projectFlag(&opts.Project), "project", projectHelp)
 	return c
 }
 
 // parseScope turns --filter into the report's scope.
 func (o *ReportOptions) parseScope(now time.Time) error {
-	filters, _, err := parseScopeFilters("report", o.Filters, now)
+	filters, _, err := parseScopeFilters("report", withProject(o.Filters, o.Project), now)
 	o.scope = usage.Scope{Filters: filters}
 	return err
 }

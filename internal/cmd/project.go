@@ -1,0 +1,47 @@
+package cmd
+
+import (
+	"errors"
+	"regexp"
+
+	"github.com/spf13/pflag"
+
+	"github.com/dockctl/dockctl/internal/inspect"
+)
+
+// composeProjectName is what docker compose takes as a project name.
+var composeProjectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// projectValue is --project NAME: a compose project name, checked as
+// compose checks it, so that a typo in case or a stray character is an
+// error, not a scope that matches nothing.
+type projectValue struct{ p *string }
+
+// projectFlag makes a --project flag of p.
+func projectFlag(p *string) pflag.Value { return projectValue{p} }
+
+func (v projectValue) Set(s string) error {
+	in, err := nonBlank(s)
+	if err != nil {
+		return err
+	}
+	if !composeProjectName.MatchString(in) {
+		return errors.New("a compose project name is lowercase letters, digits, - and _, starting with a letter or digit")
+	}
+	*v.p = in
+	return nil
+}
+func (v projectValue) String() string { return *v.p }
+func (v projectValue) Type() string   { return "name" }
+
+// withProject adds --project's label filter to --filter's values (a new
+// slice: the options' own is shared by fleet and --every copies).
+func withProject(filters []string, project string) []string {
+	if project == "" {
+		return filters
+	}
+	return append(append([]string{}, filters...), "label="+inspect.ComposeProjectLabel+"="+project)
+}
+
+// projectHelp is --project's help, the same for report and prune.
+const projectHelp = "only the objects of this compose project (label " + inspect.ComposeProjectLabel + "=NAME; composes with --filter); build cache has no labels and drops out"
