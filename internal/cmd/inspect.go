@@ -64,10 +64,11 @@ images and networks never ask /system/df (which sizes every container and
 volume); containers, volumes and buildcache do, for their type only on
 Docker 23+ (see --timeout and --df-timeout in dockctl --help).
 
---format takes a Go template over each object: its fields (the JSON
-document's keys in Go's spelling: {{.ID}}, {{.SizeBytes}}; {{json .}} is
-the object) and the table's columns:
-` + columnHelp() + `'table …' prints a header row, as the default table does.
+--format takes a Go template over each object: {{json .}} is the object;
+its fields are the JSON document's keys in Go's spelling (raw values:
+{{.ID}}, {{.SizeBytes}}):
+` + fieldHelp(render.TemplateFields) + `and the table's columns (as the table shows them: {{.Size}} is 1.2GB):
+` + fieldHelp(render.TemplateColumns) + `'table …' prints a header row, as the default table does.
 
 Several engines (repeat -H/--context, or --all-contexts): each engine's
 listing under its own heading; with --format json, one document whose
@@ -183,12 +184,12 @@ func kindHelp() string {
 	return b.String()
 }
 
-// columnHelp lists each kind's template columns from the renderer's rows,
-// so the help cannot drift from them.
-func columnHelp() string {
+// fieldHelp lists each kind's template fields or columns from the
+// renderer's rows, so the help cannot drift from them.
+func fieldHelp(names func(inspect.Kind) []string) string {
 	var b strings.Builder
 	for _, k := range inspect.ListingOrder {
-		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(render.TemplateColumns(k), ", "))
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(names(k), ", "))
 	}
 	return b.String()
 }

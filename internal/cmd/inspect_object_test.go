@@ -102,3 +102,22 @@ func TestInspectObjectBadInput(t *testing.T) {
 		}
 	}
 }
+
+// inspect --help lists each kind's template fields and columns (issue 14
+// item 15), from the renderer, so it cannot drift.
+func TestInspectHelpListsTemplateFields(t *testing.T) {
+	t.Parallel()
+	code, out, _ := runFake(t, fakeEngine(), "inspect", "images", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, k := range []string{"images", "containers", "volumes", "networks", "buildcache"} {
+		kind, _ := parseKind(k)
+		for _, names := range [][]string{render.TemplateFields(kind), render.TemplateColumns(kind)} {
+			line := "  " + k + strings.Repeat(" ", 12-len(k)) + strings.Join(names, ", ") + "\n"
+			if !strings.Contains(out, line) {
+				t.Errorf("help lacks %q", line)
+			}
+		}
+	}
+}
