@@ -148,6 +148,8 @@ func (f *Factory) flagCompletion(fl *pflag.Flag) cobra.CompletionFunc {
 		return f.completeKeep
 	case "keep-label":
 		return f.completeKeepLabel
+	case "project":
+		return f.completeProject
 	case "filter":
 		return f.completeFilter
 	case "format":

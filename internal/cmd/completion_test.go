@@ -129,6 +129,7 @@ func TestCompletion(t *testing.T) {
 		{"keep: build cache has no names", []string{"prune", "buildcache", "--keep", ""}, nil, nil, noFile, false},
 		{"keep-label: keys", []string{"prune", "--keep-label", ""}, []string{"com.docker.compose.project", "org.opencontainers.image.source", "team"}, nil, noFile, true},
 		{"keep-label: values after =", []string{"prune", "--keep-label", "team="}, []string{"team=api", "team=web"}, nil, noFile, true},
+		{"project: the engine's compose projects", []string{"report", "--project", ""}, []string{"shop"}, nil, noFile, true},
 		{"keep-label: of the kinds given", []string{"prune", "volumes", "--keep-label", ""}, []string{"com.docker.compose.project"}, nil, noFile, true},
 
 		{"prune filter keys", []string{"prune", "--filter", ""}, []string{"label=", "label!=", "until="}, nil, keyOnly, false},

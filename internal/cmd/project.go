@@ -3,7 +3,9 @@ package cmd
 import (
 	"errors"
 	"regexp"
+	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/dockctl/dockctl/internal/inspect"
@@ -45,3 +47,15 @@ func withProject(filters []string, project string) []string {
 
 // projectHelp is --project's help, the same for report and prune.
 const projectHelp = "only the objects of this compose project (label " + inspect.ComposeProjectLabel + "=NAME; composes with --filter); build cache has no labels and drops out"
+
+// completeProject offers the compose projects the engine's containers,
+// volumes and networks are labelled with.
+func (f *Factory) completeProject(c *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	prefix := inspect.ComposeProjectLabel + "="
+	objs := f.engineObjects(c, []inspect.Kind{inspect.KindContainers, inspect.KindVolumes, inspect.KindNetworks})
+	var out []cobra.Completion
+	for _, l := range labelCompletions(objs, "", prefix+toComplete) {
+		out = append(out, strings.TrimPrefix(l, prefix))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
