@@ -46,14 +46,22 @@ func read[T any](s string, parse func(string) (T, error)) (T, error) {
 	return parse(in)
 }
 
-// stringValue is a string flag that refuses an empty value.
-type stringValue struct{ p *string }
+// stringValue is a string flag that refuses an empty value and any value
+// check refuses; it keeps the value without surrounding blanks.
+type stringValue struct {
+	p     *string
+	check func(string) error
+}
 
 // nonEmpty makes a string flag of p that refuses an empty or blank value.
-func nonEmpty(p *string) pflag.Value { return stringValue{p} }
+func nonEmpty(p *string) pflag.Value { return stringValue{p: p} }
 
 func (v stringValue) Set(s string) error {
-	if _, err := nonBlank(s); err != nil {
+	in, err := nonBlank(s)
+	if err == nil && v.check != nil {
+		err = v.check(in)
+	}
+	if err != nil {
 		return err
 	}
 	*v.p = s
@@ -62,28 +70,18 @@ func (v stringValue) Set(s string) error {
 func (v stringValue) String() string { return *v.p }
 func (v stringValue) Type() string   { return "string" }
 
-// fileValue is a file name flag: it refuses an empty value and one that
-// looks like a flag. pflag hands `-o --no-explain` to -o as its value, so
-// the report would go to a file named --no-explain and the flag the user
-// meant would be lost without a word.
-type fileValue struct{ p *string }
-
-// filePath makes a file name flag of p.
-func filePath(p *string) pflag.Value { return fileValue{p} }
-
-func (v fileValue) Set(s string) error {
-	in, err := nonBlank(s)
-	if err != nil {
-		return err
-	}
-	if strings.HasPrefix(in, "-") {
-		return fmt.Errorf("looks like a flag, not a file name (write ./%s for a file named so)", in)
-	}
-	*v.p = s
-	return nil
+// filePath makes a file name flag of p: it refuses a value that looks like
+// a flag. pflag hands `-o --no-explain` to -o as its value, so the report
+// would go to a file named --no-explain and the flag the user meant would
+// be lost without a word.
+func filePath(p *string) pflag.Value {
+	return stringValue{p: p, check: func(in string) error {
+		if strings.HasPrefix(in, "-") {
+			return fmt.Errorf("looks like a flag, not a file name (write ./%s for a file named so)", in)
+		}
+		return nil
+	}}
 }
-func (v fileValue) String() string { return *v.p }
-func (v fileValue) Type() string   { return "string" }
 
 // stringArrayValue is a repeatable string flag that refuses an empty value.
 type stringArrayValue struct{ p *[]string }

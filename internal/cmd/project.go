@@ -14,27 +14,17 @@ import (
 // composeProjectName is what docker compose takes as a project name.
 var composeProjectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-// projectValue is --project NAME: a compose project name, checked as
-// compose checks it, so that a typo in case or a stray character is an
+// projectFlag makes --project NAME of p: a compose project name, checked
+// as compose checks it, so that a typo in case or a stray character is an
 // error, not a scope that matches nothing.
-type projectValue struct{ p *string }
-
-// projectFlag makes a --project flag of p.
-func projectFlag(p *string) pflag.Value { return projectValue{p} }
-
-func (v projectValue) Set(s string) error {
-	in, err := nonBlank(s)
-	if err != nil {
-		return err
-	}
-	if !composeProjectName.MatchString(in) {
-		return errors.New("a compose project name is lowercase letters, digits, - and _, starting with a letter or digit")
-	}
-	*v.p = in
-	return nil
+func projectFlag(p *string) pflag.Value {
+	return stringValue{p: p, check: func(in string) error {
+		if !composeProjectName.MatchString(in) {
+			return errors.New("a compose project name is lowercase letters, digits, - and _, starting with a letter or digit")
+		}
+		return nil
+	}}
 }
-func (v projectValue) String() string { return *v.p }
-func (v projectValue) Type() string   { return "name" }
 
 // withProject adds --project's label filter to --filter's values (a new
 // slice: the options' own is shared by fleet and --every copies).
@@ -42,7 +32,7 @@ func withProject(filters []string, project string) []string {
 	if project == "" {
 		return filters
 	}
-	return append(append([]string{}, filters...), "label="+inspect.ComposeProjectLabel+"="+project)
+	return append(append([]string{}, filters...), "label="+inspect.ComposeProjectLabel+"="+strings.TrimSpace(project))
 }
 
 // projectHelp is --project's help, the same for report and prune.

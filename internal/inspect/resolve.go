@@ -147,28 +147,22 @@ func Users(inv *Inventory, r Ref) []string {
 func Object(inv *Inventory, r Ref) any {
 	switch r.Kind {
 	case KindImages:
-		for _, img := range inv.Images {
-			if img.ID == r.ID {
-				return img
-			}
-		}
+		return find(inv.Images, func(o Image) bool { return o.ID == r.ID })
 	case KindContainers:
-		for _, c := range inv.Containers {
-			if c.ID == r.ID {
-				return c
-			}
-		}
+		return find(inv.Containers, func(o Container) bool { return o.ID == r.ID })
 	case KindVolumes:
-		for _, v := range inv.Volumes {
-			if v.Name == r.ID {
-				return v
-			}
-		}
+		return find(inv.Volumes, func(o Volume) bool { return o.Name == r.ID })
 	case KindNetworks:
-		for _, n := range inv.Networks {
-			if n.ID == r.ID {
-				return n
-			}
+		return find(inv.Networks, func(o Network) bool { return o.ID == r.ID })
+	}
+	return nil
+}
+
+// find returns the first of list that is the one, or nil.
+func find[T any](list []T, is func(T) bool) any {
+	for _, o := range list {
+		if is(o) {
+			return o
 		}
 	}
 	return nil
