@@ -78,7 +78,8 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 			c.Args = completionShells
 			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 		case "inspect":
-			c.ValidArgsFunction = completeKinds(takeValidArgs(c), false)
+			takeValidArgs(c)
+			c.ValidArgsFunction = f.completeInspectArg
 		case "prune":
 			c.ValidArgsFunction = completeKinds(takeValidArgs(c), true)
 		case "report", "version":
@@ -147,6 +148,8 @@ func (f *Factory) flagCompletion(fl *pflag.Flag) cobra.CompletionFunc {
 		return f.completeKeep
 	case "keep-label":
 		return f.completeKeepLabel
+	case "project":
+		return f.completeProject
 	case "filter":
 		return f.completeFilter
 	case "format":

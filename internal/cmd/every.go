@@ -258,7 +258,7 @@ func runPruneEvery(ctx context.Context, f *Factory, opts *PruneOptions) error {
 		if len(o.Filters) > 0 {
 			// until=24h means 24 hours before this round, not before
 			// the process started.
-			filters, _, err := parseScopeFilters("prune", o.Filters, f.Now())
+			filters, _, err := parseScopeFilters("prune", withProject(o.Filters, o.Project), f.Now())
 			if err != nil {
 				return err
 			}

@@ -14,13 +14,13 @@ import (
 type ExplainOptions struct {
 	IO     IOStreams
 	Topic  string // "" for the whole catalogue
-	Format string // "text" or "json"
+	Format string // "table" or "json"
 	Lang   string // "en", "zh" or "both" (text only; JSON has both)
 }
 
 // NewExplainCmd builds `dockctl explain [TOPIC]`; runF as NewInspectCmd's.
 func NewExplainCmd(f *Factory, runF func(*ExplainOptions) error) *cobra.Command {
-	opts := &ExplainOptions{Format: "text"}
+	opts := &ExplainOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:   "explain [TOPIC]",
 		Short: "Show the docker commands behind dockctl's operations, with the notes' explanations",
@@ -61,7 +61,10 @@ explain never contacts the engine.`,
 			return runExplain(c.Context(), opts)
 		},
 	}
-	c.Flags().Var(stringEnum(&opts.Format, explain.Formats...), "format", "output format: "+oneOf(explain.Formats))
+	format := stringEnum(&opts.Format, explain.Formats...)
+	// text was explain's name for table before every command said table.
+	format.synonyms = map[string]string{"text": "table"}
+	c.Flags().Var(format, "format", "output format: "+oneOf(explain.Formats))
 	return c
 }
 

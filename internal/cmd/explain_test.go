@@ -88,6 +88,19 @@ func TestExplainJSON(t *testing.T) {
 	}
 }
 
+// explain takes --format table|json like every other command (issue 14
+// item 14); text, its old name for table, still works.
+func TestExplainFormatTable(t *testing.T) {
+	t.Parallel()
+	_, want, _ := explainCLI(t, nil, "explain", "prune")
+	for _, format := range []string{"table", "text"} {
+		code, out, errOut := explainCLI(t, nil, "explain", "prune", "--format", format)
+		if code != 0 || out != want || want == "" {
+			t.Errorf("--format %s: exit %d, stderr %q, output differs from the default:\n%s", format, code, errOut, out)
+		}
+	}
+}
+
 func TestExplainUsageErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -101,7 +114,7 @@ func TestExplainUsageErrors(t *testing.T) {
 		{"unknown topic json", nil, []string{"explain", "xyzzy", "--format", "json"},
 			`dockctl: invalid topic "xyzzy": unknown topic; run "dockctl explain" to list every topic` + "\n"},
 		{"bad format", nil, []string{"explain", "prune", "--format", "yaml"},
-			`dockctl: invalid --format "yaml": must be text or json` + "\n"},
+			`dockctl: invalid --format "yaml": must be table or json` + "\n"},
 		{"bad lang", nil, []string{"explain", "--lang", "fr"},
 			`dockctl: invalid --lang "fr": must be en, zh or both` + "\n"},
 		{"unknown flag", nil, []string{"explain", "--verbose"}, ""},

@@ -46,14 +46,22 @@ func read[T any](s string, parse func(string) (T, error)) (T, error) {
 	return parse(in)
 }
 
-// stringValue is a string flag that refuses an empty value.
-type stringValue struct{ p *string }
+// stringValue is a string flag that refuses an empty value and any value
+// check refuses; it keeps the value without surrounding blanks.
+type stringValue struct {
+	p     *string
+	check func(string) error
+}
 
 // nonEmpty makes a string flag of p that refuses an empty or blank value.
-func nonEmpty(p *string) pflag.Value { return stringValue{p} }
+func nonEmpty(p *string) pflag.Value { return stringValue{p: p} }
 
 func (v stringValue) Set(s string) error {
-	if _, err := nonBlank(s); err != nil {
+	in, err := nonBlank(s)
+	if err == nil && v.check != nil {
+		err = v.check(in)
+	}
+	if err != nil {
 		return err
 	}
 	*v.p = s
@@ -61,6 +69,19 @@ func (v stringValue) Set(s string) error {
 }
 func (v stringValue) String() string { return *v.p }
 func (v stringValue) Type() string   { return "string" }
+
+// filePath makes a file name flag of p: it refuses a value that looks like
+// a flag. pflag hands `-o --no-explain` to -o as its value, so the report
+// would go to a file named --no-explain and the flag the user meant would
+// be lost without a word.
+func filePath(p *string) pflag.Value {
+	return stringValue{p: p, check: func(in string) error {
+		if strings.HasPrefix(in, "-") {
+			return fmt.Errorf("looks like a flag, not a file name (write ./%s for a file named so)", in)
+		}
+		return nil
+	}}
+}
 
 // stringArrayValue is a repeatable string flag that refuses an empty value.
 type stringArrayValue struct{ p *[]string }
@@ -194,6 +215,8 @@ type enumValue struct {
 	// example is a template shown when a value is refused; "" refuses
 	// templates.
 	example string
+	// synonyms are old names still taken for an option, not offered.
+	synonyms map[string]string
 }
 
 // stringEnum makes a flag of p that takes one of options.
@@ -211,6 +234,9 @@ func formatEnum(p *string, example string, options ...string) *enumValue {
 func (v *enumValue) Set(s string) error {
 	if _, err := nonBlank(s); err != nil {
 		return err
+	}
+	if o, ok := v.synonyms[s]; ok {
+		s = o
 	}
 	switch {
 	case slices.Contains(v.options, s):

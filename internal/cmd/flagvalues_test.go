@@ -129,3 +129,35 @@ func TestSizeFlagsNeedAUnit(t *testing.T) {
 		}
 	}
 }
+
+// A file flag refuses a value that looks like a flag: pflag takes
+// `-o --no-explain` as a file named --no-explain, and the user meant a
+// flag (issue 14 item 12). ./-x still names such a file.
+func TestFileFlagsRefuseAFlag(t *testing.T) {
+	// Not parallel: a value let through is a file written in the working
+	// directory, which must be a scratch one.
+	t.Chdir(t.TempDir())
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "-o", "--no-explain"}, `invalid --output "--no-explain": looks like a flag, not a file name (write ./--no-explain for a file named so)`},
+		{[]string{"report", "--output=-v"}, `invalid --output "-v": looks like a flag`},
+		{[]string{"prune", "--dry-run", "--plan-out", "--all"}, `invalid --plan-out "--all": looks like a flag`},
+		{[]string{"prune", "--yes", "--log", "-f"}, `invalid --log "-f": looks like a flag`},
+		{[]string{"prune", "--yes", "--apply", "--dry-run"}, `invalid --apply "--dry-run": looks like a flag`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			e := fakeEngine()
+			code, out, errOut := runFake(t, e, tt.args...)
+			if code != 2 || out != "" || e.Mutations() != 0 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.HasPrefix(errOut, "dockctl: "+tt.want) {
+				t.Fatalf("exit %d, %d mutations, stdout %q, stderr %q; want exit 2 and %q", code, e.Mutations(), out, errOut, tt.want)
+			}
+		})
+	}
+	// A path that starts otherwise is a file.
+	if code, _, errOut := runFake(t, fakeEngine(), "report", "--no-cache", "-o", "./-report.txt"); code != 0 {
+		t.Errorf("a path with a dash inside: exit %d, stderr %q", code, errOut)
+	}
+}

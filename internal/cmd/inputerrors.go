@@ -65,7 +65,7 @@ func withFlagAdvice(err error) string {
 // limitReason is a refused plan's reason (prune.LimitError), with the
 // flags that set the limit and lift it.
 func limitReason(le *prune.LimitError) string {
-	return fmt.Sprintf("refusing to remove %d objects: more than --max-remove %d (use --force to proceed)", le.Planned, le.Max)
+	return fmt.Sprintf("refusing to remove %s: more than --max-remove %d (use --force to proceed)", render.Count(le.Planned, "object"), le.Max)
 }
 
 // usageError returns err as a usage error naming the flag, when err is a

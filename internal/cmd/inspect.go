@@ -18,7 +18,9 @@ import (
 // InspectOptions are the flags of `dockctl inspect`.
 type InspectOptions struct {
 	RunEnv
-	Kind    inspect.Kind
+	Kind inspect.Kind
+	// Object is the NAME|ID given instead of a kind ("" with a kind).
+	Object  string
 	Filters []string
 	Format  string
 	Quiet   bool
@@ -43,10 +45,18 @@ func parseKind(arg string) (inspect.Kind, error) {
 func NewInspectCmd(f *Factory, runF func(*InspectOptions) error) *cobra.Command {
 	opts := &InspectOptions{Format: "table"}
 	c := &cobra.Command{
-		Use:         "inspect " + strings.Join(inspect.KindNames(), "|"),
+		Use:         "inspect " + strings.Join(inspect.KindNames(), "|") + "|NAME|ID",
 		Annotations: map[string]string{fleetAnnotation: "true"},
-		Short:       "List every object of one kind with what a disk cleaner needs to know",
+		Short:       "List every object of one kind, or show one object, with what a disk cleaner needs to know",
 		Long: `List every object of one kind with sizes, users and compose project.
+Kinds and their aliases:
+` + kindHelp() + `
+An argument that is no kind is an object, looked up as docker inspect
+does: an image reference or id (prefix), a container name or id, a volume
+name, a network name or id. dockctl shows that object's view: its fields
+and sizes, what uses it, and what dockctl prune and dockctl prune --all
+--all-volumes would do to it and why (table or json). A name that matches
+several objects is exit 2 listing them.
 
 Filters use docker's syntax (--filter key=value, repeatable):
 ` + filterHelp() + `
@@ -56,10 +66,11 @@ images and networks never ask /system/df (which sizes every container and
 volume); containers, volumes and buildcache do, for their type only on
 Docker 23+ (see --timeout and --df-timeout in dockctl --help).
 
---format takes a Go template over each object: its fields (the JSON
-document's keys in Go's spelling: {{.ID}}, {{.SizeBytes}}; {{json .}} is
-the object) and the table's columns:
-` + columnHelp() + `'table …' prints a header row, as the default table does.
+--format takes a Go template over each object: {{json .}} is the object;
+its fields are the JSON document's keys in Go's spelling (raw values:
+{{.ID}}, {{.SizeBytes}}):
+` + fieldHelp(render.TemplateFields) + `and the table's columns (as the table shows them: {{.Size}} is 1.2GB):
+` + fieldHelp(render.TemplateColumns) + `'table …' prints a header row, as the default table does.
 
 Several engines (repeat -H/--context, or --all-contexts): each engine's
 listing under its own heading; with --format json, one document whose
@@ -68,22 +79,33 @@ engines[] hold each engine's listing or its error.`,
   dockctl inspect containers --filter status=exited --format json
   dockctl inspect volumes -q --filter dangling=true
   dockctl inspect images --format '{{.ID}} {{.UniqueBytes}}'
-  dockctl inspect images --format 'table {{.ImageID}}\t{{.Size}}\t{{.Unique}}'`,
+  dockctl inspect images --format 'table {{.ImageID}}\t{{.Size}}\t{{.Unique}}'
+  dockctl inspect img
+  dockctl inspect postgres:16
+  dockctl inspect shop_data --format json`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return clierr.Usage("kind", strings.Join(args, " "), "give exactly one of %s", strings.Join(inspect.KindNames(), ", "))
+				return clierr.Usage("kind", strings.Join(args, " "), "give exactly one of %s, or one object's name or id", strings.Join(inspect.KindNames(), ", "))
 			}
 			return nil
 		},
 		ValidArgs: inspect.KindNames(),
 		RunE: func(c *cobra.Command, args []string) error {
-			k, err := parseKind(args[0])
-			if err != nil {
-				return err
-			}
-			opts.Kind = k
 			opts.RunEnv = f.runEnv()
 			opts.now = opts.Now()
+			k, ok := inspect.ParseKind(args[0])
+			if !ok {
+				opts.Object = args[0]
+				if err := checkObjectArgs(opts, f); err != nil {
+					return err
+				}
+				if runF != nil {
+					return runF(opts)
+				}
+				return runInspect(c.Context(), f, opts)
+			}
+			opts.Kind = k
+			var err error
 			if opts.filter, err = inspect.ParseFilters(k, opts.Filters, opts.now); err != nil {
 				return err
 			}
@@ -111,7 +133,11 @@ func runInspect(ctx context.Context, f *Factory, opts *InspectOptions) error {
 		if err := reach(ctx, f); err != nil {
 			return err
 		}
-		res, err := inspectRun(ctx, opts)
+		run := inspectRun
+		if opts.Object != "" {
+			run = inspectObjectRun
+		}
+		res, err := run(ctx, opts)
 		return show(opts.IO.Out, res, err)
 	}
 	if opts.Quiet {
@@ -164,12 +190,22 @@ func containerLogs(ctx context.Context, eng Engine, host string, k inspect.Kind)
 	return func() *probe.Measurement { return disk().m }
 }
 
-// columnHelp lists each kind's template columns from the renderer's rows,
-// so the help cannot drift from them.
-func columnHelp() string {
+// kindHelp lists each kind with the other names it takes, from the kinds
+// enum, so the help cannot drift from the parser.
+func kindHelp() string {
 	var b strings.Builder
 	for _, k := range inspect.ListingOrder {
-		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(render.TemplateColumns(k), ", "))
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(k.Aliases(), ", "))
+	}
+	return b.String()
+}
+
+// fieldHelp lists each kind's template fields or columns from the
+// renderer's rows, so the help cannot drift from them.
+func fieldHelp(names func(inspect.Kind) []string) string {
+	var b strings.Builder
+	for _, k := range inspect.ListingOrder {
+		fmt.Fprintf(&b, "  %-11s %s\n", k, strings.Join(names(k), ", "))
 	}
 	return b.String()
 }

@@ -41,6 +41,9 @@ type PruneOptions struct {
 
 	policy prune.Policy
 	every  time.Duration
+
+	// Project scopes the prune to one compose project (--project).
+	Project string
 }
 
 // pruneKindNames are the kinds prune takes, as its help has always listed
@@ -112,6 +115,7 @@ on each, a dry run only: deleting is decided one engine at a time.
   dockctl prune --yes --all --older-than 7d --keep 'postgres:*'
   dockctl prune images --all --keep-recent 3 --dry-run
   dockctl prune logs --larger-than 100MB --dry-run
+  dockctl prune --project shop --all --all-volumes --dry-run
   dockctl prune --yes --all --high-watermark 85% --low-watermark 70%
   dockctl prune --dry-run --all --plan-out plan.json && dockctl prune --apply plan.json --yes
   dockctl prune --yes --all --older-than 7d --every 24h --log /var/log/dockctl-prune.jsonl`,
@@ -125,7 +129,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 				// A saved plan is applied as it was reviewed: flags that
 				// would change what it removes belong to the planning run.
 				for _, name := range []string{"all", "volumes", "all-volumes", "keep", "keep-label", "filter", "older-than",
-					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "larger-than", "plan-out"} {
+					"keep-recent", "include-running-projects", "target-usage", "high-watermark", "low-watermark", "larger-than", "plan-out", "project"} {
 					if c.Flags().Changed(name) {
 						return clierr.Usage("--apply", opts.ApplyFile, "--%s changes what a plan removes: give it when making the plan, not when applying it", name)
 					}
@@ -150,6 +154,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.Var(nonEmptyArray(&opts.Keep), "keep", "keep what matches this glob: image reference, container, volume or network name (repeatable)")
 	fl.Var(nonEmptyArray(&opts.KeepLabels), "keep-label", "keep objects with this label, KEY or KEY=VALUE (repeatable)")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "limit scope, docker syntax: label=…, label!=…, until=… (repeatable)")
+	fl.Var(projectFlag(&opts.Project), "project", projectHelp)
 	fl.Var(&opts.OlderThan, "older-than", "keep objects younger than this (24h, 7d)")
 	fl.IntVar(&opts.KeepRecent, "keep-recent", 0, "keep the N newest images of each repository")
 	fl.BoolVar(&opts.IncludeRunningProjects, "include-running-projects", false, "allow removing objects of compose projects that have a running container")
@@ -160,11 +165,11 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.Var(&opts.HighWatermark, "high-watermark", "budget mode: act when the Docker root filesystem is fuller than P%")
 	fl.Var(&opts.LowWatermark, "low-watermark", "budget mode: remove images until the filesystem is at most P% full")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
-	fl.Var(nonEmpty(&opts.PlanOut), "plan-out", "write the plan as JSON to FILE")
-	fl.Var(nonEmpty(&opts.ApplyFile), "apply", "execute a saved plan from FILE, re-checking each item")
+	fl.Var(filePath(&opts.PlanOut), "plan-out", "write the plan as JSON to FILE")
+	fl.Var(filePath(&opts.ApplyFile), "apply", "execute a saved plan from FILE, re-checking each item")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.IntVar(&opts.Concurrency, "concurrency", prune.DefaultConcurrency, "removals in flight at once")
-	fl.Var(nonEmpty(&opts.LogFile), "log", "append one JSON line per removal or failure to FILE")
+	fl.Var(filePath(&opts.LogFile), "log", "append one JSON line per removal or failure to FILE")
 	fl.Var(stringEnum(&opts.Format, render.PruneFormats...), "format", oneOf(render.PruneFormats))
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a round now, then one every DURATION (24h, 7d; at least 1s), each planned anew, until SIGTERM; needs --yes or --dry-run")
@@ -209,7 +214,7 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	p.HighWatermark, p.LowWatermark = o.HighWatermark.P, o.LowWatermark.P
 	var byLabel bool
 	var err error
-	if p.Filters, byLabel, err = parseScopeFilters("prune", o.Filters, f.Now()); err != nil {
+	if p.Filters, byLabel, err = parseScopeFilters("prune", withProject(o.Filters, o.Project), f.Now()); err != nil {
 		return err
 	}
 	if byLabel && len(p.Kinds) == 0 {
@@ -558,7 +563,7 @@ func confirm(ctx context.Context, streams IOStreams, plan prune.Plan, ro render.
 		return false, err
 	}
 	fmt.Fprintln(streams.ErrOut)
-	fmt.Fprintf(streams.ErrOut, "Remove %d objects, freeing %s? [y/N] ", len(plan.Items), render.Size(plan.ReclaimBytes))
+	fmt.Fprintf(streams.ErrOut, "Remove %s, freeing %s? [y/N] ", render.Count(len(plan.Items), "object"), render.Size(plan.ReclaimBytes))
 	type answer struct {
 		line string
 		err  error

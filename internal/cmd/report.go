@@ -28,6 +28,7 @@ type ReportOptions struct {
 	FailIfUsage       Size
 	NoCache           bool
 	Filters           []string
+	Project           string
 	scope             usage.Scope
 	Every             Duration
 	every             time.Duration
@@ -86,6 +87,7 @@ with no report in the last --swarm-max-age, and totals.
 		Example: `  dockctl report
   dockctl report -v --top 10
   dockctl report --by project
+  dockctl report --project shop -v
   dockctl report --format markdown >> "$GITHUB_STEP_SUMMARY"
   dockctl report --format html -o report.html
   dockctl report --fail-if-usage-over 20GB
@@ -119,19 +121,20 @@ with no report in the last --swarm-max-age, and totals.
 	fl.IntVar(&opts.Top, "top", 0, "with -v, show only the N largest objects of each type")
 	fl.Var(nonEmpty(&opts.By), "by", "group by: project (compose project)")
 	fl.Var(stringEnum(&opts.Format, render.ReportFormats...), "format", oneOf(render.ReportFormats))
-	fl.VarP(nonEmpty(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
+	fl.VarP(filePath(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
 	fl.Var(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB; a unit is needed)")
 	fl.Var(&opts.FailIfUsage, "fail-if-usage-over", "exit 4 if docker uses more than SIZE in all (20GB; a unit is needed)")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
 	addSwarmFlags(fl, &opts.Swarm)
+	fl.Var(projectFlag(&opts.Project), "project", projectHelp)
 	return c
 }
 
 // parseScope turns --filter into the report's scope.
 func (o *ReportOptions) parseScope(now time.Time) error {
-	filters, _, err := parseScopeFilters("report", o.Filters, now)
+	filters, _, err := parseScopeFilters("report", withProject(o.Filters, o.Project), now)
 	o.scope = usage.Scope{Filters: filters}
 	return err
 }

@@ -19,8 +19,9 @@ type Document struct {
 	Heading string `json:"-"`
 }
 
-// Formats are the formats `dockctl explain` writes: text and json.
-var Formats = []string{"text", "json"}
+// Formats are the formats `dockctl explain` writes: table (the text, as
+// every command names its default) and json.
+var Formats = []string{"table", "json"}
 
 // Answer is the answer to `dockctl explain TOPIC`: the entries, the groups
 // when topic is empty (the whole catalogue), and the heading of an

@@ -34,11 +34,11 @@ var kindInfo = map[Kind]struct {
 	singular, title string
 	aliases         []string // other names the command line takes
 }{
-	KindImages:     {"image", "Images", []string{"image"}},
+	KindImages:     {"image", "Images", []string{"image", "img"}},
 	KindContainers: {"container", "Containers", []string{"container"}},
-	KindVolumes:    {"volume", "Volumes", []string{"volume"}},
-	KindNetworks:   {"network", "Networks", []string{"network"}},
-	KindBuildCache: {"build cache record", "Build cache", []string{"build-cache", "cache"}},
+	KindVolumes:    {"volume", "Volumes", []string{"volume", "vol"}},
+	KindNetworks:   {"network", "Networks", []string{"network", "net"}},
+	KindBuildCache: {"build cache record", "Build cache", []string{"build-cache", "cache", "builder"}},
 	KindLogs:       {"log", "Logs", []string{"log"}},
 }
 
@@ -51,12 +51,16 @@ func (k Kind) Singular() string { return kindInfo[k].singular }
 // Title heads the kind's section in a table: "Images", "Build cache".
 func (k Kind) Title() string { return kindInfo[k].title }
 
+// Aliases are the other names the command line takes for the kind
+// (docker's habits: img, vol, net, builder).
+func (k Kind) Aliases() []string { return kindInfo[k].aliases }
+
 // Named reports whether objects of the kind have names and labels (build
 // cache records have neither).
 func (k Kind) Named() bool { return k != KindBuildCache }
 
 // ParseKind reads a kind as the command line gives it: its plural name or
-// an alias ("image", "build-cache", "cache"), in any case.
+// an alias ("image", "img", "build-cache", "builder"), in any case.
 func ParseKind(s string) (Kind, bool) {
 	s = strings.ToLower(s)
 	for _, k := range Kinds {

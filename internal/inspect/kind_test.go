@@ -25,6 +25,8 @@ func TestKinds(t *testing.T) {
 	for in, want := range map[string]Kind{
 		"images": KindImages, "Image": KindImages, "containers": KindContainers, "container": KindContainers,
 		"volume": KindVolumes, "NETWORKS": KindNetworks, "buildcache": KindBuildCache, "build-cache": KindBuildCache, "cache": KindBuildCache,
+		// docker's habits (issue 14 item 14)
+		"img": KindImages, "vol": KindVolumes, "net": KindNetworks, "builder": KindBuildCache,
 	} {
 		if got, ok := ParseKind(in); !ok || got != want {
 			t.Errorf("ParseKind(%q) = %q, %v; want %q", in, got, ok, want)

@@ -84,6 +84,21 @@ type candidate struct {
 // --keep 'app:*'"), clause follows the tag ("app:1 matches --keep …").
 type tagKeep struct{ reason, clause string }
 
+// imageName names an image in the plan: by the tag its containers were
+// created from (the name the user knows it by), else by its first tag,
+// else by repository and short id.
+func (pl *planner) imageName(img inspect.Image, tags []string) string {
+	for _, c := range pl.containersOf(img.ID) {
+		ref := inspect.FamiliarRef(c.Image)
+		for _, t := range tags {
+			if inspect.FamiliarRef(t) == ref {
+				return t
+			}
+		}
+	}
+	return imageName(img, tags)
+}
+
 func imageName(img inspect.Image, tags []string) string {
 	if len(tags) > 0 {
 		return tags[0]
@@ -118,7 +133,7 @@ func (pl *planner) images() {
 	for _, img := range imgs {
 		tags := append([]string{}, img.Tags...)
 		sort.Strings(tags)
-		name := imageName(img, tags)
+		name := pl.imageName(img, tags)
 		if why := pl.keepImage(img, users[img.ID]); why != "" {
 			pl.keep(TypeImage, img.ID, name, why)
 			continue
@@ -273,7 +288,7 @@ func (pl *planner) keepImage(img inspect.Image, users []string) string {
 		return outsideFilter
 	}
 	if !pl.pol.All && !img.Dangling {
-		return "dangling only (use --all)"
+		return "unused image: only dangling images without --all"
 	}
 	if why := pl.guard.protects(img.Labels, nil, nil); why != "" {
 		return why
@@ -346,6 +361,16 @@ func (pl *planner) lastUse(img inspect.Image) (time.Time, string) {
 	if img.LastTagged.After(t) {
 		t, sig = img.LastTagged, "tagged"
 	}
+	for _, c := range pl.containersOf(img.ID) {
+		if c.Created.After(t) {
+			t, sig = c.Created, "container "+c.Name+" created"
+		}
+	}
+	return t, sig
+}
+
+// containersOf lists the containers created from an image, by name.
+func (pl *planner) containersOf(imageID string) []inspect.Container {
 	if pl.createdFrom == nil {
 		cs := sortedContainers(pl.inv.Containers, func(a, b *inspect.Container) int { return strings.Compare(a.Name, b.Name) })
 		pl.createdFrom = map[string][]inspect.Container{}
@@ -353,12 +378,7 @@ func (pl *planner) lastUse(img inspect.Image) (time.Time, string) {
 			pl.createdFrom[c.ImageID] = append(pl.createdFrom[c.ImageID], c)
 		}
 	}
-	for _, c := range pl.createdFrom[img.ID] {
-		if c.Created.After(t) {
-			t, sig = c.Created, "container "+c.Name+" created"
-		}
-	}
-	return t, sig
+	return pl.createdFrom[imageID]
 }
 
 // layerBook counts, for each layer, the images not yet removed that

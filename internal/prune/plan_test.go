@@ -48,8 +48,8 @@ func TestDefaultPlan(t *testing.T) {
 		{TypeVolume, "shop_data", "absent"},
 		{TypeImage, "job", "remove: dangling image (its containers are removed in this plan)"},
 		{TypeImage, "old", "remove: dangling image"},
-		{TypeImage, "app:1", "keep: dangling only (use --all)"},
-		{TypeImage, "debian:12", "keep: dangling only (use --all)"},
+		{TypeImage, "app:1", "keep: unused image: only dangling images without --all"},
+		{TypeImage, "debian:12", "keep: unused image: only dangling images without --all"},
 		{TypeImage, "app:2", "keep: used by containers web-1, worker"},
 		{TypeImage, "postgres:16", "keep: used by container pg"},
 		{TypeBuildCache, "apt-get install", "remove: unused build cache"},
@@ -429,7 +429,7 @@ func TestComposeProjectRunning(t *testing.T) {
 			"shop_back": "keep: compose project shop is running", "shopbuilt": "keep: compose project shop is running",
 		}},
 		{"included", true, map[string]string{
-			"worker": "remove: not running (exited)", "shop_cache": "remove: unused named volume",
+			"worker": "remove: not running (exited)", "shop_cache": "remove: unused named volume of compose project shop (running)",
 			"shop_back": "remove: unused custom network", "shopbuilt": "remove: dangling image",
 		}},
 	}

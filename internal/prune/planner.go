@@ -437,6 +437,15 @@ func (pl *planner) volumes() {
 		case v.Anonymous:
 			reason = "unused anonymous volume"
 		}
+		if v.ComposeProject != "" {
+			// --all-volumes takes a stopped project's data with it:
+			// say whose data it is.
+			state := "stopped"
+			if pl.running[v.ComposeProject] {
+				state = "running"
+			}
+			reason += fmt.Sprintf(" of compose project %s (%s)", v.ComposeProject, state)
+		}
 		if pl.wasUsed(idx, v.Containers, v.Name) {
 			reason += cascade
 		}

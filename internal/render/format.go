@@ -18,6 +18,15 @@ func Size(b int64) string {
 	return fmt.Sprintf("%.4g%sB", v, prefix)
 }
 
+// Count prints a count with its noun in the right number: "1 object",
+// "2 objects", "0 objects". Every count dockctl prints goes through it.
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // SizePercent prints "11.42MB (42%)" as docker system df's RECLAIMABLE
 // column does: the percentage of total, rounded down.
 func SizePercent(b, total int64) string {

@@ -155,10 +155,19 @@ func ValidateInspectFormat(s string, kind inspect.Kind) error {
 		return err
 	}
 	if err := t.tmpl.Execute(io.Discard, kindViews[kind].zero); err != nil && strings.Contains(err.Error(), "can't evaluate field") {
-		return formatError(s, "%s has no such field: %s", kind, templateReason(err))
+		// text/template names the row's Go type; say what the user can
+		// write instead.
+		field := "?"
+		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+			field = m[1]
+		}
+		return formatError(s, "no field %s in %s: fields: %s; columns: %s", field, kind,
+			strings.Join(TemplateFields(kind), ", "), strings.Join(TemplateColumns(kind), ", "))
 	}
 	return nil
 }
+
+var unknownField = regexp.MustCompile(`can't evaluate field (\w+)`)
 
 // Items returns the objects of kind in inv, in display order.
 func Items(kind inspect.Kind, inv *inspect.Inventory) []any {

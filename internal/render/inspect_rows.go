@@ -250,3 +250,21 @@ func TemplateColumns(kind inspect.Kind) []string {
 	}
 	return out
 }
+
+// TemplateFields lists a kind's object fields a template can name, in
+// Go's spelling ({{.ID}}, {{.SizeBytes}}): the model's exported fields,
+// which are the JSON document's keys.
+func TemplateFields(kind inspect.Kind) []string {
+	var out []string
+	row := reflect.TypeOf(kindViews[kind].zero)
+	for i := 0; i < row.NumField(); i++ {
+		if f := row.Field(i); f.Anonymous {
+			for j := 0; j < f.Type.NumField(); j++ {
+				if sf := f.Type.Field(j); sf.IsExported() {
+					out = append(out, sf.Name)
+				}
+			}
+		}
+	}
+	return out
+}

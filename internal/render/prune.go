@@ -103,7 +103,7 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 	if plan.DryRun {
 		verb = "Plan (dry run: nothing is removed)"
 	}
-	head := fmt.Sprintf("%s: remove %d objects, freeing %s; keep %d.", verb, len(plan.Items), Size(plan.ReclaimBytes), len(plan.Kept))
+	head := fmt.Sprintf("%s: remove %s, freeing %s; keep %d.", verb, Count(len(plan.Items), "object"), Size(plan.ReclaimBytes), len(plan.Kept))
 	if md {
 		fmt.Fprintf(w, "## dockctl prune\n\n%s\n", head)
 	} else {
