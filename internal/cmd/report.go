@@ -217,6 +217,8 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 		<-infoCh
 		return usage.Report{}, err
 	}
+	disk := readLayerDB(ctx, eng)
+	disk.attachCacheIDs(inv)
 	if opts.Verbose {
 		// The containers without a log size limit, from inspect's
 		// LogConfig: a hint, so an engine that will not answer leaves it
@@ -227,7 +229,15 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 	if ir.err != nil {
 		return usage.Report{}, ir.err
 	}
-	return usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope}), nil
+	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope})
+	if opts.Verbose && disk != nil {
+		// A listing the disk could not give leaves the section out
+		// rather than failing the report.
+		if list, err := disk.orphans(ctx, inv); err == nil {
+			r.Orphans = list
+		}
+	}
+	return r, nil
 }
 
 // reportOptions are the rendering options and explanations of a report.

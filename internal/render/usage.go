@@ -227,6 +227,7 @@ func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
 		}
 	}
 	unlimitedLogs(w, r.UnlimitedLogs, false)
+	orphanList(w, r.Orphans, false)
 	return nil
 }
 
@@ -310,5 +311,6 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 		}
 	}
 	unlimitedLogs(w, r.UnlimitedLogs, true)
+	orphanList(w, r.Orphans, true)
 	return nil
 }
