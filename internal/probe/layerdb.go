@@ -65,11 +65,15 @@ func (p *Probe) ReadLayerDB() (LayerDB, error) {
 	}
 	db := LayerDB{Layers: map[string]LayerFiles{}}
 	dir := p.layerDBDir()
-	names, err := readNames(filepath.Join(dir, "sha256"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return LayerDB{}, fmt.Errorf("reading the layer store: %w", err)
+	layers, err := layerDBEntries(dir, "sha256")
+	if err != nil {
+		return LayerDB{}, err
 	}
-	for _, n := range names {
+	mounts, err := layerDBEntries(dir, "mounts")
+	if err != nil {
+		return LayerDB{}, err
+	}
+	for _, n := range layers {
 		d := filepath.Join(dir, "sha256", n)
 		cid, ok := readLine(d, "cache-id")
 		if !ok {
@@ -84,11 +88,7 @@ func (p *Probe) ReadLayerDB() (LayerDB, error) {
 		lf.Parent, _ = readLine(d, "parent")
 		db.Layers["sha256:"+n] = lf
 	}
-	names, err = readNames(filepath.Join(dir, "mounts"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return LayerDB{}, fmt.Errorf("reading the layer store: %w", err)
-	}
-	for _, n := range names {
+	for _, n := range mounts {
 		d := filepath.Join(dir, "mounts", n)
 		mid, ok := readLine(d, "mount-id")
 		if !ok {
@@ -100,6 +100,16 @@ func (p *Probe) ReadLayerDB() (LayerDB, error) {
 		db.Mounts = append(db.Mounts, m)
 	}
 	return db, nil
+}
+
+// layerDBEntries lists one of the layer store's dirs; none when the
+// engine has not made it yet.
+func layerDBEntries(dir, sub string) ([]string, error) {
+	names, err := readNames(filepath.Join(dir, sub))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the layer store: %w", err)
+	}
+	return names, nil
 }
 
 // readLine reads a one-line file of the layer store, trimmed; false when
