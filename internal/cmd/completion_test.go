@@ -113,7 +113,7 @@ func TestCompletion(t *testing.T) {
 		directive cobra.ShellCompDirective
 		engine    bool // whether the engine may be asked
 	}{
-		{"inspect kinds", []string{"inspect", ""}, []string{"images", "containers", "volumes", "networks", "buildcache"}, nil, noFile, false},
+		{"inspect kinds", []string{"inspect", ""}, []string{"orphans", "images", "containers", "volumes", "networks", "buildcache"}, nil, noFile, false},
 		{"inspect kind prefix", []string{"inspect", "v"}, []string{"volumes"}, nil, noFile, false},
 		{"inspect takes one kind, no names", []string{"inspect", "images", ""}, nil, nil, noFile, false},
 		{"inspect NAME: objects when no kind starts so", []string{"inspect", "app"}, []string{"app:1", "app:latest"}, nil, noFile, true},

@@ -385,7 +385,11 @@ func planPrune(ctx context.Context, eng Engine, opts *PruneOptions, disk func() 
 	if err != nil {
 		return prune.Plan{}, pol, -1, err
 	}
-	usage.FillLogs(inv, disk().m)
+	d := disk()
+	usage.FillLogs(inv, d.m)
+	// As the report does: a layer is told apart by its dir, so the plan
+	// frees what report's RECLAIMABLE says.
+	d.layerDB().attachCacheIDs(inv)
 	plan := prune.BuildPlan(inv, pol, opts.Now())
 	if opts.PlanOut != "" {
 		var buf bytes.Buffer

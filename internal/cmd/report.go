@@ -245,7 +245,19 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 		return usage.Report{}, ir.err
 	}
 	d := disk()
-	return usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope, Disk: d.m, DiskUnavailable: d.reason}), nil
+	// Layers are told apart by the dir the layer store keeps them in,
+	// where the disk is readable (inspect.HeldLayerRecords).
+	local := d.layerDB()
+	local.attachCacheIDs(inv)
+	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope, Disk: d.m, DiskUnavailable: d.reason})
+	if opts.Verbose && local != nil {
+		// A listing the disk could not give leaves the section out
+		// rather than failing the report.
+		if list, err := local.orphans(ctx, inv); err == nil {
+			r.Orphans = list
+		}
+	}
+	return r, nil
 }
 
 // reportOptions are the rendering options and explanations of a report.

@@ -120,8 +120,11 @@ guards and exact dry runs.
 	pf.Var(nonEmpty(&f.LangFlag), "lang", "language of explanations: en, zh or both (default from LC_ALL/LANG)")
 	pf.BoolVar(&f.NoExplain, "no-explain", false, "hide the docker command and explanation behind each step")
 
+	inspectCmd := NewInspectCmd(f, nil)
+	// orphans is a word of its own, not a kind: it lists dirs, not objects.
+	inspectCmd.AddCommand(NewInspectOrphansCmd(f, nil))
 	root.AddCommand(
-		NewInspectCmd(f, nil),
+		inspectCmd,
 		NewVersionCmd(f, nil),
 		NewExplainCmd(f, nil),
 		NewReportCmd(f, nil),

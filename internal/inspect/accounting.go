@@ -4,9 +4,17 @@ import "sort"
 
 // HeldLayerRecords maps image layers (by chain id) to the BuildKit cache
 // records that also hold them. The engine marks such records Shared but
-// does not say which layer each one is, so a shared record is matched to
-// an image layer of the same size (largest layers first; among equal
-// sizes, by chain id and record id; each record and layer used once).
+// does not say which layer each one is. Where the layer store's files
+// were read (Layer.CacheID set), identity decides which layers can be
+// held: only a layer whose dir is a BuildKit snapshot (MadeByBuildKit),
+// never one the layer store made (a legacy build's, an import's), however
+// equal their sizes. Which of several BuildKit layers a record is stays
+// unknown: the map from record to snapshot is in BuildKit's bolt
+// database, which the running engine keeps locked. So among the
+// candidates a shared record is matched to a layer of the same size
+// (largest layers first; among equal sizes, by chain id and record id;
+// each record and layer used once); without CacheIDs every layer is a
+// candidate, as before.
 // A record holds its layer's whole chain: the layers below it (the image
 // the build started FROM) belong to its parent records, which the engine
 // reports with size 0 and which go only after it, so they are held by the
@@ -35,6 +43,9 @@ func HeldLayerRecords(imgs []Image, cache []BuildCacheRecord) map[string][]strin
 	seen := map[string]bool{}
 	for _, img := range imgs {
 		for _, l := range img.Layers {
+			if l.CacheID != "" && !MadeByBuildKit(l.CacheID) {
+				continue // the layer store's own dir: no record holds it as its snapshot
+			}
 			if !seen[l.ChainID] {
 				seen[l.ChainID] = true
 				cands = append(cands, cand{l.ChainID, l.SizeBytes})
@@ -84,4 +95,24 @@ func HeldLayerRecords(imgs []Image, cache []BuildCacheRecord) map[string][]strin
 		held[chain] = ids
 	}
 	return held
+}
+
+// MadeByBuildKit reports whether a storage-driver dir name is a BuildKit
+// snapshot's: BuildKit names its snapshots with identity.NewID (128 random
+// bits in base 36, 25 characters), while the layer store names its dirs
+// with 64 hex digits (stringid.GenerateRandomID) and a container's init
+// layer <64 hex>-init. On 20.10 BuildKit's snapshotter is the graph
+// driver itself (moby builder-next/adapters/snapshot), and a layer it
+// exports keeps the snapshot's dir (RegisterByGraphID), so the layer's
+// cache-id says who made it.
+func MadeByBuildKit(dir string) bool {
+	if len(dir) != 25 {
+		return false
+	}
+	for _, r := range dir {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'z') {
+			return false
+		}
+	}
+	return true
 }

@@ -245,3 +245,59 @@ func TestCollectLayersSkipsAnImageRemovedSinceListed(t *testing.T) {
 		})
 	}
 }
+
+// Issue 11 item 5a: a legacy layer and a BuildKit layer of the same size.
+// Where the layer store's files name each layer's dir (CacheID), only a
+// layer whose dir is a BuildKit snapshot can be the one a Shared record
+// holds, whichever way the chain ids sort.
+func TestHeldLayerRecordsByIdentity(t *testing.T) {
+	t.Parallel()
+	const legacyDir = "5e75db4b6c652ff3d09b868f45add65bc97d1a106b415ebfa611bf3e514e14a7"
+	const bkDir = "odb912sft38ies8c2t06qinqp"
+	for _, tc := range []struct {
+		name           string
+		legacy, kitted string // chain ids: which one sorts first varies
+	}{
+		{"legacy chain sorts first", "sha256:1111", "sha256:9999"},
+		{"buildkit chain sorts first", "sha256:9999", "sha256:1111"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			imgs := []Image{
+				{ID: "legacy", Layers: []Layer{{ChainID: tc.legacy, SizeBytes: 11534336, CacheID: legacyDir}}},
+				{ID: "bk", Layers: []Layer{{ChainID: "sha256:base", SizeBytes: 65539, CacheID: legacyDir + "0"}, {ChainID: tc.kitted, SizeBytes: 11534336, CacheID: bkDir}}},
+			}
+			cache := []BuildCacheRecord{
+				{ID: "fileop", SizeBytes: 11534336, Shared: true, Parents: []string{"from"}},
+				{ID: "from", Shared: true},
+			}
+			got := HeldLayerRecords(imgs, cache)
+			want := map[string][]string{tc.kitted: {"fileop"}, "sha256:base": {"fileop"}}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("HeldLayerRecords = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestMadeByBuildKit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{
+		{"odb912sft38ies8c2t06qinqp", true},
+		{"5e75db4b6c652ff3d09b868f45add65bc97d1a106b415ebfa611bf3e514e14a7", false},
+		{"5e75db4b6c652ff3d09b868f45add65bc97d1a106b415ebfa611bf3e514e14a7-init", false},
+		{"", false},
+		{"l", false},
+		{"ODB912SFT38IES8C2T06QINQP", false},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			t.Parallel()
+			if got := MadeByBuildKit(tc.id); got != tc.want {
+				t.Errorf("MadeByBuildKit(%q) = %v, want %v", tc.id, got, tc.want)
+			}
+		})
+	}
+}

@@ -107,6 +107,11 @@ type Image struct {
 type Layer struct {
 	ChainID   string `json:"chain_id"`
 	SizeBytes int64  `json:"size_bytes"`
+	// CacheID names the layer's dir under the storage driver's dir, as
+	// the layer store's files say (layerdb/sha256/<chain>/cache-id); ""
+	// when the engine's root dir is not readable here. It tells a layer
+	// BuildKit made (its snapshot's dir) from one the layer store made.
+	CacheID string `json:"cache_id,omitempty"`
 }
 
 // Container is one container as `docker ps -a --size` lists it.

@@ -294,6 +294,7 @@ func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
 		}
 	}
 	unlimitedLogs(w, r.UnlimitedLogs, false)
+	orphanList(w, r.Orphans, false)
 	return nil
 }
 
@@ -440,6 +441,7 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 		}
 	}
 	unlimitedLogs(w, r.UnlimitedLogs, true)
+	orphanList(w, r.Orphans, true)
 	return nil
 }
 

@@ -388,6 +388,10 @@ type Report struct {
 	// log has no max-size: it grows until `prune logs` or the container's
 	// removal. Verbose only, and only when the log options were collected.
 	UnlimitedLogs []string `json:"unlimited_logs,omitempty"`
+	// Orphans are the dirs under the storage driver's dir that nothing
+	// the engine knows references (largest first): verbose only, where
+	// the probe reads the root dir.
+	Orphans []probe.Orphan `json:"orphans,omitempty"`
 }
 
 // Options shape a Report.

@@ -1,0 +1,159 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/dockctl/dockctl/internal/probe"
+	"github.com/dockctl/dockctl/internal/render"
+)
+
+// localDisk is what the probe reads of the layer store for report and
+// inspect orphans.
+type localDisk struct {
+	probe *probe.Probe
+	db    probe.LayerDB
+}
+
+// layerDB reads the layer store's files through the probe the disk
+// measure opened; nil when there is none (the root dir is not readable
+// here, the engine is not on this machine) or the engine keeps no layerdb
+// (the containerd image store): callers then keep the API's figures.
+func (d diskMeasure) layerDB() *localDisk {
+	if d.p == nil {
+		return nil
+	}
+	db, err := d.p.ReadLayerDB()
+	if err != nil {
+		return nil
+	}
+	return &localDisk{probe: d.p, db: db}
+}
+
+// attachCacheIDs gives each image layer the dir the layer store keeps
+// it in, so accounting can tell a layer BuildKit made from another of the
+// same size (inspect.HeldLayerRecords).
+func (d *localDisk) attachCacheIDs(inv *inspect.Inventory) {
+	if d == nil {
+		return
+	}
+	for i := range inv.Images {
+		for j := range inv.Images[i].Layers {
+			l := &inv.Images[i].Layers[j]
+			if lf, ok := d.db.Layers[l.ChainID]; ok {
+				l.CacheID = lf.CacheID
+			}
+		}
+	}
+}
+
+// orphans lists the driver dirs nothing references (see probe.Orphans),
+// asked twice: a dir only one answer lists was being created or removed.
+func (d *localDisk) orphans(ctx context.Context, inv *inspect.Inventory) ([]probe.Orphan, error) {
+	ids := make([]string, 0, len(inv.BuildCache))
+	for _, r := range inv.BuildCache {
+		ids = append(ids, r.ID)
+	}
+	first, err := d.probe.Orphans(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(first) == 0 {
+		return first, nil
+	}
+	second, err := d.probe.Orphans(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	again := map[string]bool{}
+	for _, o := range second {
+		again[o.Name] = true
+	}
+	out := []probe.Orphan{}
+	for _, o := range first {
+		if again[o.Name] {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// OrphansOptions are the flags of `dockctl inspect orphans`.
+type OrphansOptions struct {
+	RunEnv
+	Format string
+}
+
+// NewInspectOrphansCmd builds `dockctl inspect orphans`.
+func NewInspectOrphansCmd(f *Factory, runF func(*OrphansOptions) error) *cobra.Command {
+	opts := &OrphansOptions{Format: "table"}
+	c := &cobra.Command{
+		Use:   "orphans",
+		Short: "List layer dirs under the storage driver's dir that nothing references",
+		Long: `List the dirs under the storage driver's dir (<root>/<driver>) that no image
+layer, no container and no build-cache record references, with their sizes
+as du -sbx counts them. Needs the engine's root dir readable here (see
+report's filesystem line) and the classic image store (overlay2,
+fuse-overlayfs).
+
+dockctl never removes them, and neither does docker system prune: the
+engine does not know them. To reclaim them, stop the engine first
+(systemctl stop docker docker.socket), check the list again, remove the
+listed dirs (rm -rf <root>/<driver>/<name>), then start the engine.
+Removing a dir while the engine runs can break a layer it is writing.
+
+A BuildKit snapshot's dir that no layer names is counted as the build
+cache's while the engine lists any build-cache record (BuildKit keeps the
+record-to-dir map in its own database, locked while the engine runs).
+
+` + exitCodesHelp,
+		Example: `  dockctl inspect orphans
+  dockctl inspect orphans --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.RunEnv = f.runEnv()
+			if runF != nil {
+				return runF(opts)
+			}
+			return runInspectOrphans(cmd.Context(), f, opts)
+		},
+	}
+	c.Flags().Var(formatEnum(&opts.Format, "", "table", "json"), "format", "table or json")
+	return c
+}
+
+func runInspectOrphans(ctx context.Context, f *Factory, opts *OrphansOptions) error {
+	if err := reach(ctx, f); err != nil {
+		return err
+	}
+	eng, _, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	info, err := eng.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("reading engine info: %w", err)
+	}
+	p, err := probe.Open(info, probe.Options{})
+	if err != nil {
+		return fmt.Errorf("inspect orphans: %w", err)
+	}
+	db, err := p.ReadLayerDB()
+	if err != nil {
+		return fmt.Errorf("inspect orphans: %w", err)
+	}
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindBuildCache}, opts.Now(), opts.collectOptions()...)
+	if err != nil {
+		return fmt.Errorf("inspect orphans: %w", err)
+	}
+	d := &localDisk{probe: p, db: db}
+	list, err := d.orphans(ctx, inv)
+	if err != nil {
+		return fmt.Errorf("inspect orphans: %w", err)
+	}
+	res := render.OrphansResult{DriverDir: p.DriverDir(), Orphans: list, Format: opts.Format}
+	return show(opts.IO.Out, res, nil)
+}
