@@ -643,8 +643,38 @@ func createContainer(t testing.TB, img, name string, opts containerOpts) string 
 		case err := <-errC:
 			t.Fatalf("waiting for container %q to exit: %v", name, err)
 		}
+		waitListedExited(t, id, name)
 	}
 	return id
+}
+
+// waitListedExited waits until the container list shows the container
+// exited. On engine29 (API 1.56) the wait was answered while the list (a
+// separate view of the containers, updated after) still said "running":
+// a plan made then kept the container, and its image, as in use
+// (TestPruneLockIsTheEngines, TestFaultEngineVanishes). On 20.10 the list
+// is already "exited" here, and this returns at once.
+func waitListedExited(t testing.TB, id, name string) {
+	t.Helper()
+	c := requireEngine(t)
+	ctx := testContext(t, time.Minute)
+	last := "not listed"
+	for {
+		list, err := c.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("id", id))})
+		if err == nil && len(list) == 1 && list[0].State == stateExited {
+			return
+		}
+		if err != nil {
+			last = err.Error()
+		} else if len(list) == 1 {
+			last = list[0].State
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("container %q exited, but the container list still says %s", name, last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // waitForFile waits until the container's file p exists with size n.
