@@ -1,0 +1,3 @@
+// Package testutil holds helpers that unit tests and integration tests
+// share. Only tests import it.
+package testutil
