@@ -3,6 +3,9 @@ package render
 import (
 	"html/template"
 	"io"
+	"time"
+
+	"github.com/dockctl/dockctl/internal/inspect"
 
 	"github.com/dockctl/dockctl/internal/usage"
 )
@@ -19,24 +22,27 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return float64(v) * 560 / float64(max)
 	},
-	"y":      func(i int) int { return 10 + i*34 },
-	"name":   projectName,
-	"note":   func(n usage.Note) string { return Clean(noteLine(n)) },
-	"host":   hostLine,
-	"fs":     fsLine,
-	"trunc":  func(s string) string { return ShortID(s, false) },
-	"tags":   func(t []string) string { return Clean(orNone(t, "<none>")) },
-	"clean":  Clean,
-	"chartH": func(n int) int { return 20 + n*34 },
-	"y2":     func(i int) int { return 24 + i*34 },
+	"y":          func(i int) int { return 10 + i*34 },
+	"name":       projectName,
+	"note":       func(n usage.Note) string { return Clean(noteLine(n)) },
+	"host":       hostLine,
+	"fs":         fsLine,
+	"trunc":      func(s string) string { return ShortID(s, false) },
+	"tags":       func(t []string) string { return Clean(orNone(t, "<none>")) },
+	"clean":      Clean,
+	"chartH":     func(n int) int { return 20 + n*34 },
+	"y2":         func(i int) int { return 24 + i*34 },
+	"engineName": engineName,
+	"rfc3339":    func(t time.Time) string { return t.Format(time.RFC3339) },
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>dockctl report</title>
+<html lang="en"><head><meta charset="utf-8"><title>dockctl report: {{engineName .Report.Engine}}, {{rfc3339 .Report.GeneratedAt}}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
 td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{display:inline-block;width:1em;height:1em;margin:0 .3em 0 1em;vertical-align:middle}
 </style></head><body>
-<h1>Docker disk usage</h1>
+<h1>Docker disk usage: {{engineName .Report.Engine}}</h1>
+<p>Generated <time datetime="{{rfc3339 .Report.GeneratedAt}}">{{rfc3339 .Report.GeneratedAt}}</time></p>
 <p>{{host .Report.Engine}}<br>{{fs .Report.Engine}}</p>
 {{range .Host}}<p class="note">{{.}}</p>{{end}}
 <h2>Space per type</h2>
@@ -101,4 +107,12 @@ func renderHTML(w io.Writer, r usage.Report, o ReportOptions) error {
 		data.Summary = append(data.Summary, en.Line(o.Explain["summary"].Lang))
 	}
 	return htmlTmpl.Execute(w, data)
+}
+
+// engineName names an engine for a title: its name, else its address.
+func engineName(e inspect.EngineInfo) string {
+	if e.Name != "" {
+		return Clean(e.Name)
+	}
+	return Clean(e.Host)
 }

@@ -16,9 +16,10 @@ import (
 
 func sampleReport() usage.Report {
 	inv := sampleInventory()
+	inv.Time = now
 	inv.LayersSize = 11_420_000
 	inv.Images[0].Layers = []inspect.Layer{{ChainID: "base", SizeBytes: 4_200_000}, {ChainID: "top", SizeBytes: 7_220_000}}
-	eng := inspect.EngineInfo{Host: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", DockerRootDir: "/var/lib/docker", StorageDriver: "overlay2",
+	eng := inspect.EngineInfo{Name: "build-1", Host: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", DockerRootDir: "/var/lib/docker", StorageDriver: "overlay2",
 		FSSizeBytes: 100_000_000_000, FSUsedBytes: 60_000_000_000, FSFreeBytes: 40_000_000_000}
 	return usage.Build(inv, eng, usage.Options{Verbose: true, Top: 5})
 }
@@ -58,6 +59,14 @@ func TestRenderReportJSONSchema(t *testing.T) {
 			t.Errorf("report JSON lacks %q", key)
 		}
 	}
+	// Item 4 of issue 14: a report (an --every JSON line above all) says
+	// when it was made and of which engine.
+	if got, _ := doc["generated_at"].(string); got != "2026-11-25T12:00:00Z" {
+		t.Errorf("generated_at = %v, want the run's time in RFC 3339", doc["generated_at"])
+	}
+	if got := doc["engine"].(map[string]any)["name"]; got != "build-1" {
+		t.Errorf("engine.name = %v, want build-1", got)
+	}
 	if doc["schema"] != "dockctl.report/v1" {
 		t.Errorf("schema = %v", doc["schema"])
 	}
@@ -71,6 +80,21 @@ func TestRenderReportJSONSchema(t *testing.T) {
 			if _, ok := r[k]; !ok {
 				t.Errorf("summary.%s lacks %s", row, k)
 			}
+		}
+	}
+}
+
+// TestRenderReportHTMLTitle checks item 4 and 10 of issue 14: the HTML
+// report's title and heading name the engine and the time it was made.
+func TestRenderReportHTMLTitle(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: "html"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>dockctl report: build-1, 2026-11-25T12:00:00Z</title>", `<time datetime="2026-11-25T12:00:00Z">`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("HTML report lacks %q", want)
 		}
 	}
 }

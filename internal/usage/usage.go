@@ -2,6 +2,7 @@ package usage
 
 import (
 	"sort"
+	"time"
 
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/prune"
@@ -361,8 +362,11 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 
 // Report is the whole `dockctl report` document.
 type Report struct {
-	Schema string             `json:"schema"`
-	Engine inspect.EngineInfo `json:"engine"`
+	Schema string `json:"schema"`
+	// GeneratedAt is when the engine was read (RFC 3339 in JSON): what
+	// tells one --every line from the next.
+	GeneratedAt time.Time          `json:"generated_at"`
+	Engine      inspect.EngineInfo `json:"engine"`
 	Accounting
 	// TotalBytes is everything docker holds: the four rows' SIZE added up.
 	TotalBytes int64     `json:"total_bytes"`
@@ -389,7 +393,8 @@ type Options struct {
 
 // Build assembles the report from an inventory holding every kind.
 func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
-	r := Report{Schema: Schema, Engine: eng, Accounting: Compute(inv, o.Scope), Projects: Projects(inv, o.Scope)}
+	// Whole seconds: sub-second digits only make the JSON harder to read.
+	r := Report{Schema: Schema, GeneratedAt: inv.Time.Truncate(time.Second), Engine: eng, Accounting: Compute(inv, o.Scope), Projects: Projects(inv, o.Scope)}
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
 	if o.Verbose {
