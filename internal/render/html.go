@@ -22,18 +22,20 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return float64(v) * 560 / float64(max)
 	},
-	"y":          func(i int) int { return 10 + i*34 },
-	"name":       projectName,
-	"note":       func(n usage.Note) string { return Clean(noteLine(n)) },
-	"host":       hostLine,
-	"fs":         fsLine,
-	"trunc":      func(s string) string { return ShortID(s, false) },
-	"tags":       func(t []string) string { return Clean(orNone(t, "<none>")) },
-	"clean":      Clean,
-	"chartH":     func(n int) int { return 20 + n*34 },
-	"y2":         func(i int) int { return 24 + i*34 },
-	"engineName": engineName,
-	"rfc3339":    func(t time.Time) string { return t.Format(time.RFC3339) },
+	"y":               func(i int) int { return 10 + i*34 },
+	"name":            projectName,
+	"note":            func(n usage.Note) string { return Clean(noteLine(n)) },
+	"host":            hostLine,
+	"fs":              fsLine,
+	"trunc":           func(s string) string { return ShortID(s, false) },
+	"tags":            func(t []string) string { return Clean(orNone(t, "<none>")) },
+	"clean":           Clean,
+	"chartH":          func(n int) int { return 20 + n*34 },
+	"y2":              func(i int) int { return 24 + i*34 },
+	"engineName":      engineName,
+	"volumesLine":     htmlMarked(volumesLine),
+	"fullCleanupLine": htmlMarked(fullCleanupLine),
+	"rfc3339":         func(t time.Time) string { return t.Format(time.RFC3339) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>dockctl report: {{engineName .Report.Engine}}, {{rfc3339 .Report.GeneratedAt}}</title>
 <style>
@@ -56,7 +58,7 @@ td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{disp
 <table><tr><th>Type</th><th>Total</th><th>Active</th><th>Size</th><th>Reclaimable</th><th>Docker says</th></tr>
 {{range .Lines}}<tr><td>{{.Name}}</td><td>{{.Row.Total}}</td><td>{{.Row.Active}}</td><td>{{size .Row.SizeBytes}}</td><td>{{pct .Row.ReclaimableBytes .Row.SizeBytes}}</td><td>{{pct .Row.DockerReclaimableBytes .Row.SizeBytes}}</td></tr>
 {{end}}</table>
-<p><strong>Full cleanup</strong> (<code>dockctl prune --all --volumes</code>) would free <strong>{{size .Report.FullCleanupBytes}}</strong> of {{size .Report.TotalBytes}}.</p>
+<p>{{volumesLine .Report}}<br>{{fullCleanupLine .Report}}</p>
 {{range .Report.Notes}}<p class="note">{{note .}}</p>{{end}}
 {{range .Summary}}<p class="note">{{.}}</p>{{end}}
 <h2>Space per compose project</h2>

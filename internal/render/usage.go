@@ -174,7 +174,8 @@ func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
 		io.WriteString(w, line)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Full cleanup (dockctl prune --all --volumes) would free %s of %s.\n", paint(c, ansiBold, Size(r.FullCleanupBytes)), Size(r.TotalBytes))
+	fmt.Fprintln(w, volumesLine(r, plainMarkup))
+	fmt.Fprintln(w, fullCleanupLine(r, markup{code: plainMarkup.code, bold: func(s string) string { return paint(c, ansiBold, s) }}))
 	if r.Approximate {
 		fmt.Fprintln(w, "Some image layers could not be read; image figures fall back to the engine's unique sizes.")
 	}
@@ -280,7 +281,8 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 		fmt.Fprintln(w, markdownRow(l.cells()))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "**Full cleanup** (`dockctl prune --all --volumes`) would free **%s** of %s.\n", Size(r.FullCleanupBytes), Size(r.TotalBytes))
+	fmt.Fprintln(w, volumesLine(r, markdownMarkup)+"  ")
+	fmt.Fprintln(w, fullCleanupLine(r, markdownMarkup))
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w)
 		for _, n := range r.Notes {

@@ -99,6 +99,32 @@ func TestRenderReportHTMLTitle(t *testing.T) {
 	}
 }
 
+// TestRenderReportVolumeFiguresSayWhatTheyInclude checks item 6 of issue
+// 14: the Volumes row counts named volumes and the full cleanup does not,
+// so each says which volumes it includes, in every text format.
+func TestRenderReportVolumeFiguresSayWhatTheyInclude(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	r.Summary.Volumes.ReclaimableBytes = 4_194_000
+	r.AnonymousVolumesReclaimableBytes = 0
+	r.FullCleanupBytes = 0
+	r.FullCleanupAllVolumesBytes = 4_194_000
+	for _, format := range []string{"table", "markdown", "html"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, r, ReportOptions{Format: format}); err != nil {
+				t.Fatal(err)
+			}
+			out := strings.Join(strings.Fields(buf.String()), " ")
+			for _, want := range []string{"anonymous volumes only", "with --all-volumes (named volumes too): 4.194MB", "Local Volumes counts named and anonymous volumes", "(anonymous only: 0B)"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s report lacks %q", format, want)
+				}
+			}
+		})
+	}
+}
+
 func TestRenderReportColourOnlyWhenAsked(t *testing.T) {
 	t.Parallel()
 	for _, colour := range []bool{false, true} {

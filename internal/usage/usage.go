@@ -60,9 +60,17 @@ type Accounting struct {
 	// FullCleanupBytes is what `dockctl prune --all --volumes` would free:
 	// stopped containers, then the images, anonymous volumes and build
 	// cache that only they kept.
-	FullCleanupBytes int64  `json:"full_cleanup_reclaimable_bytes"`
-	Approximate      bool   `json:"approximate"`
-	Notes            []Note `json:"notes"`
+	FullCleanupBytes int64 `json:"full_cleanup_reclaimable_bytes"`
+	// FullCleanupAllVolumesBytes adds the named volumes: what
+	// `dockctl prune --all --volumes --all-volumes` would free. The
+	// Volumes row counts named volumes, so this is the figure it adds up
+	// with.
+	FullCleanupAllVolumesBytes int64 `json:"full_cleanup_all_volumes_reclaimable_bytes"`
+	// AnonymousVolumesReclaimableBytes is the Volumes row's RECLAIMABLE
+	// without named volumes: what `dockctl prune volumes` frees now.
+	AnonymousVolumesReclaimableBytes int64  `json:"anonymous_volumes_reclaimable_bytes"`
+	Approximate                      bool   `json:"approximate"`
+	Notes                            []Note `json:"notes"`
 }
 
 // Scope limits a report to some objects (report --filter). Objects out of
@@ -179,6 +187,7 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 		}
 	}
 	v.ReclaimableBytes = reclaim(inv, sc, true, inspect.KindVolumes).ReclaimBytes
+	a.AnonymousVolumesReclaimableBytes = reclaim(inv, sc, false, inspect.KindVolumes).ReclaimBytes
 
 	// Build cache: shared records' bytes belong to image layers; docker
 	// leaves them out of SIZE, and pruning the cache alone does not free
@@ -213,6 +222,7 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	// which frees the layers they shared.
 	full := reclaim(inv, sc, false, inspect.Kinds...)
 	a.FullCleanupBytes = full.ReclaimBytes
+	a.FullCleanupAllVolumesBytes = reclaim(inv, sc, true, inspect.Kinds...).ReclaimBytes
 	a.Approximate = images.Approximate || full.Approximate
 	// Bytes images and cache hold together: freed only when both go.
 	// The cache is counted whole here even when the report leaves it out

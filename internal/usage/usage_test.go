@@ -64,6 +64,11 @@ func TestCompute(t *testing.T) {
 		{"cache reclaimable", a.Summary.BuildCache.ReclaimableBytes, 300},
 		// full: c2 (50) + old (2MB, freed with c2) + tool (3MB) + cache 300 + anon1 (70).
 		{"full cleanup", a.FullCleanupBytes, 50 + 2_000_000 + 3_000_000 + 300 + 70},
+		// Item 6 of issue 14: the Volumes row counts named volumes, so the
+		// full cleanup says what it frees with them (named-orphan, 30)
+		// and the row what it frees without them (anon1 is in use: 0).
+		{"full cleanup with named volumes", a.FullCleanupAllVolumesBytes, 50 + 2_000_000 + 3_000_000 + 300 + 70 + 30},
+		{"anonymous volumes reclaimable", a.AnonymousVolumesReclaimableBytes, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
