@@ -106,7 +106,7 @@ with no report in the last --swarm-max-age, and totals.
 	}
 	fl := c.Flags()
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "add per-object tables, largest first")
-	fl.IntVar(&opts.Top, "top", 0, "with -v, show only the N largest objects of each type")
+	fl.IntVar(&opts.Top, "top", 0, "list only the N largest objects of each type, saying how many are left out (implies -v)")
 	fl.Var(nonEmpty(&opts.By), "by", "group by: project (compose project)")
 	fl.Var(stringEnum(&opts.Format, render.ReportFormats...), "format", oneOf(render.ReportFormats))
 	fl.VarP(nonEmpty(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
@@ -138,6 +138,10 @@ func (o *ReportOptions) validate(now time.Time) error {
 	}
 	if o.Top < 0 {
 		return clierr.Usage("--top", fmt.Sprint(o.Top), "must not be negative")
+	}
+	// --top without -v would be silently ignored: it asks for the lists.
+	if o.Top > 0 {
+		o.Verbose = true
 	}
 	return nil
 }

@@ -43,3 +43,16 @@ func TestUsageErrorsReadable(t *testing.T) {
 		})
 	}
 }
+
+// TestReportTopImpliesVerbose checks item 5 of issue 14: --top alone
+// lists the largest objects rather than being silently ignored.
+func TestReportTopImpliesVerbose(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runFake(t, fakeEngine(), "report", "--no-cache", "--top", "1", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"images": [`) {
+		t.Errorf("report --top 1 lists no images:\n%s", out)
+	}
+}

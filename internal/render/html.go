@@ -27,8 +27,6 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"note":            func(n usage.Note) string { return Clean(noteLine(n)) },
 	"host":            hostLine,
 	"fs":              fsLine,
-	"trunc":           func(s string) string { return ShortID(s, false) },
-	"tags":            func(t []string) string { return Clean(orNone(t, "<none>")) },
 	"clean":           Clean,
 	"chartH":          func(n int) int { return 20 + n*34 },
 	"y2":              func(i int) int { return 24 + i*34 },
@@ -70,16 +68,12 @@ td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{disp
 <table><tr><th>Project</th><th>Containers</th><th>Images</th><th>Volumes</th><th>Networks</th><th>Size</th></tr>
 {{range .Report.Projects}}<tr><td>{{name .}}</td><td>{{.ContainersRunning}}/{{.Containers}} running</td><td>{{.Images}}</td><td>{{.Volumes}}</td><td>{{.Networks}}</td><td>{{size .Bytes}}</td></tr>
 {{end}}</table>
-{{if .Report.Images}}<h2>Images</h2><table><tr><th>Image</th><th>Tags</th><th>Size</th><th>Shared</th><th>Unique</th><th>Containers</th></tr>
-{{range .Report.Images}}<tr><td>{{trunc .ID}}</td><td>{{tags .Tags}}</td><td>{{size .SizeBytes}}</td><td>{{size .SharedBytes}}</td><td>{{size .UniqueBytes}}</td><td>{{.Containers}}</td></tr>
-{{end}}</table>{{end}}
-{{if .Report.Containers}}<h2>Containers</h2><table><tr><th>Name</th><th>State</th><th>Status</th><th>Size</th></tr>
-{{range .Report.Containers}}<tr><td>{{clean .Name}}</td><td>{{clean .State}}</td><td>{{clean .Status}}</td><td>{{size .SizeBytes}}</td></tr>
-{{end}}</table>{{end}}
-{{if .Report.Volumes}}<h2>Volumes</h2><table><tr><th>Name</th><th>Links</th><th>Size</th></tr>
-{{range .Report.Volumes}}<tr><td>{{clean .Name}}</td><td>{{.RefCount}}</td><td>{{size .SizeBytes}}</td></tr>
-{{end}}</table>{{end}}
-</body></html>
+{{range .Lists}}{{$s := .}}<h2>{{.Title}}</h2><table><tr>{{range $i, $h := .Heads}}<th{{if $s.Numeric $i}} class="num"{{end}}>{{$h}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range $i, $c := .}}<td{{if $s.Numeric $i}} class="num"{{end}}>{{$c}}</td>{{end}}</tr>
+{{end}}</table>{{with .Omitted}}<p>{{.}}</p>{{end}}
+{{end}}{{with .Report.UnlimitedLogs}}<h2>Containers whose json-file log has no max-size</h2>
+<p class="note">{{$.LogsHint}}</p><ul>{{range .}}<li>{{clean .}}</li>{{end}}</ul>
+{{end}}</body></html>
 `))
 
 type htmlLine struct {
@@ -94,7 +88,13 @@ func renderHTML(w io.Writer, r usage.Report, o ReportOptions) error {
 		Max           int64
 		ProjectMax    int64
 		Host, Summary []string
-	}{Report: r}
+		Lists         []listSection
+		LogsHint      string
+	}{Report: r, LogsHint: UnlimitedLogsHint}
+	var err error
+	if data.Lists, err = listSections(r, o.Now, false); err != nil {
+		return err
+	}
 	for _, l := range summaryLines(r.Summary) {
 		data.Lines = append(data.Lines, htmlLine{Name: l.name, Row: l.row})
 		data.Max = max(data.Max, l.row.SizeBytes)

@@ -119,14 +119,9 @@ func (t *Template) execute(w io.Writer, items []any) error {
 		fmt.Fprintln(tw, strings.Join(t.heads, "\t"))
 	}
 	for _, it := range items {
-		var b strings.Builder
-		if err := t.tmpl.Execute(&b, it); err != nil {
-			return formatError(t.src, "template failed: %s", templateReason(err))
-		}
-		// Tabs separate columns; every other control character is escaped.
-		fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
-		for i := range fields {
-			fields[i] = Clean(fields[i])
+		fields, err := t.fields(it)
+		if err != nil {
+			return err
 		}
 		fmt.Fprintln(out, strings.Join(fields, "\t"))
 	}
@@ -134,6 +129,38 @@ func (t *Template) execute(w io.Writer, items []any) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+// fields renders one item: tabs separate its columns; every other
+// control character is escaped.
+func (t *Template) fields(it any) ([]string, error) {
+	var b strings.Builder
+	if err := t.tmpl.Execute(&b, it); err != nil {
+		return nil, formatError(t.src, "template failed: %s", templateReason(err))
+	}
+	fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
+	for i := range fields {
+		fields[i] = Clean(fields[i])
+	}
+	return fields, nil
+}
+
+// inspectCells are the default table of kind as cells, for renderers
+// that lay out columns themselves (the report's -v lists).
+func inspectCells(kind inspect.Kind, inv *inspect.Inventory, c rowContext) (heads []string, rows [][]string, err error) {
+	view := kindViews[kind]
+	t, err := ParseTemplate(view.table)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, it := range view.rows(inv, c) {
+		f, err := t.fields(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, f)
+	}
+	return t.heads, rows, nil
 }
 
 // InspectFormats are the formats RenderInspect writes by name; any other

@@ -212,19 +212,22 @@ func projectTable(w io.Writer, ps []usage.Project) error {
 }
 
 func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
-	if r.Images == nil && r.Containers == nil && r.Volumes == nil && r.BuildCache == nil {
-		return nil
+	secs, err := listSections(r, o.Now, false)
+	if err != nil {
+		return err
 	}
-	inv := &inspect.Inventory{Images: r.Images, Containers: r.Containers, Volumes: r.Volumes, BuildCache: r.BuildCache}
-	for _, sec := range []struct {
-		title string
-		kind  inspect.Kind
-	}{{"Images space usage:", inspect.KindImages}, {"Containers space usage:", inspect.KindContainers}, {"Local Volumes space usage:", inspect.KindVolumes}, {"Build cache usage:", inspect.KindBuildCache}} {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, sec.title)
-		fmt.Fprintln(w)
-		if err := RenderInspect(w, sec.kind, inv, InspectOptions{Format: "table", Now: o.Now}); err != nil {
+	for _, s := range secs {
+		fmt.Fprintf(w, "\n%s:\n\n", s.Title)
+		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(s.Heads, "\t"))
+		for _, row := range s.Rows {
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
 			return err
+		}
+		if s.Omitted != "" {
+			fmt.Fprintln(w, s.Omitted)
 		}
 	}
 	unlimitedLogs(w, r.UnlimitedLogs, false)
@@ -303,14 +306,11 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 			fmt.Fprintf(w, "| %s | %d/%d running | %d | %d | %d | %s |\n", mdCell(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
 		}
 	}
-	if r.Images != nil {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| Image | Tags | Size | Shared | Unique | Containers |")
-		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|")
-		for _, i := range r.Images {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", ShortID(i.ID, false), mdCell(orNone(i.Tags, "<none>")), Size(i.SizeBytes), Size(i.SharedBytes), Size(i.UniqueBytes), strconv.Itoa(i.Containers))
-		}
+	secs, err := listSections(r, o.Now, false)
+	if err != nil {
+		return err
 	}
+	writeListsMarkdown(w, secs)
 	unlimitedLogs(w, r.UnlimitedLogs, true)
 	return nil
 }

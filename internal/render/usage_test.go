@@ -186,3 +186,38 @@ func TestRenderReportColourKeepsColumnsAligned(t *testing.T) {
 		t.Fatalf("colour changed the layout:\n%s\n---\n%s", got, plain.String())
 	}
 }
+
+// TestRenderReportVerboseListsEveryFormat checks item 5 of issue 14: -v
+// shows the same per-object lists, with the same columns, in every
+// format, and each list says how many objects --top left out.
+func TestRenderReportVerboseListsEveryFormat(t *testing.T) {
+	t.Parallel()
+	inv := sampleInventory()
+	inv.Time = now
+	r := usage.Build(inv, inspect.EngineInfo{}, usage.Options{Verbose: true, Top: 1})
+	for _, format := range []string{"table", "markdown", "html"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, r, ReportOptions{Format: format, Now: now}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, want := range []string{
+				"Images space usage", "Containers space usage", "Local Volumes space usage", "Build cache usage",
+				// a column of each list
+				"IMAGE ID", "ROOT FS", "VOLUME NAME", "CACHE ID", "LAST USED",
+				// an object of each list
+				"aaaaaaaaaaaa", "web-1", "data", "k3x9v2",
+				// sampleInventory has 2 images, containers and volumes
+				"… 1 more image (--top 1)", "… 1 more container (--top 1)", "… 1 more volume (--top 1)",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s -v lacks %q", format, want)
+				}
+			}
+			if strings.Contains(out, "more build cache") {
+				t.Errorf("%s -v says build cache records were left out: there is one", format)
+			}
+		})
+	}
+}

@@ -386,10 +386,22 @@ type Report struct {
 	Containers []inspect.Container        `json:"containers,omitempty"`
 	Volumes    []inspect.Volume           `json:"volumes,omitempty"`
 	BuildCache []inspect.BuildCacheRecord `json:"build_cache,omitempty"`
+	// Top is the cut of the verbose lists (0: whole); Omitted counts the
+	// objects each list left out.
+	Top     int     `json:"top,omitempty"`
+	Omitted Omitted `json:"omitted"`
 	// UnlimitedLogs are the containers (in scope, by name) whose json-file
 	// log has no max-size: it grows until `prune logs` or the container's
 	// removal. Verbose only, and only when the log options were collected.
 	UnlimitedLogs []string `json:"unlimited_logs,omitempty"`
+}
+
+// Omitted counts, per verbose list, the objects a Top left out.
+type Omitted struct {
+	Images     int `json:"images"`
+	Containers int `json:"containers"`
+	Volumes    int `json:"volumes"`
+	BuildCache int `json:"build_cache"`
 }
 
 // Options shape a Report.
@@ -408,10 +420,11 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
 	if o.Verbose {
-		r.Images = largest(inv.Images, o.Scope.image, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
-		r.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
-		r.Volumes = largest(inv.Volumes, o.Scope.volume, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
-		r.BuildCache = largest(inv.BuildCache, o.Scope.buildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
+		r.Top = o.Top
+		r.Images, r.Omitted.Images = largest(inv.Images, o.Scope.image, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
+		r.Containers, r.Omitted.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
+		r.Volumes, r.Omitted.Volumes = largest(inv.Volumes, o.Scope.volume, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
+		r.BuildCache, r.Omitted.BuildCache = largest(inv.BuildCache, o.Scope.buildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
 		for _, c := range inv.Containers {
 			if c.LogDriver == "json-file" && c.LogMaxSize == "" && o.Scope.container(c) {
 				r.UnlimitedLogs = append(r.UnlimitedLogs, c.Name)
@@ -422,7 +435,9 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	return r
 }
 
-func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) []T {
+// largest keeps the top objects of all in scope, largest first, and
+// counts those it left out.
+func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) ([]T, int) {
 	out := []T{}
 	for _, v := range all {
 		if keep(v) {
@@ -431,7 +446,7 @@ func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) []T
 	}
 	sort.SliceStable(out, func(i, j int) bool { return size(out[i]) > size(out[j]) })
 	if top > 0 && len(out) > top {
-		out = out[:top]
+		return out[:top], len(out) - top
 	}
-	return out
+	return out, 0
 }

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -143,5 +144,29 @@ func TestComputeScoped(t *testing.T) {
 	// full cleanup frees tool's layer only.
 	if a.FullCleanupBytes != 3_000_000 {
 		t.Fatalf("full cleanup = %d", a.FullCleanupBytes)
+	}
+}
+
+// TestBuildTopCountsOmitted checks item 5 of issue 14: --top keeps the
+// largest objects and counts those it leaves out, per list.
+func TestBuildTopCountsOmitted(t *testing.T) {
+	for _, tt := range []struct {
+		top  int
+		want Omitted
+	}{
+		{0, Omitted{}},
+		{1, Omitted{Images: 2, Containers: 1, Volumes: 3, BuildCache: 2}},
+		{3, Omitted{Volumes: 1}},
+		{4, Omitted{}},
+	} {
+		t.Run(fmt.Sprint(tt.top), func(t *testing.T) {
+			r := Build(sample(), inspect.EngineInfo{}, Options{Verbose: true, Top: tt.top})
+			if r.Omitted != tt.want {
+				t.Fatalf("omitted = %+v, want %+v", r.Omitted, tt.want)
+			}
+			if len(r.Images)+r.Omitted.Images != 3 || len(r.Volumes)+r.Omitted.Volumes != 4 {
+				t.Fatalf("%d images and %d volumes shown, %+v left out: they must add up to 3 and 4", len(r.Images), len(r.Volumes), r.Omitted)
+			}
+		})
 	}
 }
