@@ -18,13 +18,12 @@ type listSection struct {
 	Heads   []string
 	Rows    [][]string
 	Omitted string // "… 9 more images (--top 10)", or ""
+	numeric []string
 }
 
-// numericColumns are the columns right-aligned in markdown and HTML.
-var numericColumns = []string{"SIZE", "SHARED", "UNIQUE", "CONTAINERS", "ROOT FS", "LINKS", "USAGE"}
-
-// Numeric reports whether column i holds figures.
-func (s listSection) Numeric(i int) bool { return slices.Contains(numericColumns, s.Heads[i]) }
+// Numeric reports whether column i holds figures: right-aligned in
+// markdown and HTML.
+func (s listSection) Numeric(i int) bool { return slices.Contains(s.numeric, s.Heads[i]) }
 
 // listSections are r's -v lists; none when r has none.
 func listSections(r usage.Report, now time.Time, noTrunc bool) ([]listSection, error) {
@@ -38,17 +37,18 @@ func listSections(r usage.Report, now time.Time, noTrunc bool) ([]listSection, e
 		kind         inspect.Kind
 		one, several string
 		omitted      int
+		numeric      []string
 	}{
-		{"Images space usage", inspect.KindImages, "image", "images", r.Omitted.Images},
-		{"Containers space usage", inspect.KindContainers, "container", "containers", r.Omitted.Containers},
-		{"Local Volumes space usage", inspect.KindVolumes, "volume", "volumes", r.Omitted.Volumes},
-		{"Build cache usage", inspect.KindBuildCache, "build cache record", "build cache records", r.Omitted.BuildCache},
+		{"Images space usage", inspect.KindImages, "image", "images", r.Omitted.Images, []string{"SIZE", "SHARED", "UNIQUE", "CONTAINERS"}},
+		{"Containers space usage", inspect.KindContainers, "container", "containers", r.Omitted.Containers, []string{"SIZE", "ROOT FS"}},
+		{"Local Volumes space usage", inspect.KindVolumes, "volume", "volumes", r.Omitted.Volumes, []string{"SIZE", "LINKS"}},
+		{"Build cache usage", inspect.KindBuildCache, "build cache record", "build cache records", r.Omitted.BuildCache, []string{"SIZE", "USAGE"}},
 	} {
 		heads, rows, err := inspectCells(sec.kind, inv, rowContext{now: now, noTrunc: noTrunc})
 		if err != nil {
 			return nil, err
 		}
-		s := listSection{Title: sec.title, Heads: heads, Rows: rows}
+		s := listSection{Title: sec.title, Heads: heads, Rows: rows, numeric: sec.numeric}
 		if sec.omitted > 0 {
 			noun := sec.several
 			if sec.omitted == 1 {
