@@ -65,9 +65,10 @@ td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{disp
 <rect x="130" y="{{y $i}}" width="{{bar $p.Bytes $pmax}}" height="20" fill="#4a7fc1"><title>{{size $p.Bytes}}</title></rect>
 <text x="700" y="{{y $i}}" dy="14" font-size="12">{{size $p.Bytes}}</text>
 {{end}}</svg>
-<table><tr><th>Project</th><th>Containers</th><th>Images</th><th>Volumes</th><th>Networks</th><th>Size</th></tr>
-{{range .Report.Projects}}<tr><td>{{name .}}</td><td>{{.ContainersRunning}}/{{.Containers}} running</td><td>{{.Images}}</td><td>{{.Volumes}}</td><td>{{.Networks}}</td><td>{{size .Bytes}}</td></tr>
+<table><tr>{{range .ProjectHeads}}<th>{{.}}</th>{{end}}</tr>
+{{range .ProjectRows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
+<p class="note">{{.ProjectsNote}}</p>
 {{range .Lists}}{{$s := .}}<h2>{{.Title}}</h2><table><tr>{{range $i, $h := .Heads}}<th{{if $s.Numeric $i}} class="num"{{end}}>{{$h}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range $i, $c := .}}<td{{if $s.Numeric $i}} class="num"{{end}}>{{$c}}</td>{{end}}</tr>
 {{end}}</table>{{with .Omitted}}<p>{{.}}</p>{{end}}
@@ -90,7 +91,10 @@ func renderHTML(w io.Writer, r usage.Report, o ReportOptions) error {
 		Host, Summary []string
 		Lists         []listSection
 		LogsHint      string
-	}{Report: r, LogsHint: UnlimitedLogsHint}
+		ProjectHeads  []string
+		ProjectRows   [][]string
+		ProjectsNote  string
+	}{Report: r, LogsHint: UnlimitedLogsHint, ProjectHeads: projectHeads, ProjectRows: projectCells(r), ProjectsNote: projectsNote(r)}
 	var err error
 	if data.Lists, err = listSections(r, o.Now, false); err != nil {
 		return err

@@ -188,7 +188,7 @@ func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
 	writeExplainText(w, o.Explain["summary"])
 	if o.ByProject {
 		fmt.Fprintln(w)
-		if err := projectTable(w, r.Projects); err != nil {
+		if err := projectTable(w, r); err != nil {
 			return err
 		}
 	}
@@ -202,13 +202,18 @@ func projectName(p usage.Project) string {
 	return Clean(p.Name)
 }
 
-func projectTable(w io.Writer, ps []usage.Project) error {
+func projectTable(w io.Writer, r usage.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tCONTAINERS\tIMAGES\tVOLUMES\tNETWORKS\tSIZE")
-	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%d/%d running\t%d\t%d\t%d\t%s\n", Clean(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
+	fmt.Fprintln(tw, strings.Join(projectHeads, "\t"))
+	for _, row := range projectCells(r) {
+		row[0] = Clean(row[0])
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, projectsNote(r))
+	return nil
 }
 
 func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
@@ -300,11 +305,7 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 	}
 	if o.ByProject {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| Project | Containers | Images | Volumes | Networks | Size |")
-		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
-		for _, p := range r.Projects {
-			fmt.Fprintf(w, "| %s | %d/%d running | %d | %d | %d | %s |\n", mdCell(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
-		}
+		io.WriteString(w, projectsMarkdown(r))
 	}
 	secs, err := listSections(r, o.Now, false)
 	if err != nil {

@@ -221,3 +221,33 @@ func TestRenderReportVerboseListsEveryFormat(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderReportByProjectSharedAndReclaimable checks item 7 of issue
+// 14: --by project shows each project's RECLAIMABLE, marks a SIZE that
+// holds an image another project uses too, and gives the total with each
+// image once, in every format.
+func TestRenderReportByProjectSharedAndReclaimable(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	r.Projects = []usage.Project{
+		{Name: "shop", Containers: 1, ContainersRunning: 1, Images: 1, Bytes: 5_000_100, SharedImages: 1, SharedImageBytes: 5_000_000},
+		{Name: "blog", Containers: 2, Images: 2, Bytes: 7_000_120, SharedImages: 1, SharedImageBytes: 5_000_000, ReclaimableBytes: 2_000_120},
+	}
+	r.ProjectsTotalBytes = 7_000_220
+	for _, format := range []string{"table", "markdown", "html"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, r, ReportOptions{Format: format, ByProject: true}); err != nil {
+				t.Fatal(err)
+			}
+			// markdown escapes the mark
+			out := strings.ReplaceAll(strings.Join(strings.Fields(buf.String()), " "), `\*`, "*")
+			for _, want := range []string{"RECLAIMABLE", "5MB*", "7MB*", "2MB", "Total", "7MB",
+				"* holds images another project uses too; each counts once in the total"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s --by project lacks %q", format, want)
+				}
+			}
+		})
+	}
+}

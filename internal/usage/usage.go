@@ -50,8 +50,18 @@ type Project struct {
 	Volumes           int    `json:"volumes"`
 	Networks          int    `json:"networks"`
 	// Bytes counts the project's containers' writable layers, its volumes,
-	// and the images only its containers use (unique bytes).
-	Bytes int64 `json:"bytes"`
+	// and the unique bytes of the images its containers use: an image
+	// several projects use counts in each (SharedImages of them, of
+	// SharedImageBytes), and once in the report's ProjectsTotalBytes.
+	Bytes            int64 `json:"bytes"`
+	SharedImages     int   `json:"shared_images"`
+	SharedImageBytes int64 `json:"shared_image_bytes"`
+	// ReclaimableBytes is the project's share of the full cleanup: its
+	// stopped containers, its anonymous volumes and the images only its
+	// containers use. Images used by several projects or none, and the
+	// build cache, are the share of objects of no project, so the shares
+	// add up to the full cleanup.
+	ReclaimableBytes int64 `json:"reclaimable_bytes"`
 }
 
 // Accounting is the result of Compute.
@@ -71,6 +81,8 @@ type Accounting struct {
 	AnonymousVolumesReclaimableBytes int64  `json:"anonymous_volumes_reclaimable_bytes"`
 	Approximate                      bool   `json:"approximate"`
 	Notes                            []Note `json:"notes"`
+	// full is the full cleanup's plan, which the projects share out.
+	full prune.Plan
 }
 
 // Scope limits a report to some objects (report --filter). Objects out of
@@ -222,6 +234,7 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	// which frees the layers they shared.
 	full := reclaim(inv, sc, false, inspect.Kinds...)
 	a.FullCleanupBytes = full.ReclaimBytes
+	a.full = full
 	a.FullCleanupAllVolumesBytes = reclaim(inv, sc, true, inspect.Kinds...).ReclaimBytes
 	a.Approximate = images.Approximate || full.Approximate
 	// Bytes images and cache hold together: freed only when both go.
@@ -299,6 +312,13 @@ func scopedLayersSize(imgs []inspect.Image, keep func(inspect.Image) bool) int64
 // Projects groups inv by compose project, largest first; objects of no
 // project come last under the empty name.
 func Projects(inv *inspect.Inventory, sc Scope) []Project {
+	ps, _ := projects(inv, sc, reclaim(inv, sc, false, inspect.Kinds...))
+	return ps
+}
+
+// projects is Projects with the full cleanup's plan to share out, and the
+// projects' total size: each image once.
+func projects(inv *inspect.Inventory, sc Scope, full prune.Plan) ([]Project, int64) {
 	by := map[string]*Project{}
 	get := func(name string) *Project {
 		p, ok := by[name]
@@ -308,17 +328,22 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		}
 		return p
 	}
+	// owner is the project whose share a planned removal is, by object id.
+	owner := map[string]string{}
 	imageProjects := map[string]map[string]bool{}
+	var total int64
 	for _, ct := range inv.Containers {
 		if !sc.container(ct) {
 			continue
 		}
+		owner[ct.ID] = ct.ComposeProject
 		p := get(ct.ComposeProject)
 		p.Containers++
 		if ct.Active() {
 			p.ContainersRunning++
 		}
 		p.Bytes += max(ct.SizeBytes, 0)
+		total += max(ct.SizeBytes, 0)
 		if imageProjects[ct.ImageID] == nil {
 			imageProjects[ct.ImageID] = map[string]bool{}
 		}
@@ -332,11 +357,20 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		if len(projects) == 0 {
 			projects = map[string]bool{"": true}
 		}
+		unique := max(img.UniqueBytes, 0)
+		total += unique
 		for name := range projects {
 			p := get(name)
 			p.Images++
-			if len(projects) == 1 {
-				p.Bytes += max(img.UniqueBytes, 0)
+			p.Bytes += unique
+			if len(projects) > 1 {
+				p.SharedImages++
+				p.SharedImageBytes += unique
+			}
+		}
+		if len(projects) == 1 {
+			for name := range projects {
+				owner[img.ID] = name
 			}
 		}
 	}
@@ -344,15 +378,22 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		if !sc.volume(vol) {
 			continue
 		}
+		owner[vol.Name] = vol.ComposeProject
 		p := get(vol.ComposeProject)
 		p.Volumes++
 		p.Bytes += max(vol.SizeBytes, 0)
+		total += max(vol.SizeBytes, 0)
 	}
 	for _, n := range inv.Networks {
 		if n.Builtin || !sc.network(n) {
 			continue
 		}
 		get(n.ComposeProject).Networks++
+	}
+	for _, it := range full.Items {
+		if it.Bytes != 0 {
+			get(owner[it.ID]).ReclaimableBytes += it.Bytes
+		}
 	}
 	out := make([]Project, 0, len(by))
 	for _, p := range by {
@@ -367,7 +408,7 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		}
 		return out[i].Name < out[j].Name
 	})
-	return out
+	return out, total
 }
 
 // Report is the whole `dockctl report` document.
@@ -381,6 +422,9 @@ type Report struct {
 	// TotalBytes is everything docker holds: the four rows' SIZE added up.
 	TotalBytes int64     `json:"total_bytes"`
 	Projects   []Project `json:"projects"`
+	// ProjectsTotalBytes is the projects' SIZE added up with each image
+	// once; layers images share are in no project's SIZE.
+	ProjectsTotalBytes int64 `json:"projects_total_bytes"`
 	// Verbose lists, largest first, when asked for.
 	Images     []inspect.Image            `json:"images,omitempty"`
 	Containers []inspect.Container        `json:"containers,omitempty"`
@@ -416,7 +460,8 @@ type Options struct {
 // Build assembles the report from an inventory holding every kind.
 func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	// Whole seconds: sub-second digits only make the JSON harder to read.
-	r := Report{Schema: Schema, GeneratedAt: inv.Time.Truncate(time.Second), Engine: eng, Accounting: Compute(inv, o.Scope), Projects: Projects(inv, o.Scope)}
+	r := Report{Schema: Schema, GeneratedAt: inv.Time.Truncate(time.Second), Engine: eng, Accounting: Compute(inv, o.Scope)}
+	r.Projects, r.ProjectsTotalBytes = projects(inv, o.Scope, r.full)
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
 	if o.Verbose {

@@ -170,3 +170,55 @@ func TestBuildTopCountsOmitted(t *testing.T) {
 		})
 	}
 }
+
+// TestProjectsSharedImageAndReclaimable checks item 7 of issue 14: an
+// image two projects use counts in the SIZE of both, marked, and once in
+// the total; each project's RECLAIMABLE is its share of the full cleanup,
+// and the shares add up to it.
+func TestProjectsSharedImageAndReclaimable(t *testing.T) {
+	inv := &inspect.Inventory{
+		Collected:  inspect.Kinds,
+		LayersSize: 8_000_000,
+		Images: []inspect.Image{
+			{ID: "shared", SizeBytes: 5_000_000, UniqueBytes: 5_000_000, Containers: 2, Layers: []inspect.Layer{layer("s", 5_000_000)}},
+			{ID: "blogonly", SizeBytes: 2_000_000, UniqueBytes: 2_000_000, Containers: 1, Layers: []inspect.Layer{layer("b", 2_000_000)}},
+			{ID: "orphan", SizeBytes: 1_000_000, UniqueBytes: 1_000_000, Containers: 0, Layers: []inspect.Layer{layer("o", 1_000_000)}},
+		},
+		Containers: []inspect.Container{
+			{ID: "s1", ImageID: "shared", State: "running", SizeBytes: 100, ComposeProject: "shop"},
+			{ID: "b1", ImageID: "shared", State: "exited", SizeBytes: 40, ComposeProject: "blog"},
+			{ID: "b2", ImageID: "blogonly", State: "exited", SizeBytes: 10, Volumes: []string{"anonb"}, ComposeProject: "blog"},
+		},
+		Volumes: []inspect.Volume{{Name: "anonb", SizeBytes: 70, RefCount: 1, Anonymous: true, ComposeProject: "blog"}},
+	}
+	r := Build(inv, inspect.EngineInfo{}, Options{})
+	got := map[string]Project{}
+	var sum int64
+	for _, p := range r.Projects {
+		got[p.Name] = p
+		sum += p.ReclaimableBytes
+	}
+	for _, tt := range []struct {
+		name               string
+		bytes, reclaimable int64
+		sharedImages       int
+		sharedImageBytes   int64
+	}{
+		{"shop", 100 + 5_000_000, 0, 1, 5_000_000},
+		{"blog", 40 + 10 + 70 + 5_000_000 + 2_000_000, 40 + 10 + 70 + 2_000_000, 1, 5_000_000},
+		{"", 1_000_000, 1_000_000, 0, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := got[tt.name]
+			if p.Bytes != tt.bytes || p.ReclaimableBytes != tt.reclaimable || p.SharedImages != tt.sharedImages || p.SharedImageBytes != tt.sharedImageBytes {
+				t.Fatalf("%q = %+v, want bytes %d, reclaimable %d, %d shared images of %d bytes", tt.name, p, tt.bytes, tt.reclaimable, tt.sharedImages, tt.sharedImageBytes)
+			}
+		})
+	}
+	if want := int64(100 + 5_000_000 + 40 + 10 + 70 + 2_000_000 + 1_000_000); r.ProjectsTotalBytes != want {
+		t.Errorf("projects total = %d, want %d (the shared image once)", r.ProjectsTotalBytes, want)
+	}
+	if sum != r.FullCleanupBytes {
+		t.Errorf("projects' reclaimable add up to %d, the full cleanup is %d", sum, r.FullCleanupBytes)
+	}
+}
