@@ -15,7 +15,8 @@ var projectHeads = []string{"PROJECT", "CONTAINERS", "IMAGES", "VOLUMES", "NETWO
 const sharedMark = "*"
 
 // projectCells are the rows of --by project, names uncleaned, then a
-// Total row: SIZE with each image once, RECLAIMABLE the full cleanup.
+// Total row: IMAGES and SIZE count each image once, RECLAIMABLE is the
+// full cleanup.
 func projectCells(r usage.Report) [][]string {
 	var rows [][]string
 	var t usage.Project
@@ -32,7 +33,7 @@ func projectCells(r usage.Report) [][]string {
 		t.Networks += p.Networks
 		t.ReclaimableBytes += p.ReclaimableBytes
 	}
-	return append(rows, []string{"Total", fmt.Sprintf("%d/%d running", t.ContainersRunning, t.Containers), "",
+	return append(rows, []string{"Total", fmt.Sprintf("%d/%d running", t.ContainersRunning, t.Containers), fmt.Sprint(r.Summary.Images.Total),
 		fmt.Sprint(t.Volumes), fmt.Sprint(t.Networks), Size(r.ProjectsTotalBytes), Size(t.ReclaimableBytes)})
 }
 
