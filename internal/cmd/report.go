@@ -27,6 +27,7 @@ type ReportOptions struct {
 	FailIfReclaimable Size
 	FailIfUsage       Size
 	NoCache           bool
+	NoTrunc           bool
 	Filters           []string
 	scope             usage.Scope
 	Every             Duration
@@ -112,6 +113,7 @@ with no report in the last --swarm-max-age, and totals.
 	fl.VarP(nonEmpty(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
 	fl.Var(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB; a unit is needed)")
 	fl.Var(&opts.FailIfUsage, "fail-if-usage-over", "exit 4 if docker uses more than SIZE in all (20GB; a unit is needed)")
+	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not cut ids, names and other long cells to the terminal's width")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
@@ -244,6 +246,12 @@ func reportOptions(opts *ReportOptions) (render.ReportOptions, error) {
 		}
 	}
 	ro.Color = opts.Output == "" && opts.IO.OutIsTTY && !opts.NoColor && opts.Format == "table"
+	// Fit a table to the terminal it is read on; a file or a pipe gets
+	// every cell whole, as do ids and names under --no-trunc.
+	ro.NoTrunc = opts.NoTrunc
+	if opts.Output == "" && opts.IO.OutIsTTY && opts.Format == "table" && !opts.NoTrunc {
+		ro.Width = opts.IO.OutWidth
+	}
 	return ro, nil
 }
 

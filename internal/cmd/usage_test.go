@@ -3,6 +3,9 @@ package cmd
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 // TestUsageErrorsReadable: what a new user mistypes is one readable line
@@ -54,5 +57,36 @@ func TestReportTopImpliesVerbose(t *testing.T) {
 	}
 	if !strings.Contains(out, `"images": [`) {
 		t.Errorf("report --top 1 lists no images:\n%s", out)
+	}
+}
+
+// TestReportOptionsFitTerminal checks item 8 of issue 14: a table report
+// on a terminal is fitted to its width; a file, another format, or
+// --no-trunc is not.
+func TestReportOptionsFitTerminal(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		opts     ReportOptions
+		width    int
+		wholeIDs bool
+	}{
+		{"terminal", ReportOptions{Format: "table"}, 100, false},
+		{"no-trunc", ReportOptions{Format: "table", NoTrunc: true}, 0, true},
+		{"file", ReportOptions{Format: "table", Output: "r.txt"}, 0, false},
+		{"markdown", ReportOptions{Format: "markdown"}, 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.opts
+			o.RunEnv = RunEnv{IO: IOStreams{OutIsTTY: true, OutWidth: 100}, Now: time.Now,
+				Explained: func(string) (render.Explained, error) { return render.Explained{}, nil }}
+			ro, err := reportOptions(&o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ro.Width != tt.width || ro.NoTrunc != tt.wholeIDs {
+				t.Errorf("width %d, no-trunc %v; want %d, %v", ro.Width, ro.NoTrunc, tt.width, tt.wholeIDs)
+			}
+		})
 	}
 }

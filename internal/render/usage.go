@@ -21,6 +21,11 @@ type ReportOptions struct {
 	ByProject bool
 	Color     bool
 	Now       time.Time
+	// Width is the terminal's columns for the table format: long cells
+	// are cut and prose wraps to fit (0: no limit).
+	Width int
+	// NoTrunc shows every cell and id whole, whatever the Width.
+	NoTrunc bool
 	// Engine names the engine in a fleet report's markdown headings.
 	Engine string
 	// Explain holds the entries per section: "summary" (docker system df),
@@ -48,7 +53,18 @@ func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {
 	case "html":
 		return renderHTML(w, r, o)
 	default:
-		return renderTable(w, r, o)
+		if o.NoTrunc {
+			o.Width = 0
+		}
+		if o.Width <= 0 {
+			return renderTable(w, r, o)
+		}
+		var buf bytes.Buffer
+		if err := renderTable(&buf, r, o); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, wrapLines(buf.String(), o.Width))
+		return err
 	}
 }
 
@@ -188,7 +204,7 @@ func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
 	writeExplainText(w, o.Explain["summary"])
 	if o.ByProject {
 		fmt.Fprintln(w)
-		if err := projectTable(w, r); err != nil {
+		if err := projectTable(w, r, o.Width); err != nil {
 			return err
 		}
 	}
@@ -202,14 +218,13 @@ func projectName(p usage.Project) string {
 	return Clean(p.Name)
 }
 
-func projectTable(w io.Writer, r usage.Report) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(projectHeads, "\t"))
-	for _, row := range projectCells(r) {
+func projectTable(w io.Writer, r usage.Report, width int) error {
+	rows := projectCells(r)
+	for _, row := range rows {
 		row[0] = Clean(row[0])
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
-	if err := tw.Flush(); err != nil {
+	// Only the project's name may be cut: the rest are figures.
+	if err := writeColumns(w, projectHeads, rows, width, func(col int) bool { return col == 0 }); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, projectsNote(r))
@@ -217,18 +232,13 @@ func projectTable(w io.Writer, r usage.Report) error {
 }
 
 func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
-	secs, err := listSections(r, o.Now, false)
+	secs, err := listSections(r, o.Now, o.NoTrunc)
 	if err != nil {
 		return err
 	}
 	for _, s := range secs {
 		fmt.Fprintf(w, "\n%s:\n\n", s.Title)
-		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(s.Heads, "\t"))
-		for _, row := range s.Rows {
-			fmt.Fprintln(tw, strings.Join(row, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
+		if err := writeColumns(w, s.Heads, s.Rows, o.Width, s.elastic); err != nil {
 			return err
 		}
 		if s.Omitted != "" {

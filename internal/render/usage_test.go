@@ -251,3 +251,50 @@ func TestRenderReportByProjectSharedAndReclaimable(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderReportFitsWidth checks item 8 of issue 14: on a terminal of
+// Width columns the table report's lines fit (long cells such as
+// anonymous volume names end in …, notes and prose wrap), and NoTrunc
+// shows every cell and id whole.
+func TestRenderReportFitsWidth(t *testing.T) {
+	t.Parallel()
+	// The containers list's ten columns need 106 even when cut; the
+	// anonymous volume's name needs 110 whole.
+	const width = 108
+	for _, tt := range []struct {
+		name    string
+		o       ReportOptions
+		fits    bool
+		present []string
+	}{
+		{"width", ReportOptions{Width: width}, true, []string{"3f1c0a9f2b4d", "…", "aaaaaaaaaaaa "}},
+		{"width in colour", ReportOptions{Width: width, Color: true}, true, []string{"3f1c0a9f2b4d", "…"}},
+		{"no-trunc", ReportOptions{Width: width, NoTrunc: true}, false, []string{"3f1c0a9f2b4d6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071", "aaaaaaaaaaaabbbbbbbbbbbbccccccccccccddddddddddddeeeeeeeeeeeeffff"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.o
+			o.Format, o.ByProject, o.Now, o.Explain = "table", true, now, reportExplain()
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, sampleReport(), o); err != nil {
+				t.Fatal(err)
+			}
+			long := 0
+			for _, line := range strings.Split(buf.String(), "\n") {
+				if n := len([]rune(ansi.ReplaceAllString(line, ""))); n > width {
+					long++
+					if tt.fits {
+						t.Errorf("line of %d columns on a terminal of %d: %q", n, width, line)
+					}
+				}
+			}
+			if !tt.fits && long == 0 {
+				t.Errorf("no line is wider than %d: the sample cannot show truncation", width)
+			}
+			for _, want := range tt.present {
+				if !strings.Contains(buf.String(), want) {
+					t.Errorf("lacks %q:\n%s", want, buf.String())
+				}
+			}
+		})
+	}
+}
