@@ -1,8 +1,11 @@
 package render
 
 import (
+	"fmt"
+	"html"
 	"html/template"
 	"io"
+	"regexp"
 	"time"
 
 	"github.com/dockctl/dockctl/internal/inspect"
@@ -16,15 +19,14 @@ import (
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"size": Size,
 	"pct":  SizePercent,
-	"bar": func(v, max int64) float64 {
-		if max <= 0 || v <= 0 {
-			return 0
-		}
-		return float64(v) * 560 / float64(max)
-	},
+	// Charts are drawn in percent of the page's width: bars start at
+	// barStart and the longest is barSpan, leaving room for its label.
+	"bar":             func(v, max int64) string { return fmt.Sprintf("%.2f", barWidth(v, max)) },
+	"labelX":          func(v, max int64) string { return fmt.Sprintf("%.2f", barStart+barWidth(v, max)+0.5) },
+	"code":            codeSpans,
 	"y":               func(i int) int { return 10 + i*34 },
 	"name":            projectName,
-	"note":            func(n usage.Note) string { return Clean(noteLine(n)) },
+	"note":            func(n usage.Note) template.HTML { return codeSpans(Clean(noteLine(n))) },
 	"host":            hostLine,
 	"fs":              fsLine,
 	"clean":           Clean,
@@ -38,35 +40,46 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 <html lang="en"><head><meta charset="utf-8"><title>dockctl report: {{engineName .Report.Engine}}, {{rfc3339 .Report.GeneratedAt}}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
-td:first-child,th:first-child{text-align:left}.note{color:#555}.legend span{display:inline-block;width:1em;height:1em;margin:0 .3em 0 1em;vertical-align:middle}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}
+td{overflow-wrap:anywhere}.num{text-align:right}.note{color:#555}code{font-size:90%}svg .value{font-size:11px}.legend span{display:inline-block;width:1em;height:1em;margin:0 .3em 0 1em;vertical-align:middle}
 </style></head><body>
 <h1>Docker disk usage: {{engineName .Report.Engine}}</h1>
 <p>Generated <time datetime="{{rfc3339 .Report.GeneratedAt}}">{{rfc3339 .Report.GeneratedAt}}</time></p>
 <p>{{host .Report.Engine}}<br>{{fs .Report.Engine}}</p>
-{{range .Host}}<p class="note">{{.}}</p>{{end}}
+{{if ge .Report.Engine.FSSizeBytes 0}}{{$e := .Report.Engine}}<svg id="fs-chart" width="100%" height="44" role="img" aria-label="the filesystem of the root dir: used, of which docker, and free">
+<rect x="16%" y="10" width="64%" height="12" fill="#ddd"><title>free {{size $e.FSFreeBytes}}</title></rect>
+<rect x="16%" y="10" width="{{bar $e.FSUsedBytes .FSTotal}}%" height="12" fill="#c9a227"><title>used {{size $e.FSUsedBytes}}</title></rect>
+<rect x="16%" y="10" width="{{bar .Report.TotalBytes .FSTotal}}%" height="12" fill="#4a7fc1"><title>docker {{size .Report.TotalBytes}}</title></rect>
+<text x="0" y="10" dy="10" font-size="13">Filesystem</text>
+<text class="value" x="16%" y="26" dy="10">{{size $e.FSUsedBytes}} used of {{size $e.FSSizeBytes}}; docker {{size .Report.TotalBytes}}</text>
+</svg>
+<p class="legend"><span style="background:#4a7fc1"></span>docker<span style="background:#c9a227"></span>other use<span style="background:#ddd"></span>free</p>
+{{end}}{{range .Host}}<p class="note">{{code .}}</p>{{end}}
 <h2>Space per type</h2>
 <p class="legend"><span style="background:#4a7fc1"></span>size<span style="background:#5bb36b"></span>reclaimable</p>
-<svg id="types-chart" width="800" height="{{chartH 4}}" role="img" aria-label="size and reclaimable space per type">
+<svg id="types-chart" width="100%" height="{{chartH 4}}" role="img" aria-label="size and reclaimable space per type">
 {{$max := .Max}}{{range $i, $l := .Lines}}<text x="0" y="{{y $i}}" dy="14" font-size="13">{{$l.Name}}</text>
-<rect x="120" y="{{y $i}}" width="{{bar $l.Row.SizeBytes $max}}" height="12" fill="#4a7fc1"><title>{{size $l.Row.SizeBytes}}</title></rect>
-<rect x="120" y="{{y2 $i}}" width="{{bar $l.Row.ReclaimableBytes $max}}" height="12" fill="#5bb36b"><title>{{size $l.Row.ReclaimableBytes}}</title></rect>
-<text x="700" y="{{y $i}}" dy="20" font-size="12">{{size $l.Row.SizeBytes}}</text>
+<rect x="16%" y="{{y $i}}" width="{{bar $l.Row.SizeBytes $max}}%" height="12" fill="#4a7fc1"><title>size {{size $l.Row.SizeBytes}}</title></rect>
+<text class="value" x="{{labelX $l.Row.SizeBytes $max}}%" y="{{y $i}}" dy="10">{{size $l.Row.SizeBytes}}</text>
+<rect x="16%" y="{{y2 $i}}" width="{{bar $l.Row.ReclaimableBytes $max}}%" height="12" fill="#5bb36b"><title>reclaimable {{size $l.Row.ReclaimableBytes}}</title></rect>
+<text class="value" x="{{labelX $l.Row.ReclaimableBytes $max}}%" y="{{y2 $i}}" dy="10">reclaimable {{size $l.Row.ReclaimableBytes}}</text>
 {{end}}</svg>
-<table><tr><th>Type</th><th>Total</th><th>Active</th><th>Size</th><th>Reclaimable</th><th>Docker says</th></tr>
-{{range .Lines}}<tr><td>{{.Name}}</td><td>{{.Row.Total}}</td><td>{{.Row.Active}}</td><td>{{size .Row.SizeBytes}}</td><td>{{pct .Row.ReclaimableBytes .Row.SizeBytes}}</td><td>{{pct .Row.DockerReclaimableBytes .Row.SizeBytes}}</td></tr>
+<table><tr><th>Type</th><th class="num">Total</th><th class="num">Active</th><th class="num">Size</th><th class="num">Reclaimable</th><th class="num">Docker says</th></tr>
+{{range .Lines}}<tr><td>{{.Name}}</td><td class="num">{{.Row.Total}}</td><td class="num">{{.Row.Active}}</td><td class="num">{{size .Row.SizeBytes}}</td><td class="num">{{pct .Row.ReclaimableBytes .Row.SizeBytes}}</td><td class="num">{{pct .Row.DockerReclaimableBytes .Row.SizeBytes}}</td></tr>
 {{end}}</table>
 <p>{{volumesLine .Report}}<br>{{fullCleanupLine .Report}}</p>
 {{range .Report.Notes}}<p class="note">{{note .}}</p>{{end}}
-{{range .Summary}}<p class="note">{{.}}</p>{{end}}
+{{range .Summary}}<p class="note">{{code .}}</p>{{end}}
 <h2>Space per compose project</h2>
-<svg id="projects-chart" width="800" height="{{chartH (len .Report.Projects)}}" role="img" aria-label="space per compose project">
+<svg id="projects-chart" width="100%" height="{{chartH (len .Report.Projects)}}" role="img" aria-label="space per compose project">
 {{$pmax := .ProjectMax}}{{range $i, $p := .Report.Projects}}<text x="0" y="{{y $i}}" dy="14" font-size="13">{{name $p}}</text>
-<rect x="130" y="{{y $i}}" width="{{bar $p.Bytes $pmax}}" height="20" fill="#4a7fc1"><title>{{size $p.Bytes}}</title></rect>
-<text x="700" y="{{y $i}}" dy="14" font-size="12">{{size $p.Bytes}}</text>
+<rect x="16%" y="{{y $i}}" width="{{bar $p.Bytes $pmax}}%" height="12" fill="#4a7fc1"><title>size {{size $p.Bytes}}</title></rect>
+<text class="value" x="{{labelX $p.Bytes $pmax}}%" y="{{y $i}}" dy="10">{{size $p.Bytes}}</text>
+<rect x="16%" y="{{y2 $i}}" width="{{bar $p.ReclaimableBytes $pmax}}%" height="12" fill="#5bb36b"><title>reclaimable {{size $p.ReclaimableBytes}}</title></rect>
+<text class="value" x="{{labelX $p.ReclaimableBytes $pmax}}%" y="{{y2 $i}}" dy="10">reclaimable {{size $p.ReclaimableBytes}}</text>
 {{end}}</svg>
-<table><tr>{{range .ProjectHeads}}<th>{{.}}</th>{{end}}</tr>
-{{range .ProjectRows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+<table><tr>{{range $i, $h := .ProjectHeads}}<th{{if ge $i 2}} class="num"{{end}}>{{$h}}</th>{{end}}</tr>
+{{range .ProjectRows}}<tr>{{range $i, $c := .}}<td{{if ge $i 2}} class="num"{{end}}>{{$c}}</td>{{end}}</tr>
 {{end}}</table>
 <p class="note">{{.ProjectsNote}}</p>
 {{range .Lists}}{{$s := .}}<h2>{{.Title}}</h2><table><tr>{{range $i, $h := .Heads}}<th{{if $s.Numeric $i}} class="num"{{end}}>{{$h}}</th>{{end}}</tr>
@@ -94,7 +107,9 @@ func renderHTML(w io.Writer, r usage.Report, o ReportOptions) error {
 		ProjectHeads  []string
 		ProjectRows   [][]string
 		ProjectsNote  string
-	}{Report: r, LogsHint: UnlimitedLogsHint, ProjectHeads: projectHeads, ProjectRows: projectCells(r), ProjectsNote: projectsNote(r)}
+		// FSTotal is the filesystem's used and free bytes, as df's Use%.
+		FSTotal int64
+	}{FSTotal: r.Engine.FSUsedBytes + r.Engine.FSFreeBytes, Report: r, LogsHint: UnlimitedLogsHint, ProjectHeads: projectHeads, ProjectRows: projectCells(r), ProjectsNote: projectsNote(r)}
 	var err error
 	if data.Lists, err = listSections(r, o.Now, false); err != nil {
 		return err
@@ -121,4 +136,25 @@ func engineName(e inspect.EngineInfo) string {
 		return Clean(e.Name)
 	}
 	return Clean(e.Host)
+}
+
+const (
+	barStart = 16.0 // percent of the chart's width
+	barSpan  = 64.0
+)
+
+// barWidth is v's bar in percent of the chart's width, the longest
+// (max) barSpan.
+func barWidth(v, max int64) float64 {
+	if max <= 0 || v <= 0 {
+		return 0
+	}
+	return float64(min(v, max)) * barSpan / float64(max)
+}
+
+var backticks = regexp.MustCompile("`([^`]*)`")
+
+// codeSpans escapes s and shows its `command` spans as code.
+func codeSpans(s string) template.HTML {
+	return template.HTML(backticks.ReplaceAllString(html.EscapeString(s), "<code>$1</code>"))
 }

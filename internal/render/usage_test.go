@@ -298,3 +298,35 @@ func TestRenderReportFitsWidth(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderReportHTMLLayout checks item 10 of issue 14: charts take the
+// page's width, each bar (reclaimable too) has its value next to it, the
+// filesystem has a bar, text columns are left-aligned and figures right,
+// and commands in notes are code, not raw backticks.
+func TestRenderReportHTMLLayout(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	r.Notes = append(r.Notes, usage.Note{Row: "containers", Text: "kept by guards; `dockctl prune containers --dry-run` lists each"})
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, r, ReportOptions{Format: "html", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "`") {
+		t.Error("raw backticks in the HTML report")
+	}
+	for _, want := range []string{
+		"<code>dockctl prune containers --dry-run</code>",
+		`<svg id="types-chart" width="100%"`, `<svg id="projects-chart" width="100%"`, `<svg id="fs-chart" width="100%"`,
+		// value labels: Images' size and reclaimable, the filesystem's use
+		`<text class="value" x="80.50%" y="10" dy="10">11.42MB</text>`,
+		`<text class="value" x="16.50%" y="24" dy="10">reclaimable 0B</text>`,
+		`60GB used of 100GB`,
+		`td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}`, `.num{text-align:right}`,
+		`<tr><td>Images</td><td class="num">2</td>`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+}
