@@ -47,8 +47,17 @@ counts them, and RECLAIMABLE as the bytes that pruning each type alone really
 frees now (docker's own figure is shown beside it). Image figures come from
 layer-level accounting: a layer shared with an image in use is not
 reclaimable, and a layer BuildKit's cache also holds is freed only with the
-cache. A last line gives what a full cleanup (dockctl prune --all --volumes)
-would free.
+cache. The Local Volumes row counts named volumes too; a line under the
+table gives what a full cleanup (dockctl prune --all --volumes: anonymous
+volumes only) would free, and with --all-volumes.
+
+-v (or --top N, the N largest) lists the objects with the columns of
+dockctl inspect, in every format; --by project gives each compose project's
+SIZE (an image two projects use counts in both, marked *, and once in the
+Total row) and RECLAIMABLE (its share of the full cleanup). On a terminal
+the table fits its width (long cells end in …, notes wrap); --no-trunc
+shows everything whole. JSON and HTML carry generated_at and the engine's
+name.
 
 report only reads: it sends no request that changes the engine.
 
