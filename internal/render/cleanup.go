@@ -36,6 +36,12 @@ func fullCleanupLine(r usage.Report, m markup) string {
 		m.code("dockctl prune --all --volumes"), m.bold(Size(r.FullCleanupBytes)), Size(r.TotalBytes), Size(r.FullCleanupAllVolumesBytes))
 }
 
+// fleetCleanupLine is fullCleanupLine over the engines that answered.
+func fleetCleanupLine(t usage.FleetTotals, m markup) string {
+	return fmt.Sprintf("Full cleanup (%s, anonymous volumes only) on every engine that answered would free %s of %s; with --all-volumes (named volumes too): %s.",
+		m.code("dockctl prune --all --volumes"), m.bold(Size(t.FullCleanupBytes)), Size(t.TotalBytes), Size(t.FullCleanupAllVolumesBytes))
+}
+
 // htmlMarked wraps one of the lines above for the HTML template; the
 // markup escapes what it wraps and the figures are ours.
 func htmlMarked(f func(usage.Report, markup) string) func(usage.Report) template.HTML {
