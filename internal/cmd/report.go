@@ -255,12 +255,7 @@ func reportOptions(opts *ReportOptions) (render.ReportOptions, error) {
 		}
 	}
 	ro.Color = opts.Output == "" && opts.IO.OutIsTTY && !opts.NoColor && opts.Format == "table"
-	// Fit a table to the terminal it is read on; a file or a pipe gets
-	// every cell whole, as do ids and names under --no-trunc.
-	ro.NoTrunc = opts.NoTrunc
-	if opts.Output == "" && opts.IO.OutIsTTY && opts.Format == "table" && !opts.NoTrunc {
-		ro.Width = opts.IO.OutWidth
-	}
+	ro.NoTrunc, ro.Width = opts.NoTrunc, opts.tableWidth(opts.Format, opts.Output, opts.NoTrunc)
 	return ro, nil
 }
 

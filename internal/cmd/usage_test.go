@@ -90,3 +90,30 @@ func TestReportOptionsFitTerminal(t *testing.T) {
 		})
 	}
 }
+
+// TestTableWidth: report and inspect tables are fitted only when they go
+// to a terminal and --no-trunc is not given (issue 14 item 8).
+func TestTableWidth(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name           string
+		tty            bool
+		format, output string
+		noTrunc        bool
+		want           int
+	}{
+		{"terminal", true, "table", "", false, 90},
+		{"pipe", false, "table", "", false, 0},
+		{"file", true, "table", "r.txt", false, 0},
+		{"json", true, "json", "", false, 0},
+		{"template", true, "{{.Name}}", "", false, 0},
+		{"no-trunc", true, "table", "", true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := RunEnv{IO: IOStreams{OutIsTTY: tt.tty, OutWidth: 90}}
+			if got := e.tableWidth(tt.format, tt.output, tt.noTrunc); got != tt.want {
+				t.Errorf("width %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package render
 import (
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -22,6 +23,16 @@ const minColumn = 8
 // unreadable wrapped); wrapLines removes it. Engine text cannot hold it:
 // Clean escapes control characters.
 const tableLine = "\x00"
+
+// figureColumns hold figures, which are short and useless cut.
+var figureColumns = []string{"SIZE", "SHARED", "UNIQUE", "CONTAINERS", "ROOT FS", "LINKS", "USAGE", "TOTAL", "ACTIVE", "RECLAIMABLE"}
+
+// elasticColumn reports whether a column may be cut to fit a terminal:
+// not figures, nor ids, which are short already (and whole under
+// --no-trunc).
+func elasticColumn(head string) bool {
+	return !strings.HasSuffix(head, "ID") && !slices.Contains(figureColumns, head)
+}
 
 // writeColumns writes heads and rows aligned like a tabwriter table. With
 // width > 0 (a terminal's columns) the widest columns that may be cut

@@ -33,6 +33,9 @@ type InspectOptions struct {
 	Format  string
 	Quiet   bool
 	NoTrunc bool
+	// Width is the terminal's columns for a table: long cells are cut to
+	// fit (0: no limit; NoTrunc ignores it).
+	Width   int
 	Explain Explained
 	Now     time.Time
 }
@@ -60,6 +63,8 @@ type Template struct {
 	tmpl  *template.Template
 	table bool
 	heads []string
+	// width fits a table to a terminal (0: no limit).
+	width int
 }
 
 var templateFuncs = template.FuncMap{
@@ -111,6 +116,22 @@ func (t *Template) Execute(w io.Writer, items []any) error {
 }
 
 func (t *Template) execute(w io.Writer, items []any) error {
+	if t.table && t.width > 0 {
+		var rows [][]string
+		for _, it := range items {
+			fields, err := t.fields(it)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, fields)
+		}
+		var buf strings.Builder
+		if err := writeColumns(&buf, t.heads, rows, t.width, func(i int) bool { return elasticColumn(t.heads[i]) }); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, strings.ReplaceAll(buf.String(), tableLine, ""))
+		return err
+	}
 	out := w
 	var tw *tabwriter.Writer
 	if t.table {
@@ -226,6 +247,9 @@ func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o Ins
 	t, err := ParseTemplate(format)
 	if err != nil {
 		return err
+	}
+	if !o.NoTrunc {
+		t.width = o.Width
 	}
 	if err := t.Execute(w, rows); err != nil {
 		return err

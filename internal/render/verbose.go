@@ -25,11 +25,8 @@ type listSection struct {
 // markdown and HTML.
 func (s listSection) Numeric(i int) bool { return slices.Contains(s.numeric, s.Heads[i]) }
 
-// elastic reports whether column i may be cut to fit a terminal: not
-// figures, nor ids, which are short already (and whole under NoTrunc).
-func (s listSection) elastic(i int) bool {
-	return !s.Numeric(i) && !strings.HasSuffix(s.Heads[i], "ID")
-}
+// elastic reports whether column i may be cut to fit a terminal.
+func (s listSection) elastic(i int) bool { return elasticColumn(s.Heads[i]) }
 
 // listSections are r's -v lists; none when r has none.
 func listSections(r usage.Report, now time.Time, noTrunc bool) ([]listSection, error) {
