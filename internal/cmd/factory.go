@@ -44,6 +44,9 @@ type IOStreams struct {
 	InIsTTY  bool
 	OutIsTTY bool
 	ErrIsTTY bool
+	// OutWidth is the columns of the terminal Out is, read once at the
+	// start; 0 when Out is no terminal (no limit).
+	OutWidth int
 }
 
 // Factory hands commands what they share: streams, environment, clock, the
@@ -99,6 +102,7 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 		IO: IOStreams{
 			In: in, Out: out, ErrOut: errOut,
 			InIsTTY: isTerminal(in), OutIsTTY: isTerminal(out), ErrIsTTY: isTerminal(errOut),
+			OutWidth: terminalWidth(out),
 		},
 		Env:               env,
 		Now:               time.Now,
@@ -120,6 +124,20 @@ func NewFactory(in io.Reader, out, errOut io.Writer, env engine.Env) *Factory {
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	return ok && term.IsTerminal(f.Fd())
+}
+
+// terminalWidth is the columns of the terminal v is, 0 when it is none
+// or will not say.
+func terminalWidth(v any) int {
+	f, ok := v.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return 0
+	}
+	ws, err := term.GetWinsize(f.Fd())
+	if err != nil {
+		return 0
+	}
+	return int(ws.Width)
 }
 
 // DefaultParallel is how many engines a fleet run queries at once.

@@ -122,7 +122,7 @@ engines[] hold each engine's listing or its error.`,
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "filter output (key=value, docker syntax; repeatable)")
 	fl.Var(formatEnum(&opts.Format, `'{{.ID}}' or 'table {{.ID}}\t{{.SizeBytes}}'`, render.InspectFormats...), "format", "table, json, or a Go template ('{{.ID}}\\t{{.SizeBytes}}', 'table {{.ID}}\\t{{.Name}}')")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print ids only (names for volumes)")
-	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not truncate ids")
+	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not truncate ids, nor cut long cells to the terminal's width")
 	return c
 }
 
@@ -175,7 +175,7 @@ func inspectRun(ctx context.Context, opts *InspectOptions) (render.Result, error
 		return nil, err
 	}
 	return render.InspectResult{Kind: opts.Kind, Inv: inv, Options: render.InspectOptions{
-		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Explain: ex, Now: opts.now, LogSizes: logSizes,
+		Format: opts.Format, Quiet: opts.Quiet, NoTrunc: opts.NoTrunc, Width: opts.tableWidth(opts.Format, "", opts.NoTrunc), Explain: ex, Now: opts.now, LogSizes: logSizes,
 	}}, nil
 }
 

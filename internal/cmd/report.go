@@ -27,6 +27,7 @@ type ReportOptions struct {
 	FailIfReclaimable Size
 	FailIfUsage       Size
 	NoCache           bool
+	NoTrunc           bool
 	Filters           []string
 	Project           string
 	scope             usage.Scope
@@ -47,8 +48,17 @@ counts them, and RECLAIMABLE as the bytes that pruning each type alone really
 frees now (docker's own figure is shown beside it). Image figures come from
 layer-level accounting: a layer shared with an image in use is not
 reclaimable, and a layer BuildKit's cache also holds is freed only with the
-cache. A last line gives what a full cleanup (dockctl prune --all --volumes)
-would free.
+cache. The Local Volumes row counts named volumes too; a line under the
+table gives what a full cleanup (dockctl prune --all --volumes: anonymous
+volumes only) would free, and with --all-volumes.
+
+-v (or --top N, the N largest) lists the objects with the columns of
+dockctl inspect, in every format; --by project gives each compose project's
+SIZE (an image two projects use counts in both, marked *, and once in the
+Total row) and RECLAIMABLE (its share of the full cleanup). On a terminal
+the table fits its width (long cells end in …, notes wrap); --no-trunc
+shows everything whole. JSON and HTML carry generated_at and the engine's
+name.
 
 Where the engine's root dir is readable here (dockctl on the engine's host,
 or the root dir mounted read-only into its container at the same path),
@@ -118,12 +128,13 @@ with no report in the last --swarm-max-age, and totals.
 	}
 	fl := c.Flags()
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "add per-object tables, largest first")
-	fl.IntVar(&opts.Top, "top", 0, "with -v, show only the N largest objects of each type")
+	fl.IntVar(&opts.Top, "top", 0, "list only the N largest objects of each type, saying how many are left out (implies -v)")
 	fl.Var(nonEmpty(&opts.By), "by", "group by: project (compose project)")
 	fl.Var(stringEnum(&opts.Format, render.ReportFormats...), "format", oneOf(render.ReportFormats))
 	fl.VarP(filePath(&opts.Output), "output", "o", "write the report to FILE instead of stdout")
 	fl.Var(&opts.FailIfReclaimable, "fail-if-reclaimable-over", "exit 4 if a full cleanup (the report's last line) would free more than SIZE (500MB, 2GiB; a unit is needed)")
 	fl.Var(&opts.FailIfUsage, "fail-if-usage-over", "exit 4 if docker uses more than SIZE in all (20GB; a unit is needed)")
+	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not cut ids, names and other long cells to the terminal's width")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
@@ -151,6 +162,10 @@ func (o *ReportOptions) validate(now time.Time) error {
 	}
 	if o.Top < 0 {
 		return clierr.Usage("--top", fmt.Sprint(o.Top), "must not be negative")
+	}
+	// --top without -v would be silently ignored: it asks for the lists.
+	if o.Top > 0 {
+		o.Verbose = true
 	}
 	return nil
 }
@@ -270,6 +285,7 @@ func reportOptions(opts *ReportOptions) (render.ReportOptions, error) {
 		}
 	}
 	ro.Color = opts.Output == "" && opts.IO.OutIsTTY && !opts.NoColor && opts.Format == "table"
+	ro.NoTrunc, ro.Width = opts.NoTrunc, opts.tableWidth(opts.Format, opts.Output, opts.NoTrunc)
 	return ro, nil
 }
 

@@ -73,3 +73,13 @@ func (e RunEnv) layerCache(noCache bool) *inspect.LayerCache {
 	}
 	return inspect.OpenLayerCache(filepath.Join(e.CacheDir, "layers"))
 }
+
+// tableWidth is the width a table is fitted to: the terminal's, when a
+// table goes to it and --no-trunc is not given; else 0, no limit (a file
+// or a pipe gets every cell whole).
+func (e RunEnv) tableWidth(format, output string, noTrunc bool) int {
+	if output != "" || !e.IO.OutIsTTY || format != "table" || noTrunc {
+		return 0
+	}
+	return e.IO.OutWidth
+}

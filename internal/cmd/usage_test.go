@@ -3,6 +3,9 @@ package cmd
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dockctl/dockctl/internal/render"
 )
 
 // TestUsageErrorsReadable: what a new user mistypes is one readable line
@@ -39,6 +42,77 @@ func TestUsageErrorsReadable(t *testing.T) {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			if code, _, errOut := runFake(t, fakeEngine(), args...); code != 0 {
 				t.Errorf("exit %d, stderr %q; want 0", code, errOut)
+			}
+		})
+	}
+}
+
+// TestReportTopImpliesVerbose checks item 5 of issue 14: --top alone
+// lists the largest objects rather than being silently ignored.
+func TestReportTopImpliesVerbose(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runFake(t, fakeEngine(), "report", "--no-cache", "--top", "1", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"images": [`) {
+		t.Errorf("report --top 1 lists no images:\n%s", out)
+	}
+}
+
+// TestReportOptionsFitTerminal checks item 8 of issue 14: a table report
+// on a terminal is fitted to its width; a file, another format, or
+// --no-trunc is not.
+func TestReportOptionsFitTerminal(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		opts     ReportOptions
+		width    int
+		wholeIDs bool
+	}{
+		{"terminal", ReportOptions{Format: "table"}, 100, false},
+		{"no-trunc", ReportOptions{Format: "table", NoTrunc: true}, 0, true},
+		{"file", ReportOptions{Format: "table", Output: "r.txt"}, 0, false},
+		{"markdown", ReportOptions{Format: "markdown"}, 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.opts
+			o.RunEnv = RunEnv{IO: IOStreams{OutIsTTY: true, OutWidth: 100}, Now: time.Now,
+				Explained: func(string) (render.Explained, error) { return render.Explained{}, nil }}
+			ro, err := reportOptions(&o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ro.Width != tt.width || ro.NoTrunc != tt.wholeIDs {
+				t.Errorf("width %d, no-trunc %v; want %d, %v", ro.Width, ro.NoTrunc, tt.width, tt.wholeIDs)
+			}
+		})
+	}
+}
+
+// TestTableWidth: report and inspect tables are fitted only when they go
+// to a terminal and --no-trunc is not given (issue 14 item 8).
+func TestTableWidth(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name           string
+		tty            bool
+		format, output string
+		noTrunc        bool
+		want           int
+	}{
+		{"terminal", true, "table", "", false, 90},
+		{"pipe", false, "table", "", false, 0},
+		{"file", true, "table", "r.txt", false, 0},
+		{"json", true, "json", "", false, 0},
+		{"template", true, "{{.Name}}", "", false, 0},
+		{"no-trunc", true, "table", "", true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := RunEnv{IO: IOStreams{OutIsTTY: tt.tty, OutWidth: 90}}
+			if got := e.tableWidth(tt.format, tt.output, tt.noTrunc); got != tt.want {
+				t.Errorf("width %d, want %d", got, tt.want)
 			}
 		})
 	}

@@ -112,7 +112,7 @@ func renderFleetTable(w io.Writer, f usage.Fleet, o ReportOptions) error {
 	}
 	io.Copy(w, &table)
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Full cleanup on every engine that answered would free %s of %s.\n", paint(o.Color, ansiBold, Size(t.FullCleanupBytes)), Size(t.TotalBytes))
+	fmt.Fprintln(w, fleetCleanupLine(t, markup{code: plainMarkup.code, bold: func(s string) string { return paint(o.Color, ansiBold, s) }}))
 	writeExplainText(w, o.Explain["summary"])
 	return nil
 }
@@ -157,7 +157,7 @@ func renderFleetMarkdown(w io.Writer, f usage.Fleet, o ReportOptions) error {
 		fmt.Fprintln(w, markdownRow(l.cells()))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "**Full cleanup** on every engine that answered would free **%s** of %s.\n", Size(t.FullCleanupBytes), Size(t.TotalBytes))
+	fmt.Fprintln(w, fleetCleanupLine(t, markdownMarkup))
 	if e := o.Explain["summary"]; len(e.Entries) > 0 {
 		fmt.Fprintln(w)
 		writeExplainMarkdown(w, e)

@@ -33,6 +33,9 @@ type InspectOptions struct {
 	Format  string
 	Quiet   bool
 	NoTrunc bool
+	// Width is the terminal's columns for a table: long cells are cut to
+	// fit (0: no limit; NoTrunc ignores it).
+	Width   int
 	Explain Explained
 	Now     time.Time
 	// LogSizes adds the LOG SIZE column to the default containers table:
@@ -63,6 +66,8 @@ type Template struct {
 	tmpl  *template.Template
 	table bool
 	heads []string
+	// width fits a table to a terminal (0: no limit).
+	width int
 }
 
 var templateFuncs = template.FuncMap{
@@ -114,6 +119,22 @@ func (t *Template) Execute(w io.Writer, items []any) error {
 }
 
 func (t *Template) execute(w io.Writer, items []any) error {
+	if t.table && t.width > 0 {
+		var rows [][]string
+		for _, it := range items {
+			fields, err := t.fields(it)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, fields)
+		}
+		var buf strings.Builder
+		if err := writeColumns(&buf, t.heads, rows, t.width, func(i int) bool { return elasticColumn(t.heads[i]) }); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, strings.ReplaceAll(buf.String(), tableLine, ""))
+		return err
+	}
 	out := w
 	var tw *tabwriter.Writer
 	if t.table {
@@ -122,14 +143,9 @@ func (t *Template) execute(w io.Writer, items []any) error {
 		fmt.Fprintln(tw, strings.Join(t.heads, "\t"))
 	}
 	for _, it := range items {
-		var b strings.Builder
-		if err := t.tmpl.Execute(&b, it); err != nil {
-			return formatError(t.src, "template failed: %s", templateReason(err))
-		}
-		// Tabs separate columns; every other control character is escaped.
-		fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
-		for i := range fields {
-			fields[i] = Clean(fields[i])
+		fields, err := t.fields(it)
+		if err != nil {
+			return err
 		}
 		fmt.Fprintln(out, strings.Join(fields, "\t"))
 	}
@@ -137,6 +153,43 @@ func (t *Template) execute(w io.Writer, items []any) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+// fields renders one item: tabs separate its columns; every other
+// control character is escaped.
+func (t *Template) fields(it any) ([]string, error) {
+	var b strings.Builder
+	if err := t.tmpl.Execute(&b, it); err != nil {
+		return nil, formatError(t.src, "template failed: %s", templateReason(err))
+	}
+	fields := strings.Split(strings.TrimRight(b.String(), "\n"), "\t")
+	for i := range fields {
+		fields[i] = Clean(fields[i])
+	}
+	return fields, nil
+}
+
+// inspectCells are the default table of kind as cells, for renderers
+// that lay out columns themselves (the report's -v lists).
+func inspectCells(kind inspect.Kind, inv *inspect.Inventory, c rowContext) (heads []string, rows [][]string, err error) {
+	view := kindViews[kind]
+	table := view.table
+	if kind == inspect.KindContainers {
+		// The report lists the containers' logs in a section of their own.
+		table = containersTable
+	}
+	t, err := ParseTemplate(table)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, it := range view.rows(inv, c) {
+		f, err := t.fields(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, f)
+	}
+	return t.heads, rows, nil
 }
 
 // InspectFormats are the formats RenderInspect writes by name; any other
@@ -214,6 +267,9 @@ func RenderInspect(w io.Writer, kind inspect.Kind, inv *inspect.Inventory, o Ins
 	t, err := ParseTemplate(format)
 	if err != nil {
 		return err
+	}
+	if !o.NoTrunc {
+		t.width = o.Width
 	}
 	if err := t.Execute(w, rows); err != nil {
 		return err

@@ -239,3 +239,37 @@ func TestRenderInspectContainerLogs(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderInspectFitsWidth checks item 8 of issue 14 for inspect: on a
+// terminal of Width columns a long name (an anonymous volume's) is cut
+// with …; NoTrunc or no Width keeps it whole.
+func TestRenderInspectFitsWidth(t *testing.T) {
+	t.Parallel()
+	const name = "3f1c0a9f2b4d6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
+	for _, tt := range []struct {
+		name  string
+		o     InspectOptions
+		whole bool
+	}{
+		{"width", InspectOptions{Width: 60}, false},
+		{"no-trunc", InspectOptions{Width: 60, NoTrunc: true}, true},
+		{"no width", InspectOptions{}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.o
+			o.Format, o.Now = "table", now
+			var buf bytes.Buffer
+			if err := RenderInspect(&buf, inspect.KindVolumes, sampleInventory(), o); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(buf.String(), name); got != tt.whole {
+				t.Fatalf("whole name shown = %v, want %v:\n%s", got, tt.whole, buf.String())
+			}
+			for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+				if n := len([]rune(line)); !tt.whole && n > o.Width {
+					t.Errorf("line of %d columns on a terminal of %d: %q", n, o.Width, line)
+				}
+			}
+		})
+	}
+}

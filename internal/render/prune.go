@@ -167,11 +167,11 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 			if it.Type == prune.TypeLog && it.TruncateLive {
 				what = "truncate"
 			}
-			rows = append(rows, []string{what, it.Name, ShortID(it.ID, false), size, it.Reason})
+			rows = append(rows, []string{what, it.Name, objectID(it.ID, it.Name), size, it.Reason})
 			rows = append(rows, logFileRows(it)...)
 		}
 		for _, k := range kept {
-			rows = append(rows, []string{"keep", k.Name, ShortID(k.ID, false), "", k.Reason})
+			rows = append(rows, []string{"keep", k.Name, objectID(k.ID, k.Name), "", k.Reason})
 		}
 		if err := writeRows(w, md, []string{"ACTION", "NAME", "ID", "SIZE", "REASON"}, rows); err != nil {
 			return err
@@ -205,10 +205,10 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 		}
 		var rows [][]string
 		for _, u := range untagsOnTheWay(plan, out.Removed) {
-			rows = append(rows, []string{u.Result, string(u.Type), u.Name, ShortID(u.ID, false), u.Reason})
+			rows = append(rows, []string{u.Result, string(u.Type), u.Name, objectID(u.ID, u.Name), u.Reason})
 		}
 		for _, s := range out.Skipped {
-			rows = append(rows, []string{s.Result, string(s.Type), s.Name, ShortID(s.ID, false), s.Reason})
+			rows = append(rows, []string{s.Result, string(s.Type), s.Name, objectID(s.ID, s.Name), s.Reason})
 		}
 		for _, f := range out.Failed {
 			msg := f.Error
@@ -218,7 +218,7 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 					msg += " — " + e.Text(langOf(o))
 				}
 			}
-			rows = append(rows, []string{"failed", string(f.Type), f.Name, ShortID(f.ID, false), msg})
+			rows = append(rows, []string{"failed", string(f.Type), f.Name, objectID(f.ID, f.Name), msg})
 		}
 		if len(rows) > 0 {
 			if err := writeRows(w, md, []string{"RESULT", "TYPE", "NAME", "ID", "WHY"}, rows); err != nil {
@@ -283,6 +283,15 @@ func nonNilOutcomes(o []prune.Outcome) []prune.Outcome {
 }
 
 // writeRows prints an aligned table, or a markdown table.
+// objectID is an ID cell: the short id, or "-" for an object whose id is
+// its name (a volume), which the NAME cell already shows.
+func objectID(id, name string) string {
+	if id == name {
+		return "-"
+	}
+	return ShortID(id, false)
+}
+
 func writeRows(w io.Writer, md bool, head []string, rows [][]string) error {
 	if md {
 		fmt.Fprintln(w, "| "+strings.Join(head, " | ")+" |")

@@ -180,3 +180,30 @@ func TestRenderPruneDiskGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderPruneVolumeIDNotRepeated checks item 8 of issue 14: a volume
+// has no id but its name, so its ID cell does not repeat the NAME cell,
+// in the plan and in the outcome.
+func TestRenderPruneVolumeIDNotRepeated(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"table", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderPrune(&buf, samplePlan(), sampleOutcome(), PruneOptions{Format: format}); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, line := range strings.Split(buf.String(), "\n") {
+				if strings.Contains(line, "cache-vol") {
+					n++
+					if strings.Count(line, "cache-vol") != 1 {
+						t.Errorf("volume named twice: %q", line)
+					}
+				}
+			}
+			if n != 2 {
+				t.Fatalf("%d lines name the volume, want the plan's and the outcome's:\n%s", n, buf.String())
+			}
+		})
+	}
+}

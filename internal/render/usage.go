@@ -21,6 +21,11 @@ type ReportOptions struct {
 	ByProject bool
 	Color     bool
 	Now       time.Time
+	// Width is the terminal's columns for the table format: long cells
+	// are cut and prose wraps to fit (0: no limit).
+	Width int
+	// NoTrunc shows every cell and id whole, whatever the Width.
+	NoTrunc bool
 	// Engine names the engine in a fleet report's markdown headings.
 	Engine string
 	// Explain holds the entries per section: "summary" (docker system df),
@@ -48,7 +53,18 @@ func RenderReport(w io.Writer, r usage.Report, o ReportOptions) error {
 	case "html":
 		return renderHTML(w, r, o)
 	default:
-		return renderTable(w, r, o)
+		if o.NoTrunc {
+			o.Width = 0
+		}
+		if o.Width <= 0 {
+			return renderTable(w, r, o)
+		}
+		var buf bytes.Buffer
+		if err := renderTable(&buf, r, o); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, wrapLines(buf.String(), o.Width))
+		return err
 	}
 }
 
@@ -235,7 +251,8 @@ func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
 		io.WriteString(w, line)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Full cleanup (dockctl prune --all --volumes) would free %s of %s.\n", paint(c, ansiBold, Size(r.FullCleanupBytes)), Size(r.TotalBytes))
+	fmt.Fprintln(w, volumesLine(r, plainMarkup))
+	fmt.Fprintln(w, fullCleanupLine(r, markup{code: plainMarkup.code, bold: func(s string) string { return paint(c, ansiBold, s) }}))
 	if r.Approximate {
 		fmt.Fprintln(w, "Some image layers could not be read; image figures fall back to the engine's unique sizes.")
 	}
@@ -251,7 +268,7 @@ func renderTable(w io.Writer, r usage.Report, o ReportOptions) error {
 	writeExplainText(w, o.Explain["summary"])
 	if o.ByProject {
 		fmt.Fprintln(w)
-		if err := projectTable(w, r.Projects); err != nil {
+		if err := projectTable(w, r, o.Width); err != nil {
 			return err
 		}
 	}
@@ -265,32 +282,37 @@ func projectName(p usage.Project) string {
 	return Clean(p.Name)
 }
 
-func projectTable(w io.Writer, ps []usage.Project) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tCONTAINERS\tIMAGES\tVOLUMES\tNETWORKS\tSIZE")
-	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%d/%d running\t%d\t%d\t%d\t%s\n", Clean(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
+func projectTable(w io.Writer, r usage.Report, width int) error {
+	rows := projectCells(r)
+	for _, row := range rows {
+		row[0] = Clean(row[0])
 	}
-	return tw.Flush()
+	// Only the project's name may be cut: the rest are figures.
+	if err := writeColumns(w, projectHeads, rows, width, func(col int) bool { return col == 0 }); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, projectsNote(r))
+	return nil
 }
 
 func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
-	if r.Images == nil && r.Containers == nil && r.Volumes == nil && r.BuildCache == nil {
-		return nil
-	}
-	if err := diskTables(w, r); err != nil {
+	secs, err := listSections(r, o.Now, o.NoTrunc)
+	if err != nil {
 		return err
 	}
-	inv := &inspect.Inventory{Images: r.Images, Containers: r.Containers, Volumes: r.Volumes, BuildCache: r.BuildCache}
-	for _, sec := range []struct {
-		title string
-		kind  inspect.Kind
-	}{{"Images space usage:", inspect.KindImages}, {"Containers space usage:", inspect.KindContainers}, {"Local Volumes space usage:", inspect.KindVolumes}, {"Build cache usage:", inspect.KindBuildCache}} {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, sec.title)
-		fmt.Fprintln(w)
-		if err := RenderInspect(w, sec.kind, inv, InspectOptions{Format: "table", Now: o.Now}); err != nil {
+	if len(secs) > 0 {
+		// The disk's tables belong to the verbose report, as the lists do.
+		if err := diskTables(w, r); err != nil {
 			return err
+		}
+	}
+	for _, s := range secs {
+		fmt.Fprintf(w, "\n%s:\n\n", s.Title)
+		if err := writeColumns(w, s.Heads, s.Rows, o.Width, s.elastic); err != nil {
+			return err
+		}
+		if s.Omitted != "" {
+			fmt.Fprintln(w, s.Omitted)
 		}
 	}
 	unlimitedLogs(w, r.UnlimitedLogs, false)
@@ -391,7 +413,8 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 		fmt.Fprintln(w, markdownRow(l.cells()))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "**Full cleanup** (`dockctl prune --all --volumes`) would free **%s** of %s.\n", Size(r.FullCleanupBytes), Size(r.TotalBytes))
+	fmt.Fprintln(w, volumesLine(r, markdownMarkup)+"  ")
+	fmt.Fprintln(w, fullCleanupLine(r, markdownMarkup))
 	if l := diskLine(r.Disk); l != "" {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, mdCell(l))
@@ -410,20 +433,13 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 	}
 	if o.ByProject {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| Project | Containers | Images | Volumes | Networks | Size |")
-		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
-		for _, p := range r.Projects {
-			fmt.Fprintf(w, "| %s | %d/%d running | %d | %d | %d | %s |\n", mdCell(projectName(p)), p.ContainersRunning, p.Containers, p.Images, p.Volumes, p.Networks, Size(p.Bytes))
-		}
+		io.WriteString(w, projectsMarkdown(r))
 	}
-	if r.Images != nil {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| Image | Tags | Size | Shared | Unique | Containers |")
-		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|")
-		for _, i := range r.Images {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", ShortID(i.ID, false), mdCell(orNone(i.Tags, "<none>")), Size(i.SizeBytes), Size(i.SharedBytes), Size(i.UniqueBytes), strconv.Itoa(i.Containers))
-		}
+	secs, err := listSections(r, o.Now, false)
+	if err != nil {
+		return err
 	}
+	writeListsMarkdown(w, secs)
 	if len(r.Logs) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| Container | Name | State | Log size |")

@@ -17,9 +17,10 @@ import (
 
 func sampleReport() usage.Report {
 	inv := sampleInventory()
+	inv.Time = now
 	inv.LayersSize = 11_420_000
 	inv.Images[0].Layers = []inspect.Layer{{ChainID: "base", SizeBytes: 4_200_000}, {ChainID: "top", SizeBytes: 7_220_000}}
-	eng := inspect.EngineInfo{Host: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", DockerRootDir: "/var/lib/docker", StorageDriver: "overlay2",
+	eng := inspect.EngineInfo{Name: "build-1", Host: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", DockerRootDir: "/var/lib/docker", StorageDriver: "overlay2",
 		FSSizeBytes: 100_000_000_000, FSUsedBytes: 60_000_000_000, FSFreeBytes: 40_000_000_000}
 	return usage.Build(inv, eng, usage.Options{Verbose: true, Top: 5})
 }
@@ -59,6 +60,14 @@ func TestRenderReportJSONSchema(t *testing.T) {
 			t.Errorf("report JSON lacks %q", key)
 		}
 	}
+	// Item 4 of issue 14: a report (an --every JSON line above all) says
+	// when it was made and of which engine.
+	if got, _ := doc["generated_at"].(string); got != "2026-11-25T12:00:00Z" {
+		t.Errorf("generated_at = %v, want the run's time in RFC 3339", doc["generated_at"])
+	}
+	if got := doc["engine"].(map[string]any)["name"]; got != "build-1" {
+		t.Errorf("engine.name = %v, want build-1", got)
+	}
 	if doc["schema"] != "dockctl.report/v1" {
 		t.Errorf("schema = %v", doc["schema"])
 	}
@@ -73,6 +82,47 @@ func TestRenderReportJSONSchema(t *testing.T) {
 				t.Errorf("summary.%s lacks %s", row, k)
 			}
 		}
+	}
+}
+
+// TestRenderReportHTMLTitle checks item 4 and 10 of issue 14: the HTML
+// report's title and heading name the engine and the time it was made.
+func TestRenderReportHTMLTitle(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, sampleReport(), ReportOptions{Format: "html"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>dockctl report: build-1, 2026-11-25T12:00:00Z</title>", `<time datetime="2026-11-25T12:00:00Z">`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+}
+
+// TestRenderReportVolumeFiguresSayWhatTheyInclude checks item 6 of issue
+// 14: the Volumes row counts named volumes and the full cleanup does not,
+// so each says which volumes it includes, in every text format.
+func TestRenderReportVolumeFiguresSayWhatTheyInclude(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	r.Summary.Volumes.ReclaimableBytes = 4_194_000
+	r.AnonymousVolumesReclaimableBytes = 0
+	r.FullCleanupBytes = 0
+	r.FullCleanupAllVolumesBytes = 4_194_000
+	for _, format := range []string{"table", "markdown", "html"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, r, ReportOptions{Format: format}); err != nil {
+				t.Fatal(err)
+			}
+			out := strings.Join(strings.Fields(buf.String()), " ")
+			for _, want := range []string{"anonymous volumes only", "with --all-volumes (named volumes too): 4.194MB", "Local Volumes counts named and anonymous volumes", "(anonymous only: 0B)"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s report lacks %q", format, want)
+				}
+			}
+		})
 	}
 }
 
@@ -211,5 +261,149 @@ func TestDiskLine(t *testing.T) {
 				t.Errorf("diskLine = %q; want %q, not %q", got, tc.want, tc.not)
 			}
 		})
+	}
+}
+
+// TestRenderReportVerboseListsEveryFormat checks item 5 of issue 14: -v
+// shows the same per-object lists, with the same columns, in every
+// format, and each list says how many objects --top left out.
+func TestRenderReportVerboseListsEveryFormat(t *testing.T) {
+	t.Parallel()
+	inv := sampleInventory()
+	inv.Time = now
+	r := usage.Build(inv, inspect.EngineInfo{}, usage.Options{Verbose: true, Top: 1})
+	for _, format := range []string{"table", "markdown", "html"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, r, ReportOptions{Format: format, Now: now}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, want := range []string{
+				"Images space usage", "Containers space usage", "Local Volumes space usage", "Build cache usage",
+				// a column of each list
+				"IMAGE ID", "ROOT FS", "VOLUME NAME", "CACHE ID", "LAST USED",
+				// an object of each list
+				"aaaaaaaaaaaa", "web-1", "data", "k3x9v2",
+				// sampleInventory has 2 images, containers and volumes
+				"… 1 more image (--top 1)", "… 1 more container (--top 1)", "… 1 more volume (--top 1)",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s -v lacks %q", format, want)
+				}
+			}
+			if strings.Contains(out, "more build cache") {
+				t.Errorf("%s -v says build cache records were left out: there is one", format)
+			}
+		})
+	}
+}
+
+// TestRenderReportByProjectSharedAndReclaimable checks item 7 of issue
+// 14: --by project shows each project's RECLAIMABLE, marks a SIZE that
+// holds an image another project uses too, and gives the total with each
+// image once, in every format.
+func TestRenderReportByProjectSharedAndReclaimable(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	r.Projects = []usage.Project{
+		{Name: "shop", Containers: 1, ContainersRunning: 1, Images: 1, Bytes: 5_000_100, SharedImages: 1, SharedImageBytes: 5_000_000},
+		{Name: "blog", Containers: 2, Images: 2, Bytes: 7_000_120, SharedImages: 1, SharedImageBytes: 5_000_000, ReclaimableBytes: 2_000_120},
+	}
+	r.ProjectsTotalBytes = 7_000_220
+	for _, format := range []string{"table", "markdown", "html"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, r, ReportOptions{Format: format, ByProject: true}); err != nil {
+				t.Fatal(err)
+			}
+			// markdown escapes the mark
+			out := strings.ReplaceAll(strings.Join(strings.Fields(buf.String()), " "), `\*`, "*")
+			for _, want := range []string{"RECLAIMABLE", "5MB*", "7MB*", "2MB", "Total", "7MB",
+				"* holds images another project uses too; each counts once in the total"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s --by project lacks %q", format, want)
+				}
+			}
+		})
+	}
+}
+
+// TestRenderReportFitsWidth checks item 8 of issue 14: on a terminal of
+// Width columns the table report's lines fit (long cells such as
+// anonymous volume names end in …, notes and prose wrap), and NoTrunc
+// shows every cell and id whole.
+func TestRenderReportFitsWidth(t *testing.T) {
+	t.Parallel()
+	// The containers list's ten columns need 106 even when cut; the
+	// anonymous volume's name needs 110 whole.
+	const width = 108
+	for _, tt := range []struct {
+		name    string
+		o       ReportOptions
+		fits    bool
+		present []string
+	}{
+		{"width", ReportOptions{Width: width}, true, []string{"3f1c0a9f2b4d", "…", "aaaaaaaaaaaa "}},
+		{"width in colour", ReportOptions{Width: width, Color: true}, true, []string{"3f1c0a9f2b4d", "…"}},
+		{"no-trunc", ReportOptions{Width: width, NoTrunc: true}, false, []string{"3f1c0a9f2b4d6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071", "aaaaaaaaaaaabbbbbbbbbbbbccccccccccccddddddddddddeeeeeeeeeeeeffff"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.o
+			o.Format, o.ByProject, o.Now, o.Explain = "table", true, now, reportExplain()
+			var buf bytes.Buffer
+			if err := RenderReport(&buf, sampleReport(), o); err != nil {
+				t.Fatal(err)
+			}
+			long := 0
+			for _, line := range strings.Split(buf.String(), "\n") {
+				if n := len([]rune(ansi.ReplaceAllString(line, ""))); n > width {
+					long++
+					if tt.fits {
+						t.Errorf("line of %d columns on a terminal of %d: %q", n, width, line)
+					}
+				}
+			}
+			if !tt.fits && long == 0 {
+				t.Errorf("no line is wider than %d: the sample cannot show truncation", width)
+			}
+			for _, want := range tt.present {
+				if !strings.Contains(buf.String(), want) {
+					t.Errorf("lacks %q:\n%s", want, buf.String())
+				}
+			}
+		})
+	}
+}
+
+// TestRenderReportHTMLLayout checks item 10 of issue 14: charts take the
+// page's width, each bar (reclaimable too) has its value next to it, the
+// filesystem has a bar, text columns are left-aligned and figures right,
+// and commands in notes are code, not raw backticks.
+func TestRenderReportHTMLLayout(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	r.Notes = append(r.Notes, usage.Note{Row: "containers", Text: "kept by guards; `dockctl prune containers --dry-run` lists each"})
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, r, ReportOptions{Format: "html", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "`") {
+		t.Error("raw backticks in the HTML report")
+	}
+	for _, want := range []string{
+		"<code>dockctl prune containers --dry-run</code>",
+		`<svg id="types-chart" width="100%"`, `<svg id="projects-chart" width="100%"`, `<svg id="fs-chart" width="100%"`,
+		// value labels: Images' size and reclaimable, the filesystem's use
+		`<text class="value" x="80.50%" y="10" dy="10">11.42MB</text>`,
+		`<text class="value" x="16.50%" y="24" dy="10">reclaimable 0B</text>`,
+		`60GB used of 100GB`,
+		`td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}`, `.num{text-align:right}`,
+		`<tr><td>Images</td><td class="num">2</td>`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
 	}
 }

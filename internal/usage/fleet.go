@@ -27,9 +27,10 @@ type FleetTotals struct {
 	Duplicates int     `json:"duplicates"`
 	Summary    Summary `json:"summary"`
 	// TotalBytes and FullCleanupBytes are the engines' own figures added up.
-	TotalBytes       int64 `json:"total_bytes"`
-	FullCleanupBytes int64 `json:"full_cleanup_reclaimable_bytes"`
-	Approximate      bool  `json:"approximate"`
+	TotalBytes                 int64 `json:"total_bytes"`
+	FullCleanupBytes           int64 `json:"full_cleanup_reclaimable_bytes"`
+	FullCleanupAllVolumesBytes int64 `json:"full_cleanup_all_volumes_reclaimable_bytes"`
+	Approximate                bool  `json:"approximate"`
 }
 
 // Fleet is the whole report over several engines, in the order given.
@@ -72,6 +73,7 @@ func NewFleet(engines []FleetEngine) Fleet {
 		addRow(&t.Summary.BuildCache, r.Summary.BuildCache)
 		t.TotalBytes += r.TotalBytes
 		t.FullCleanupBytes += r.FullCleanupBytes
+		t.FullCleanupAllVolumesBytes += r.FullCleanupAllVolumesBytes
 		t.Approximate = t.Approximate || r.Approximate
 	}
 	return f

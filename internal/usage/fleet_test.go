@@ -12,6 +12,8 @@ func fleetReport(id string, images, containers int64) *Report {
 	r.Summary.Containers = Row{Total: 3, Active: 1, SizeBytes: containers, ReclaimableBytes: containers}
 	r.TotalBytes = images + containers
 	r.FullCleanupBytes = images/2 + containers
+	// one byte of named volumes per engine
+	r.FullCleanupAllVolumesBytes = r.FullCleanupBytes + 1
 	return r
 }
 
@@ -76,6 +78,9 @@ func TestNewFleet(t *testing.T) {
 			}
 			if tot.TotalBytes != tt.total || tot.FullCleanupBytes != tt.fullCleanup {
 				t.Errorf("total %d full cleanup %d, want %d %d", tot.TotalBytes, tot.FullCleanupBytes, tt.total, tt.fullCleanup)
+			}
+			if want := tt.fullCleanup + int64(tt.answered-tt.duplicates); tot.FullCleanupAllVolumesBytes != want {
+				t.Errorf("full cleanup with named volumes %d, want %d", tot.FullCleanupAllVolumesBytes, want)
 			}
 			if tot.Summary.Images.SizeBytes != tt.images || tot.Summary.Containers.SizeBytes != tt.containers {
 				t.Errorf("images %d containers %d, want %d %d", tot.Summary.Images.SizeBytes, tot.Summary.Containers.SizeBytes, tt.images, tt.containers)

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"sort"
+	"time"
 
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/probe"
@@ -54,8 +55,18 @@ type Project struct {
 	Volumes           int    `json:"volumes"`
 	Networks          int    `json:"networks"`
 	// Bytes counts the project's containers' writable layers, its volumes,
-	// and the images only its containers use (unique bytes).
-	Bytes int64 `json:"bytes"`
+	// and the unique bytes of the images its containers use: an image
+	// several projects use counts in each (SharedImages of them, of
+	// SharedImageBytes), and once in the report's ProjectsTotalBytes.
+	Bytes            int64 `json:"bytes"`
+	SharedImages     int   `json:"shared_images"`
+	SharedImageBytes int64 `json:"shared_image_bytes"`
+	// ReclaimableBytes is the project's share of the full cleanup: its
+	// stopped containers, its anonymous volumes and the images only its
+	// containers use. Images used by several projects or none, and the
+	// build cache, are the share of objects of no project, so the shares
+	// add up to the full cleanup.
+	ReclaimableBytes int64 `json:"reclaimable_bytes"`
 }
 
 // Accounting is the result of Compute.
@@ -64,9 +75,19 @@ type Accounting struct {
 	// FullCleanupBytes is what `dockctl prune --all --volumes` would free:
 	// stopped containers, then the images, anonymous volumes and build
 	// cache that only they kept.
-	FullCleanupBytes int64  `json:"full_cleanup_reclaimable_bytes"`
-	Approximate      bool   `json:"approximate"`
-	Notes            []Note `json:"notes"`
+	FullCleanupBytes int64 `json:"full_cleanup_reclaimable_bytes"`
+	// FullCleanupAllVolumesBytes adds the named volumes: what
+	// `dockctl prune --all --volumes --all-volumes` would free. The
+	// Volumes row counts named volumes, so this is the figure it adds up
+	// with.
+	FullCleanupAllVolumesBytes int64 `json:"full_cleanup_all_volumes_reclaimable_bytes"`
+	// AnonymousVolumesReclaimableBytes is the Volumes row's RECLAIMABLE
+	// without named volumes: what `dockctl prune volumes` frees now.
+	AnonymousVolumesReclaimableBytes int64  `json:"anonymous_volumes_reclaimable_bytes"`
+	Approximate                      bool   `json:"approximate"`
+	Notes                            []Note `json:"notes"`
+	// full is the full cleanup's plan, which the projects share out.
+	full prune.Plan
 }
 
 // Scope limits a report to some objects (report --filter). Objects out of
@@ -183,6 +204,7 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 		}
 	}
 	v.ReclaimableBytes = reclaim(inv, sc, true, inspect.KindVolumes).ReclaimBytes
+	a.AnonymousVolumesReclaimableBytes = reclaim(inv, sc, false, inspect.KindVolumes).ReclaimBytes
 
 	// Build cache: shared records' bytes belong to image layers; docker
 	// leaves them out of SIZE, and pruning the cache alone does not free
@@ -217,6 +239,8 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	// which frees the layers they shared.
 	full := reclaim(inv, sc, false, inspect.Kinds...)
 	a.FullCleanupBytes = full.ReclaimBytes
+	a.full = full
+	a.FullCleanupAllVolumesBytes = reclaim(inv, sc, true, inspect.Kinds...).ReclaimBytes
 	a.Approximate = images.Approximate || full.Approximate
 	// Bytes images and cache hold together: freed only when both go.
 	// The cache is counted whole here even when the report leaves it out
@@ -293,6 +317,13 @@ func scopedLayersSize(imgs []inspect.Image, keep func(inspect.Image) bool) int64
 // Projects groups inv by compose project, largest first; objects of no
 // project come last under the empty name.
 func Projects(inv *inspect.Inventory, sc Scope) []Project {
+	ps, _ := projects(inv, sc, reclaim(inv, sc, false, inspect.Kinds...))
+	return ps
+}
+
+// projects is Projects with the full cleanup's plan to share out, and the
+// projects' total size: each image once.
+func projects(inv *inspect.Inventory, sc Scope, full prune.Plan) ([]Project, int64) {
 	by := map[string]*Project{}
 	get := func(name string) *Project {
 		p, ok := by[name]
@@ -302,17 +333,22 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		}
 		return p
 	}
+	// owner is the project whose share a planned removal is, by object id.
+	owner := map[string]string{}
 	imageProjects := map[string]map[string]bool{}
+	var total int64
 	for _, ct := range inv.Containers {
 		if !sc.container(ct) {
 			continue
 		}
+		owner[ct.ID] = ct.ComposeProject
 		p := get(ct.ComposeProject)
 		p.Containers++
 		if ct.Active() {
 			p.ContainersRunning++
 		}
 		p.Bytes += max(ct.SizeBytes, 0)
+		total += max(ct.SizeBytes, 0)
 		if imageProjects[ct.ImageID] == nil {
 			imageProjects[ct.ImageID] = map[string]bool{}
 		}
@@ -326,11 +362,20 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		if len(projects) == 0 {
 			projects = map[string]bool{"": true}
 		}
+		unique := max(img.UniqueBytes, 0)
+		total += unique
 		for name := range projects {
 			p := get(name)
 			p.Images++
-			if len(projects) == 1 {
-				p.Bytes += max(img.UniqueBytes, 0)
+			p.Bytes += unique
+			if len(projects) > 1 {
+				p.SharedImages++
+				p.SharedImageBytes += unique
+			}
+		}
+		if len(projects) == 1 {
+			for name := range projects {
+				owner[img.ID] = name
 			}
 		}
 	}
@@ -338,15 +383,22 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		if !sc.volume(vol) {
 			continue
 		}
+		owner[vol.Name] = vol.ComposeProject
 		p := get(vol.ComposeProject)
 		p.Volumes++
 		p.Bytes += max(vol.SizeBytes, 0)
+		total += max(vol.SizeBytes, 0)
 	}
 	for _, n := range inv.Networks {
 		if n.Builtin || !sc.network(n) {
 			continue
 		}
 		get(n.ComposeProject).Networks++
+	}
+	for _, it := range full.Items {
+		if it.Bytes != 0 {
+			get(owner[it.ID]).ReclaimableBytes += it.Bytes
+		}
 	}
 	out := make([]Project, 0, len(by))
 	for _, p := range by {
@@ -361,13 +413,16 @@ func Projects(inv *inspect.Inventory, sc Scope) []Project {
 		}
 		return out[i].Name < out[j].Name
 	})
-	return out
+	return out, total
 }
 
 // Report is the whole `dockctl report` document.
 type Report struct {
-	Schema string             `json:"schema"`
-	Engine inspect.EngineInfo `json:"engine"`
+	Schema string `json:"schema"`
+	// GeneratedAt is when the engine was read (RFC 3339 in JSON): what
+	// tells one --every line from the next.
+	GeneratedAt time.Time          `json:"generated_at"`
+	Engine      inspect.EngineInfo `json:"engine"`
 	Accounting
 	// TotalBytes is everything docker holds: the four rows' SIZE added up,
 	// and the logs when the storage probe measured them.
@@ -379,11 +434,18 @@ type Report struct {
 	// Logs lists containers' logs, largest first, with Verbose and a
 	// measurement.
 	Logs []ContainerLog `json:"logs,omitempty"`
+	// ProjectsTotalBytes is the projects' SIZE added up with each image
+	// once; layers images share are in no project's SIZE.
+	ProjectsTotalBytes int64 `json:"projects_total_bytes"`
 	// Verbose lists, largest first, when asked for.
 	Images     []inspect.Image            `json:"images,omitempty"`
 	Containers []inspect.Container        `json:"containers,omitempty"`
 	Volumes    []inspect.Volume           `json:"volumes,omitempty"`
 	BuildCache []inspect.BuildCacheRecord `json:"build_cache,omitempty"`
+	// Top is the cut of the verbose lists (0: whole); Omitted counts the
+	// objects each list left out.
+	Top     int     `json:"top,omitempty"`
+	Omitted Omitted `json:"omitted"`
 	// UnlimitedLogs are the containers (in scope, by name) whose json-file
 	// log has no max-size: it grows until `prune logs` or the container's
 	// removal. Verbose only, and only when the log options were collected.
@@ -392,6 +454,14 @@ type Report struct {
 	// the engine knows references (largest first): verbose only, where
 	// the probe reads the root dir.
 	Orphans []probe.Orphan `json:"orphans,omitempty"`
+}
+
+// Omitted counts, per verbose list, the objects a Top left out.
+type Omitted struct {
+	Images     int `json:"images"`
+	Containers int `json:"containers"`
+	Volumes    int `json:"volumes"`
+	BuildCache int `json:"build_cache"`
 }
 
 // Options shape a Report.
@@ -411,7 +481,9 @@ type Options struct {
 // Build assembles the report from an inventory holding every kind.
 func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	FillLogs(inv, o.Disk)
-	r := Report{Schema: Schema, Engine: eng, Accounting: Compute(inv, o.Scope), Projects: Projects(inv, o.Scope)}
+	// Whole seconds: sub-second digits only make the JSON harder to read.
+	r := Report{Schema: Schema, GeneratedAt: inv.Time.Truncate(time.Second), Engine: eng, Accounting: Compute(inv, o.Scope)}
+	r.Projects, r.ProjectsTotalBytes = projects(inv, o.Scope, r.full)
 	if o.Disk != nil || o.DiskUnavailable != "" {
 		r.Disk = diskRows(&r.Accounting, inv, o.Scope, eng.StorageDriver, o.Disk, o.DiskUnavailable)
 	}
@@ -421,10 +493,11 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 		r.TotalBytes += s.Logs.SizeBytes
 	}
 	if o.Verbose {
-		r.Images = largest(inv.Images, o.Scope.image, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
-		r.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
-		r.Volumes = largest(inv.Volumes, o.Scope.volume, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
-		r.BuildCache = largest(inv.BuildCache, o.Scope.buildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
+		r.Top = o.Top
+		r.Images, r.Omitted.Images = largest(inv.Images, o.Scope.image, func(i inspect.Image) int64 { return i.SizeBytes }, o.Top)
+		r.Containers, r.Omitted.Containers = largest(inv.Containers, o.Scope.container, func(c inspect.Container) int64 { return c.SizeBytes }, o.Top)
+		r.Volumes, r.Omitted.Volumes = largest(inv.Volumes, o.Scope.volume, func(v inspect.Volume) int64 { return v.SizeBytes }, o.Top)
+		r.BuildCache, r.Omitted.BuildCache = largest(inv.BuildCache, o.Scope.buildCache, func(b inspect.BuildCacheRecord) int64 { return b.SizeBytes }, o.Top)
 		for _, c := range inv.Containers {
 			if c.LogDriver == "json-file" && c.LogMaxSize == "" && o.Scope.container(c) {
 				r.UnlimitedLogs = append(r.UnlimitedLogs, c.Name)
@@ -438,7 +511,9 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	return r
 }
 
-func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) []T {
+// largest keeps the top objects of all in scope, largest first, and
+// counts those it left out.
+func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) ([]T, int) {
 	out := []T{}
 	for _, v := range all {
 		if keep(v) {
@@ -447,7 +522,7 @@ func largest[T any](all []T, keep func(T) bool, size func(T) int64, top int) []T
 	}
 	sort.SliceStable(out, func(i, j int) bool { return size(out[i]) > size(out[j]) })
 	if top > 0 && len(out) > top {
-		out = out[:top]
+		return out[:top], len(out) - top
 	}
-	return out
+	return out, 0
 }

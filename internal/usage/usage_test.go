@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -64,6 +65,11 @@ func TestCompute(t *testing.T) {
 		{"cache reclaimable", a.Summary.BuildCache.ReclaimableBytes, 300},
 		// full: c2 (50) + old (2MB, freed with c2) + tool (3MB) + cache 300 + anon1 (70).
 		{"full cleanup", a.FullCleanupBytes, 50 + 2_000_000 + 3_000_000 + 300 + 70},
+		// Item 6 of issue 14: the Volumes row counts named volumes, so the
+		// full cleanup says what it frees with them (named-orphan, 30)
+		// and the row what it frees without them (anon1 is in use: 0).
+		{"full cleanup with named volumes", a.FullCleanupAllVolumesBytes, 50 + 2_000_000 + 3_000_000 + 300 + 70 + 30},
+		{"anonymous volumes reclaimable", a.AnonymousVolumesReclaimableBytes, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,5 +144,81 @@ func TestComputeScoped(t *testing.T) {
 	// full cleanup frees tool's layer only.
 	if a.FullCleanupBytes != 3_000_000 {
 		t.Fatalf("full cleanup = %d", a.FullCleanupBytes)
+	}
+}
+
+// TestBuildTopCountsOmitted checks item 5 of issue 14: --top keeps the
+// largest objects and counts those it leaves out, per list.
+func TestBuildTopCountsOmitted(t *testing.T) {
+	for _, tt := range []struct {
+		top  int
+		want Omitted
+	}{
+		{0, Omitted{}},
+		{1, Omitted{Images: 2, Containers: 1, Volumes: 3, BuildCache: 2}},
+		{3, Omitted{Volumes: 1}},
+		{4, Omitted{}},
+	} {
+		t.Run(fmt.Sprint(tt.top), func(t *testing.T) {
+			r := Build(sample(), inspect.EngineInfo{}, Options{Verbose: true, Top: tt.top})
+			if r.Omitted != tt.want {
+				t.Fatalf("omitted = %+v, want %+v", r.Omitted, tt.want)
+			}
+			if len(r.Images)+r.Omitted.Images != 3 || len(r.Volumes)+r.Omitted.Volumes != 4 {
+				t.Fatalf("%d images and %d volumes shown, %+v left out: they must add up to 3 and 4", len(r.Images), len(r.Volumes), r.Omitted)
+			}
+		})
+	}
+}
+
+// TestProjectsSharedImageAndReclaimable checks item 7 of issue 14: an
+// image two projects use counts in the SIZE of both, marked, and once in
+// the total; each project's RECLAIMABLE is its share of the full cleanup,
+// and the shares add up to it.
+func TestProjectsSharedImageAndReclaimable(t *testing.T) {
+	inv := &inspect.Inventory{
+		Collected:  inspect.Kinds,
+		LayersSize: 8_000_000,
+		Images: []inspect.Image{
+			{ID: "shared", SizeBytes: 5_000_000, UniqueBytes: 5_000_000, Containers: 2, Layers: []inspect.Layer{layer("s", 5_000_000)}},
+			{ID: "blogonly", SizeBytes: 2_000_000, UniqueBytes: 2_000_000, Containers: 1, Layers: []inspect.Layer{layer("b", 2_000_000)}},
+			{ID: "orphan", SizeBytes: 1_000_000, UniqueBytes: 1_000_000, Containers: 0, Layers: []inspect.Layer{layer("o", 1_000_000)}},
+		},
+		Containers: []inspect.Container{
+			{ID: "s1", ImageID: "shared", State: "running", SizeBytes: 100, ComposeProject: "shop"},
+			{ID: "b1", ImageID: "shared", State: "exited", SizeBytes: 40, ComposeProject: "blog"},
+			{ID: "b2", ImageID: "blogonly", State: "exited", SizeBytes: 10, Volumes: []string{"anonb"}, ComposeProject: "blog"},
+		},
+		Volumes: []inspect.Volume{{Name: "anonb", SizeBytes: 70, RefCount: 1, Anonymous: true, ComposeProject: "blog"}},
+	}
+	r := Build(inv, inspect.EngineInfo{}, Options{})
+	got := map[string]Project{}
+	var sum int64
+	for _, p := range r.Projects {
+		got[p.Name] = p
+		sum += p.ReclaimableBytes
+	}
+	for _, tt := range []struct {
+		name               string
+		bytes, reclaimable int64
+		sharedImages       int
+		sharedImageBytes   int64
+	}{
+		{"shop", 100 + 5_000_000, 0, 1, 5_000_000},
+		{"blog", 40 + 10 + 70 + 5_000_000 + 2_000_000, 40 + 10 + 70 + 2_000_000, 1, 5_000_000},
+		{"", 1_000_000, 1_000_000, 0, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := got[tt.name]
+			if p.Bytes != tt.bytes || p.ReclaimableBytes != tt.reclaimable || p.SharedImages != tt.sharedImages || p.SharedImageBytes != tt.sharedImageBytes {
+				t.Fatalf("%q = %+v, want bytes %d, reclaimable %d, %d shared images of %d bytes", tt.name, p, tt.bytes, tt.reclaimable, tt.sharedImages, tt.sharedImageBytes)
+			}
+		})
+	}
+	if want := int64(100 + 5_000_000 + 40 + 10 + 70 + 2_000_000 + 1_000_000); r.ProjectsTotalBytes != want {
+		t.Errorf("projects total = %d, want %d (the shared image once)", r.ProjectsTotalBytes, want)
+	}
+	if sum != r.FullCleanupBytes {
+		t.Errorf("projects' reclaimable add up to %d, the full cleanup is %d", sum, r.FullCleanupBytes)
 	}
 }
