@@ -29,6 +29,12 @@ FLEET_FLAGS ?= -n 500 -latency 50ms -runs 3 -parallel 4,16,64
 bench-fleet:
 	go run ./bench/fleet $(FLEET_FLAGS)
 
+# Peak RSS of dockctl report -v --format json over one fake engine with
+# 10,000 containers; fails above 64 MiB (issue 12 item 4, BENCHMARKS.md).
+.PHONY: bench-memory
+bench-memory:
+	go run ./bench/fleet -memory -runs 3
+
 # Man pages (docs/man) and markdown (docs/cli) from the command tree; a test
 # fails while the checked-in copy is stale.
 docs:
