@@ -180,8 +180,12 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doIns
 		}
 		for _, c := range counted {
 			rec.take()
+			// A count that fails (another client's df keeping a 20.10
+			// engine busy) is reported, not fatal: the timings are out.
 			if err := timeCmdEnv(c.cmd, io.Discard, append(c.env, "DOCKER_HOST="+rec.host)); err != nil {
-				return err
+				fmt.Printf("%s: failed: %s\n", c.name, firstLine(err.Error()))
+				rec.take()
+				continue
 			}
 			fmt.Printf("%s: %s\n", c.name, rec.take())
 		}
@@ -373,4 +377,9 @@ func cleanup(ctx context.Context, c *client.Client, runID string) {
 			c.ImageRemove(ctx, im.ID, image.RemoveOptions{Force: true, PruneChildren: true})
 		}
 	}
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
 }
