@@ -14,9 +14,17 @@ test:
 ci:
 	bash .ci/run
 
-# dockctl report vs docker system df on 1,000 labelled objects (see BENCHMARKS.md).
+# dockctl report vs docker system df, inspect images vs docker images,
+# inspect networks vs docker network ls, report warm vs cold layer cache,
+# and each dockctl command's engine requests, on labelled objects created
+# and removed by the run (see BENCHMARKS.md). Scale mode (issue 12):
+#   make bench BENCH_CONTAINERS=1200 BENCH_VOLUMES=500 BENCH_IMAGES=200
+BENCH_IMAGES ?= 200
+BENCH_CONTAINERS ?= 400
+BENCH_VOLUMES ?= 400
+BENCH_RUNS ?= 9
 bench:
-	go run ./bench -images 200 -containers 400 -volumes 400 -runs 9
+	go run ./bench -images $(BENCH_IMAGES) -containers $(BENCH_CONTAINERS) -volumes $(BENCH_VOLUMES) -runs $(BENCH_RUNS) -inspect -cold -count
 
 # Also dockctl prune --yes vs docker system prune -af on 500 removable objects.
 bench-prune:
@@ -28,6 +36,12 @@ bench-prune:
 FLEET_FLAGS ?= -n 500 -latency 50ms -runs 3 -parallel 4,16,64
 bench-fleet:
 	go run ./bench/fleet $(FLEET_FLAGS)
+
+# Peak RSS of dockctl report -v --format json over one fake engine with
+# 10,000 containers; fails above 64 MiB (issue 12 item 4, BENCHMARKS.md).
+.PHONY: bench-memory
+bench-memory:
+	go run ./bench/fleet -memory -runs 3
 
 # Man pages (docs/man) and markdown (docs/cli) from the command tree; a test
 # fails while the checked-in copy is stale.

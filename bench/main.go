@@ -48,6 +48,8 @@ func main() {
 		doPrune     = flag.Bool("prune", false, "also benchmark prune (slow: recreates the objects for every run)")
 		pruneRuns   = flag.Int("prune-runs", 3, "timed runs of each prune")
 		doInspect   = flag.Bool("inspect", false, "also time dockctl inspect images and networks against docker images and docker network ls")
+		doCold      = flag.Bool("cold", false, "also time dockctl report with a cold layer cache against a warm one, interleaved")
+		doCount     = flag.Bool("count", false, "also count the engine requests of each dockctl command, through a recording proxy")
 		setupOnly   = flag.Bool("setup-only", false, "only create the objects, print the label selecting them, and leave them (for profiling one command)")
 		cleanupRun  = flag.String("cleanup", "", "remove what -setup-only created for this run id, then exit")
 	)
@@ -59,7 +61,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*nImages, *nContainers, *nVolumes, *runs, *docker, *doPrune, *doInspect, *pruneRuns); err != nil {
+	if err := run(*nImages, *nContainers, *nVolumes, *runs, *docker, *doPrune, *doInspect, *doCold, *doCount, *pruneRuns); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -86,7 +88,7 @@ func setup(create bool, cleanupID string, nImages, nContainers, nVolumes int) er
 	return nil
 }
 
-func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doInspect bool, pruneRuns int) error {
+func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doInspect, doCold, doCount bool, pruneRuns int) error {
 	ctx := context.Background()
 	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
@@ -112,7 +114,15 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doIns
 	}
 	fmt.Fprintf(os.Stderr, "created %d labelled objects in %v\n", n, time.Since(start).Round(time.Second))
 
-	ours, theirs, err := compare([]string{bin, "report", "--no-explain"}, []string{docker, "system", "df"}, runs)
+	// dockctl runs with its own layer cache dir (warm after the warm-up
+	// run); a cold run gets a fresh one each time.
+	warmEnv := append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(tmp, "cache-warm"))
+	cacheN := 0
+	coldEnv := func() []string {
+		cacheN++
+		return append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(tmp, fmt.Sprintf("cache-cold%d", cacheN)))
+	}
+	ours, theirs, err := compare([]string{bin, "report", "--no-explain"}, []string{docker, "system", "df"}, runs, warmEnv)
 	if err != nil {
 		return err
 	}
@@ -124,11 +134,60 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doIns
 			{{bin, "inspect", "images", "--no-explain"}, {docker, "images"}},
 			{{bin, "inspect", "networks", "--no-explain"}, {docker, "network", "ls"}},
 		} {
-			ours, theirs, err := compare(pair[0], pair[1], runs)
+			ours, theirs, err := compare(pair[0], pair[1], runs, warmEnv)
 			if err != nil {
 				return err
 			}
 			printRow("dockctl "+strings.Join(pair[0][1:3], " "), strings.Join(pair[1], " "), ours, theirs)
+		}
+	}
+	if doCold {
+		// Warm and cold layer cache interleaved: the cold side gets a
+		// fresh cache dir every run.
+		var warm, cold []time.Duration
+		for i := 0; i < runs; i++ {
+			d, err := timedEnv([]string{bin, "report", "--no-explain"}, coldEnv())
+			if err != nil {
+				return err
+			}
+			cold = append(cold, d)
+			if d, err = timedEnv([]string{bin, "report", "--no-explain"}, warmEnv); err != nil {
+				return err
+			}
+			warm = append(warm, d)
+		}
+		printRow("dockctl report (warm cache)", "dockctl report (cold cache)", warm, cold)
+	}
+	if doCount {
+		// One more run of each dockctl command through a proxy that
+		// counts the engine requests (untimed: the proxy adds its own
+		// latency).
+		rec, err := newRecorder(tmp)
+		if err != nil {
+			return err
+		}
+		defer rec.srv.Close()
+		counted := []struct {
+			name string
+			cmd  []string
+			env  []string
+		}{
+			{"dockctl report, warm cache", []string{bin, "report", "--no-explain"}, warmEnv},
+			{"dockctl report, cold cache", []string{bin, "report", "--no-explain"}, coldEnv()},
+			{"dockctl report -v, warm cache", []string{bin, "report", "-v", "--no-explain"}, warmEnv},
+			{"dockctl inspect images, warm cache", []string{bin, "inspect", "images", "--no-explain"}, warmEnv},
+			{"dockctl inspect networks", []string{bin, "inspect", "networks", "--no-explain"}, warmEnv},
+		}
+		for _, c := range counted {
+			rec.take()
+			// A count that fails (another client's df keeping a 20.10
+			// engine busy) is reported, not fatal: the timings are out.
+			if err := timeCmdEnv(c.cmd, io.Discard, append(c.env, "DOCKER_HOST="+rec.host)); err != nil {
+				fmt.Printf("%s: failed: %s\n", c.name, firstLine(err.Error()))
+				rec.take()
+				continue
+			}
+			fmt.Printf("%s: %s\n", c.name, rec.take())
 		}
 	}
 
@@ -143,9 +202,9 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doIns
 // compare times a and b interleaved, runs times each, after one warm-up
 // run of each (which also fills dockctl's layer cache, as any second run
 // finds it).
-func compare(a, b []string, runs int) (ours, theirs []time.Duration, err error) {
+func compare(a, b []string, runs int, env []string) (ours, theirs []time.Duration, err error) {
 	for _, cmd := range [][]string{a, b} {
-		if err := timeCmd(cmd, nil); err != nil {
+		if err := timeCmdEnv(cmd, nil, env); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -154,7 +213,7 @@ func compare(a, b []string, runs int) (ours, theirs []time.Duration, err error) 
 			cmd []string
 			out *[]time.Duration
 		}{{a, &ours}, {b, &theirs}} {
-			d, err := timed(side.cmd)
+			d, err := timedEnv(side.cmd, env)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -206,17 +265,23 @@ func benchPrune(ctx context.Context, c *client.Client, bin, docker, runID string
 }
 
 func timed(cmd []string) (time.Duration, error) {
+	return timedEnv(cmd, nil)
+}
+
+// timedEnv runs cmd with env (nil: this process's) and times it.
+func timedEnv(cmd []string, env []string) (time.Duration, error) {
 	start := time.Now()
-	err := timeCmd(cmd, io.Discard)
+	err := timeCmdEnv(cmd, io.Discard, env)
 	return time.Since(start), err
 }
 
-func timeCmd(cmd []string, out io.Writer) error {
+func timeCmdEnv(cmd []string, out io.Writer, env []string) error {
 	if out == nil {
 		out = io.Discard
 	}
 	var stderr bytes.Buffer
 	x := exec.Command(cmd[0], cmd[1:]...)
+	x.Env = env
 	x.Stdout, x.Stderr = out, &stderr
 	if err := x.Run(); err != nil {
 		return fmt.Errorf("%s: %v: %s", strings.Join(cmd, " "), err, stderr.String())
@@ -312,4 +377,9 @@ func cleanup(ctx context.Context, c *client.Client, runID string) {
 			c.ImageRemove(ctx, im.ID, image.RemoveOptions{Force: true, PruneChildren: true})
 		}
 	}
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
 }

@@ -52,6 +52,7 @@ type config struct {
 	contexts  bool
 	scenario  bool
 	serveOnly bool
+	memory    bool
 	bin       string
 }
 
@@ -76,7 +77,33 @@ func main() {
 	flag.BoolVar(&cfg.scenario, "scenario", true, "also run the slow/dead engine scenario")
 	flag.BoolVar(&cfg.serveOnly, "serve", false, "only serve the engines, print a dockctl command line over them, and wait for Ctrl-C (for profiling)")
 	flag.StringVar(&cfg.bin, "dockctl", "", "dockctl binary to measure (default: build ./cmd/dockctl)")
+	flag.BoolVar(&cfg.memory, "memory", false, "instead: serve one engine of -containers (default 10,000) and measure the peak RSS of `dockctl report -v --format json` over it, -runs times (issue 12 item 4)")
 	flag.Parse()
+	if cfg.memory {
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["containers"] {
+			cfg.sizes.Containers = 10000
+		}
+		if !set["volumes"] {
+			cfg.sizes.Volumes = 2000
+		}
+		if !set["images"] {
+			cfg.sizes.Images = 200
+		}
+		if !set["build-cache"] {
+			cfg.sizes.BuildCache = 500
+		}
+		if !set["latency"] {
+			cfg.latency = 0
+		}
+		cfg.n = 1
+		if err := memoryRun(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "fleet:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg.seed = uint64(seed)
 	for _, p := range strings.Split(parallel, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(p))

@@ -30,6 +30,7 @@ const exitCodesHelp = `Exit codes:
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	tuneGC(os.Getenv)
 	f := NewFactory(os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	return Run(ctx, f, os.Args[1:])
 }
