@@ -19,6 +19,10 @@ type diskMeasure struct {
 	p      *probe.Probe
 	m      *probe.Measurement
 	reason string
+	// containers are what the probe learned of each container by
+	// inspecting it (log driver and options among them); nil when it
+	// did not get that far.
+	containers []probe.Container
 }
 
 // rootAfter measures the root dir again (its du only, no objects) to see
@@ -73,11 +77,11 @@ func measureDisk(ctx context.Context, eng Engine, host string) diskMeasure {
 	if err != nil {
 		var u *probe.Unavailable
 		if errors.As(err, &u) {
-			return diskMeasure{reason: u.Error()}
+			return diskMeasure{reason: u.Error(), containers: t.Containers}
 		}
-		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err)}
+		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err), containers: t.Containers}
 	}
-	return diskMeasure{p: p, m: &m}
+	return diskMeasure{p: p, m: &m, containers: t.Containers}
 }
 
 // startDiskMeasure runs measureDisk beside the engine collection, which

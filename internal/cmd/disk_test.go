@@ -86,6 +86,16 @@ func TestDiskWiring(t *testing.T) {
 				t.Errorf("containers reclaimable %d, want %d", doc.Summary.Containers.Reclaimable, tc.reclaim)
 			}
 
+			// -v needs each container's log options: where the probe ran it
+			// inspected every container already, and report -v asks no more.
+			ev := diskEngine(t, tc.root)
+			if code, _, errOut := runFake(t, ev, "report", "-v", "--no-cache", "--format", "json"); code != 0 {
+				t.Fatalf("report -v: exit %d, %s", code, errOut)
+			}
+			if tc.logs >= 0 && ev.Calls("ContainerInspect") != e.Calls("ContainerInspect") {
+				t.Errorf("report -v inspected containers %d times, report %d: the probe's inspects are not reused", ev.Calls("ContainerInspect"), e.Calls("ContainerInspect"))
+			}
+
 			code, out, errOut = runFake(t, diskEngine(t, tc.root), "prune", "containers", "--dry-run", "--no-cache", "--format", "json")
 			if code != 0 {
 				t.Fatalf("prune: exit %d, %s", code, errOut)

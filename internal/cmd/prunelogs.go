@@ -40,8 +40,15 @@ func collectLogConfig(ctx context.Context, eng Engine, inv *inspect.Inventory) (
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]probe.Container, len(t.Containers))
-	for _, c := range t.Containers {
+	return fillLogConfig(inv, t.Containers), nil
+}
+
+// fillLogConfig gives the inventory's containers the log driver and
+// max-size the probe learned by inspecting them, and returns what it
+// learned by container id.
+func fillLogConfig(inv *inspect.Inventory, learned []probe.Container) map[string]probe.Container {
+	byID := make(map[string]probe.Container, len(learned))
+	for _, c := range learned {
 		byID[c.ID] = c
 	}
 	for i := range inv.Containers {
@@ -49,7 +56,7 @@ func collectLogConfig(ctx context.Context, eng Engine, inv *inspect.Inventory) (
 			inv.Containers[i].LogDriver, inv.Containers[i].LogMaxSize = c.LogDriver, c.LogMaxSize
 		}
 	}
-	return byID, nil
+	return byID
 }
 
 // inventoryContainers is the engine with its container list answered

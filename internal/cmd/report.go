@@ -249,17 +249,23 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 		<-infoCh
 		return usage.Report{}, err
 	}
+	d := disk()
 	if opts.Verbose {
 		// The containers without a log size limit, from inspect's
-		// LogConfig: a hint, so an engine that will not answer leaves it
-		// out rather than failing the report.
-		_, _ = collectLogConfig(ctx, eng, inv)
+		// LogConfig: the probe inspected every container already where it
+		// ran; elsewhere they are inspected here. A hint, so an engine
+		// that will not answer leaves it out rather than failing the
+		// report.
+		if d.containers != nil {
+			fillLogConfig(inv, d.containers)
+		} else {
+			_, _ = collectLogConfig(ctx, eng, inv)
+		}
 	}
 	ir := <-infoCh
 	if ir.err != nil {
 		return usage.Report{}, ir.err
 	}
-	d := disk()
 	// Layers are told apart by the dir the layer store keeps them in,
 	// where the disk is readable (inspect.HeldLayerRecords).
 	local := d.layerDB()
