@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,13 +14,14 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
 
 	"github.com/dockctl/dockctl/internal/probe"
 )
 
 // logFixtureSource prints LOG_BYTES bytes of filler lines, writes /done,
 // then a numbered "tick N" line every 100ms until killed: the lines that
-// must still arrive, and be read by docker logs -f, after a truncation.
+// must still arrive, and be read by docker logs -f, after the prune.
 const logFixtureSource = `package main
 
 import (
@@ -47,14 +49,17 @@ func main() {
 `
 
 // TestPruneLogs is issue 11's done-when for log cleanup: `prune logs
-// --larger-than 10MB` frees what its dry run said (the log files' bytes on
-// disk, within the ticks written in between), the live file starts with a
-// JSON line (no hole), docker logs -f opened afterwards shows lines
-// written after the prune and none from before, and neither a
-// local-driver log nor a small json-file log is touched. The container
-// takes the daemon's log options: where they set max-size, the rotations
-// are removed and the live file kept; otherwise the live file is
-// truncated.
+// --larger-than 10MB` frees what its dry run said (the rotated files'
+// bytes on disk), never shrinks a live file, docker logs -f opened
+// afterwards shows lines written after the prune, and neither a
+// local-driver log nor a small json-file log is touched. A json-file log
+// without max-size is kept with the reason and left whole, and docker logs
+// still shows its new lines: emptying it would blind docker logs (moby's
+// loggerutils reads a live file up to the size it last wrote). Where the
+// daemon's log-opts set max-size for every json-file log (this machine's
+// 20.10), a log without it cannot be made: moby refuses max-size "-1" or
+// "" (jsonfilelog.New: units.FromHumanSize fails), so that part is
+// skipped there and runs on an engine without them (engine29).
 func TestPruneLogs(t *testing.T) {
 	c := requireEngine(t)
 	ctx := testContext(t, 5*time.Minute)
@@ -71,17 +76,25 @@ func TestPruneLogs(t *testing.T) {
 		waitForFile(t, id, objName(name), "/done", 4)
 		return id
 	}
-	big := run("logs-big", 11_000_000, container.LogConfig{Type: "json-file"})
+	big := run("logs-big", 11_000_000, container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "10m", "max-file": "3"}})
+	// No log options: unlimited, unless the daemon's log-opts set max-size.
+	unlimited := run("logs-unlimited", 11_000_000, container.LogConfig{Type: "json-file"})
 	small := run("logs-small", 100_000, container.LogConfig{Type: "json-file"})
 	local := run("logs-local", 11_000_000, container.LogConfig{Type: "local"})
+	ci, err := c.ContainerInspect(ctx, unlimited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	daemonMaxSize := ci.HostConfig.LogConfig.Config["max-size"]
 
-	// Ticks have reached the log: the truncation then cuts some, and the
-	// ticks after it are told apart by number.
+	// Ticks have reached the logs: the ticks after the prune are told
+	// apart by number.
 	bigLog := filepath.Join(p.ContainersDir(), big, big+"-json.log")
-	for maxTick(t, bigLog) < 2 {
+	unlimitedLog := filepath.Join(p.ContainersDir(), unlimited, unlimited+"-json.log")
+	for maxTick(t, bigLog) < 2 || maxTick(t, unlimitedLog) < 2 {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("no tick reached %s", bigLog)
+			t.Fatalf("no tick reached %s or %s", bigLog, unlimitedLog)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -98,10 +111,9 @@ func TestPruneLogs(t *testing.T) {
 	}
 	var plan struct {
 		Items []struct {
-			Type, ID     string
-			Bytes        int64
-			TruncateLive bool `json:"truncate_live"`
-			Files        []struct {
+			Type, ID string
+			Bytes    int64
+			Files    []struct {
 				Path  string
 				Bytes int64
 			}
@@ -111,13 +123,17 @@ func TestPruneLogs(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("dry run output: %v\n%s", err, out)
 	}
-	if len(plan.Items) != 1 || plan.Items[0].ID != big || plan.Items[0].Type != "log" || len(plan.Items[0].Files) == 0 {
-		t.Fatalf("dry run plans %+v, want only %.12s's log", plan.Items, big)
+	wantItems := 1
+	if daemonMaxSize != "" {
+		wantItems = 2 // the daemon bounds "unlimited" too: its rotation is planned
+	}
+	if len(plan.Items) != wantItems || plan.Items[0].ID != big || plan.Items[0].Type != "log" || len(plan.Items[0].Files) < 2 {
+		t.Fatalf("dry run plans %+v, want %.12s's log with its rotation (and %d items)", plan.Items, big, wantItems)
 	}
 	predicted := plan.Items[0].Bytes
 	live := plan.Items[0].Files[0].Path
-	if predicted <= 10_000_000 {
-		t.Fatalf("dry run: %d bytes, want over 10MB", predicted)
+	if predicted < 9_000_000 {
+		t.Fatalf("dry run: %d bytes, want the ~10MB rotation", predicted)
 	}
 	kept := map[string]string{}
 	for _, k := range plan.Kept {
@@ -126,9 +142,17 @@ func TestPruneLogs(t *testing.T) {
 	if !strings.HasPrefix(kept[small], "log ") || !strings.HasPrefix(kept[local], "log driver local") {
 		t.Errorf("kept: small %q, local %q", kept[small], kept[local])
 	}
+	if daemonMaxSize == "" {
+		want := "without max-size: emptying the live file would stop docker logs showing new lines"
+		if !strings.HasPrefix(kept[unlimited], "json-file log ") || !strings.Contains(kept[unlimited], want) {
+			t.Errorf("the log without max-size: kept %q, want %q", kept[unlimited], want)
+		}
+	}
 	localFile := filepath.Join(p.ContainersDir(), local, "local-logs", "container.log")
 	localBefore := fileSize(t, localFile)
-	lastTick := maxTick(t, live)
+	liveBefore := fileSize(t, live)
+	unlimitedBefore := fileSize(t, unlimitedLog)
+	lastTick, lastUnlimitedTick := maxTick(t, live), maxTick(t, unlimitedLog)
 
 	before := logDirBytes(t, p, big)
 	out, errOut, code = runDockctl(t, append(args, "--yes")...)
@@ -138,8 +162,8 @@ func TestPruneLogs(t *testing.T) {
 	}
 	freed := before - after
 	t.Logf("dry run %d bytes; the log files held %d before, %d after: freed %d; last tick before %d", predicted, before, after, freed, lastTick)
-	// The files grow by a tick line (~50 bytes) every 100ms between the
-	// dry run, the measurements and the truncation.
+	// The live file grows by a tick line (~50 bytes) every 100ms between
+	// the measurements and the removal.
 	const slack = 64 << 10
 	if freed < predicted-slack || freed > predicted+slack {
 		t.Errorf("freed %d bytes on disk, the dry run said %d (±%d)", freed, predicted, slack)
@@ -147,57 +171,69 @@ func TestPruneLogs(t *testing.T) {
 	if got := fileSize(t, localFile); got < localBefore {
 		t.Errorf("the local driver's log shrank: %d → %d", localBefore, got)
 	}
-	head := make([]byte, 64)
-	if f, err := os.Open(live); err == nil {
-		n, _ := f.Read(head)
-		head = head[:n]
-		f.Close()
+	if got := fileSize(t, live); got < liveBefore {
+		t.Errorf("the live log shrank: %d → %d bytes (a live file is never emptied)", liveBefore, got)
 	}
-	if len(head) == 0 || head[0] != '{' {
-		t.Errorf("live log starts %q: want a JSON line (a hole means the writer was not appending)", head)
+	for _, f := range plan.Items[0].Files[1:] {
+		if _, err := os.Lstat(f.Path); !os.IsNotExist(err) {
+			t.Errorf("rotated log %s still there: %v", f.Path, err)
+		}
 	}
-	if plan.Items[0].TruncateLive {
-		// No max-size: the writer appends, so the file is the ticks since.
-		if got := fileSize(t, live); got > slack {
-			t.Errorf("live log %d bytes after the truncation", got)
+	followsNewTick(t, ctx, c, big, lastTick)
+
+	t.Run("no max-size: kept whole, docker logs shows new lines", func(t *testing.T) {
+		if daemonMaxSize != "" {
+			t.Skipf("the daemon's log-opts give every json-file log max-size %s; moby refuses max-size -1 or empty, so no log without max-size can be made on this engine", daemonMaxSize)
 		}
-	} else {
-		// max-size (this engine's daemon.json may set it for every
-		// container): the rotations went, the live file stays whole.
-		if len(plan.Items[0].Files) < 2 {
-			t.Errorf("a max-size log planned with no rotation: %+v", plan.Items[0])
+		got := fileSize(t, unlimitedLog)
+		t.Logf("the live log without max-size: %d bytes before the prune, %d after", unlimitedBefore, got)
+		if got < unlimitedBefore {
+			t.Errorf("the log without max-size shrank: %d → %d bytes", unlimitedBefore, got)
 		}
-		for _, f := range plan.Items[0].Files[1:] {
-			if _, err := os.Lstat(f.Path); !os.IsNotExist(err) {
-				t.Errorf("rotated log %s still there: %v", f.Path, err)
+		followsNewTick(t, ctx, c, unlimited, lastUnlimitedTick)
+		// docker logs without -f, once a later tick is in the file.
+		for maxTick(t, unlimitedLog) <= lastUnlimitedTick+1 {
+			select {
+			case <-ctx.Done():
+				t.Fatal("no new tick reached the log")
+			case <-time.After(100 * time.Millisecond):
 			}
 		}
-	}
+		rc, err := c.ContainerLogs(ctx, unlimited, container.LogsOptions{ShowStdout: true, Tail: "1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		b, _ := io.ReadAll(rc)
+		if n, ok := tickOf(string(b)); !ok || n <= lastUnlimitedTick {
+			t.Errorf("docker logs --tail 1 shows %q, want a tick after %d", b, lastUnlimitedTick)
+		}
+	})
+}
 
-	// docker logs -f --tail 0, opened now, shows the ticks written since.
+// followsNewTick checks that docker logs -f --tail 0, opened now, shows a
+// tick written after lastTick, and none from before.
+func followsNewTick(t *testing.T, ctx context.Context, c *client.Client, id string, lastTick int) {
+	t.Helper()
 	fctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	rc, err := c.ContainerLogs(fctx, big, container.LogsOptions{ShowStdout: true, Follow: true, Tail: "0"})
+	rc, err := c.ContainerLogs(fctx, id, container.LogsOptions{ShowStdout: true, Follow: true, Tail: "0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
 	sc := bufio.NewScanner(rc)
-	seen := false
 	for sc.Scan() {
 		line := sc.Text()
 		if n, ok := tickOf(line); ok {
 			if n <= lastTick {
-				t.Fatalf("docker logs -f shows tick %d, written before the truncation (last %d)", n, lastTick)
+				t.Fatalf("docker logs -f shows tick %d, written before the prune (last %d)", n, lastTick)
 			}
-			t.Logf("docker logs -f: %q", strings.TrimSpace(line[strings.Index(line, "tick"):]))
-			seen = true
-			break
+			t.Logf("docker logs -f %.12s: %q", id, strings.TrimSpace(line[strings.Index(line, "tick"):]))
+			return
 		}
 	}
-	if !seen {
-		t.Fatalf("docker logs -f showed no tick after %d (the last before the truncation): %v", lastTick, sc.Err())
-	}
+	t.Fatalf("docker logs -f %.12s showed no tick after %d (the last before the prune): %v", id, lastTick, sc.Err())
 }
 
 var tickRE = regexp.MustCompile(`tick (\d+)`)

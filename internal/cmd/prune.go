@@ -31,7 +31,8 @@ type PruneOptions struct {
 	Keep, KeepLabels, Filters                               []string
 	OlderThan                                               Duration
 	TargetUsage                                             Size
-	// LargerThan is the log size over which `prune logs` truncates.
+	// LargerThan is the log size over which `prune logs` removes a
+	// container's rotated log files.
 	LargerThan                          Size
 	HighWatermark, LowWatermark         Percent
 	KeepRecent, MaxRemove, Concurrency  int
@@ -82,18 +83,20 @@ not on one (stdin or stderr redirected, /dev/null included), it refuses to
 delete without --yes.
 
 The logs kind is never in the default kinds: "prune logs --larger-than SIZE"
-truncates the json-file log of each running container whose log files
-together are larger than SIZE, and removes its rotated files (<id>-json.log.1,
-.2, .N.gz). Only json-file logs: their writer appends, so the next line lands
-at the start of the emptied file and "docker logs" keeps working; the local
-driver's and other drivers' files are never touched. A stopped container's
-log goes when the container is removed (prune containers). It reads and
-writes the files under the engine's root dir, so it runs where that dir is
-readable (the engine's host, as root); elsewhere it exits 1 and says so. The
-guards, --filter and --keep are the container's. To keep logs small for
-good, start containers with --log-opt max-size=10m --log-opt max-file=3 (or
-set log-opts in daemon.json); "report -v" lists the containers without a
-max-size.
+removes the rotated files (<id>-json.log.1, .2, .N.gz) of the json-file log
+of each running container whose log files together are larger than SIZE. It
+never empties a live log file: the engine remembers the size it last wrote
+and "docker logs" (and -f) reads only up to it, so an emptied file would show
+no new line, for good when the log has no max-size (it never rotates). A
+container without max-size is kept, with how to bound its log. Only json-file
+logs: the local driver's and other drivers' files are never touched. A
+stopped container's log goes when the container is removed (prune
+containers). It reads and removes files under the engine's root dir, so it
+runs where that dir is readable (the engine's host, as root); elsewhere it
+exits 1 and says so. The guards, --filter and --keep are the container's. To
+keep logs small for good, start containers with --log-opt max-size=10m
+--log-opt max-file=3 (or set log-opts in daemon.json); "report -v" lists the
+containers without a max-size.
 
 With --every DURATION prune is a long-lived housekeeping process: a round
 now, then one every DURATION from each round's start (an overrunning round
@@ -161,7 +164,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.IntVar(&opts.MaxRemove, "max-remove", 0, "refuse a plan that removes more than N objects (0: no limit)")
 	fl.BoolVar(&opts.Force, "force", false, "proceed even if the plan exceeds --max-remove")
 	fl.Var(&opts.TargetUsage, "target-usage", "budget mode: remove least recently used images until docker uses at most SIZE (20GB; a unit is needed)")
-	fl.Var(&opts.LargerThan, "larger-than", "logs: truncate the json-file logs of running containers larger than SIZE (100MB; a unit is needed)")
+	fl.Var(&opts.LargerThan, "larger-than", "logs: remove the rotated json-file logs of running containers whose logs are larger than SIZE (100MB; a unit is needed)")
 	fl.Var(&opts.HighWatermark, "high-watermark", "budget mode: act when the Docker root filesystem is fuller than P%")
 	fl.Var(&opts.LowWatermark, "low-watermark", "budget mode: remove images until the filesystem is at most P% full")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing, exiting as the real run would (with --apply: re-check the saved plan now)")
@@ -207,7 +210,7 @@ func (o *PruneOptions) toPolicy(args []string, f *Factory) error {
 	case o.LargerThan.Text != "" && !seen[inspect.KindLogs]:
 		return clierr.Usage("--larger-than", o.LargerThan.Text, "is for logs only: dockctl prune logs --larger-than %s", o.LargerThan.Text)
 	case seen[inspect.KindLogs] && o.LargerThan.Text == "":
-		return &clierr.UsageError{Reason: "prune logs needs --larger-than SIZE: the size over which a log is truncated (e.g. --larger-than 100MB)"}
+		return &clierr.UsageError{Reason: "prune logs needs --larger-than SIZE: the size over which a log's rotated files are removed (e.g. --larger-than 100MB)"}
 	}
 	p.LogsLargerThan = o.LargerThan.Bytes
 	p.OlderThan, p.TargetUsage = o.OlderThan.D, o.TargetUsage.Bytes

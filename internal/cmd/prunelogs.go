@@ -14,7 +14,7 @@ import (
 
 // openProbe opens the local storage probe of the engine, for `prune
 // logs`: the logs are files under the engine's root dir, which the API
-// neither lists nor truncates. Without the root dir the error is the
+// neither lists nor removes. Without the root dir the error is the
 // probe's one-line notice (exit 1: the command line is right, this
 // machine cannot do it).
 func openProbe(ctx context.Context, eng Engine) (*probe.Probe, error) {

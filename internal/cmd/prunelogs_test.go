@@ -81,13 +81,27 @@ func writeLog(t *testing.T, path string, n int) {
 	}
 }
 
+// withMaxSize gives the container web's log the max-size option v.
+func withMaxSize(e *fake.Engine, v string) {
+	inspectFn := e.ContainerInspectFn
+	e.ContainerInspectFn = func(ctx context.Context, id string) (container.InspectResponse, error) {
+		ci, err := inspectFn(ctx, id)
+		if ci.Name == "/web" {
+			ci.HostConfig.LogConfig.Config = map[string]string{"max-size": v}
+		}
+		return ci, err
+	}
+}
+
 // prune logs end to end against the fake engine and a root dir in a temp
 // dir: the dry run lists the container, each file and its bytes and
-// changes nothing; the real run truncates the live file and removes the
-// rotation; the local driver's files are never planned.
+// changes nothing; the real run removes the rotation and leaves the live
+// file whole; a log without max-size is kept and never touched; the local
+// driver's files are never planned.
 func TestPruneLogs(t *testing.T) {
 	root := t.TempDir()
 	e, id := logEngine(root, "json-file")
+	withMaxSize(e, "10m")
 	live := filepath.Join(root, "containers", id, id+"-json.log")
 	writeLog(t, live, 3000)
 	writeLog(t, live+".1", 2000)
@@ -110,7 +124,7 @@ func TestPruneLogs(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Plan) != 1 || doc.Plan[0].Type != "log" || doc.Plan[0].Name != "web" || doc.Plan[0].Bytes != 5000 || doc.ReclaimBytes != 5000 ||
+	if len(doc.Plan) != 1 || doc.Plan[0].Type != "log" || doc.Plan[0].Name != "web" || doc.Plan[0].Bytes != 2000 || doc.ReclaimBytes != 2000 ||
 		len(doc.Plan[0].Files) != 2 || doc.Plan[0].Files[0].Path != live || doc.Plan[0].Files[1].Bytes != 2000 {
 		t.Fatalf("dry run plan: %s", out)
 	}
@@ -118,7 +132,7 @@ func TestPruneLogs(t *testing.T) {
 		t.Fatalf("the dry run changed the log: %d bytes", st.Size())
 	}
 	code, out, _ = runFake(t, e, "prune", "logs", "--dry-run", "--larger-than", "4kB", "--no-cache")
-	if code != 0 || !strings.Contains(out, "truncate     web") || !strings.Contains(out, live+".1") {
+	if code != 0 || !strings.Contains(out, "remove     web") || !strings.Contains(out, "  keep  ") || !strings.Contains(out, live+".1") {
 		t.Errorf("dry run table does not list the container and its files:\n%s", out)
 	}
 
@@ -126,8 +140,8 @@ func TestPruneLogs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("prune logs: exit %d, stdout %s, stderr %q", code, out, errOut)
 	}
-	if st, err := os.Stat(live); err != nil || st.Size() != 0 {
-		t.Errorf("live log after prune: %v, %v", st, err)
+	if st, err := os.Stat(live); err != nil || st.Size() != 3000 {
+		t.Errorf("live log after prune: %v, %v; want it whole", st, err)
 	}
 	if _, err := os.Lstat(live + ".1"); !os.IsNotExist(err) {
 		t.Errorf("rotated log still there: %v", err)
@@ -136,6 +150,20 @@ func TestPruneLogs(t *testing.T) {
 		t.Errorf("prune logs asked the engine to remove something: %d calls", e.Mutations())
 	}
 
+	t.Run("no max-size: kept, the live file whole", func(t *testing.T) {
+		root := t.TempDir()
+		e, id := logEngine(root, "json-file")
+		live := filepath.Join(root, "containers", id, id+"-json.log")
+		writeLog(t, live, 5000)
+		code, out, errOut := runFake(t, e, "prune", "logs", "--yes", "--larger-than", "1kB", "--no-cache")
+		if code != 0 || !strings.Contains(out, "json-file log 5kB without max-size: emptying the live file would stop docker logs") ||
+			!strings.Contains(out, "--log-opt max-size=10m") {
+			t.Errorf("exit %d, stderr %q:\n%s", code, errOut, out)
+		}
+		if st, err := os.Stat(live); err != nil || st.Size() != 5000 {
+			t.Errorf("live log after prune: %v, %v; want it whole", st, err)
+		}
+	})
 	t.Run("local driver", func(t *testing.T) {
 		root := t.TempDir()
 		e, id := logEngine(root, "local")

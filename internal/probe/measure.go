@@ -348,7 +348,7 @@ func (p *Probe) JSONLogFiles(c Container) ([]LogFile, []Warning) {
 	files, ws := p.filesOf([]string{lp})
 	if len(files) > 0 && files[0].Path != lp {
 		// The live file is missing (not yet written): rotations alone
-		// are not a log `prune logs` can truncate.
+		// are not a log `prune logs` can prune.
 		return nil, ws
 	}
 	return files, ws

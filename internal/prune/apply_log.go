@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/dockctl/dockctl/internal/inspect"
 )
 
@@ -25,9 +23,6 @@ type LogFS interface {
 	ContainersDir() string
 	// Lstat is os.Lstat: a symbolic link is reported as itself.
 	Lstat(path string) (fs.FileInfo, error)
-	// Truncate empties the regular file at path, never through a symbolic
-	// link.
-	Truncate(path string) error
 	// Remove removes the file at path (a link itself, never its target).
 	Remove(path string) error
 }
@@ -51,42 +46,17 @@ func (o OSLogFS) ContainersDir() string { return o.Containers }
 // Lstat implements LogFS.
 func (OSLogFS) Lstat(path string) (fs.FileInfo, error) { return os.Lstat(path) }
 
-// Truncate implements LogFS: opened write-only with O_NOFOLLOW (a symbolic
-// link put in the file's place since the Lstat fails with ELOOP) and
-// O_NONBLOCK (a FIFO put there does not hang), checked to be a regular
-// file on the open descriptor, then truncated through it, so what is
-// truncated is what was checked.
-func (OSLogFS) Truncate(path string) error {
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return &fs.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return &fs.PathError{Op: "stat", Path: path, Err: err}
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return &fs.PathError{Op: "truncate", Path: path, Err: errors.New("not a regular file")}
-	}
-	if err := unix.Ftruncate(fd, 0); err != nil {
-		return &fs.PathError{Op: "truncate", Path: path, Err: err}
-	}
-	return nil
-}
-
 // Remove implements LogFS.
 func (OSLogFS) Remove(path string) error { return os.Remove(path) }
 
 // dryLogFS reads through to the file system and changes nothing.
 type dryLogFS struct{ LogFS }
 
-func (dryLogFS) Truncate(string) error { return nil }
-func (dryLogFS) Remove(string) error   { return nil }
+func (dryLogFS) Remove(string) error { return nil }
 
-// log truncates a container's json-file log (with TruncateLive) and
-// removes its rotations,
-// after checking again that the plan still describes them: the container
+// log removes the rotations of a container's json-file log, never its
+// live file (see JSONFileDriver), after checking again that the plan
+// still describes them: the container
 // exists with the plan's id, is running, logs with json-file to the same
 // LogPath, no guard protects it now, and each file is a regular file in
 // the container's own dir under the engine's containers dir. Nothing is
@@ -95,7 +65,7 @@ func (dryLogFS) Remove(string) error   { return nil }
 func (r *run) log(it Item) Outcome {
 	lfs := r.opts.Logs
 	if lfs == nil {
-		return r.failed(it, errors.New("the engine's root dir is not readable here: cannot truncate logs"))
+		return r.failed(it, errors.New("the engine's root dir is not readable here: cannot remove rotated logs"))
 	}
 	info, err := r.c.ContainerInspect(r.call, it.ID)
 	if notFound(err) {
@@ -133,10 +103,7 @@ func (r *run) log(it Item) Outcome {
 		driver = info.HostConfig.LogConfig.Type
 	}
 	if driver != JSONFileDriver {
-		return r.skipped(it, "log driver now %q: only json-file logs are truncated", driver)
-	}
-	if it.TruncateLive && info.HostConfig.LogConfig.Config["max-size"] != "" {
-		return r.skipped(it, "max-size now set: the live file may be written without O_APPEND")
+		return r.skipped(it, "log driver now %q: only json-file logs are pruned", driver)
 	}
 	live, ok := lfs.Local(info.LogPath)
 	if !ok || len(it.Files) == 0 || live != it.Files[0].Path {
@@ -161,11 +128,6 @@ func (r *run) log(it Item) Outcome {
 		}
 		if i > 0 {
 			rotations = append(rotations, f.Path)
-		}
-	}
-	if it.TruncateLive {
-		if err := lfs.Truncate(live); err != nil {
-			return r.failed(it, fmt.Errorf("truncating log of container %s: %w", it.Name, err))
 		}
 	}
 	for _, p := range rotations {

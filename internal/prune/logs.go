@@ -13,24 +13,24 @@ import (
 // touches; the local driver's files are a framed binary format read back
 // by offset, and other drivers' files are none of dockctl's business.
 //
-// When the live file may be truncated (moby daemon/logger/loggerutils,
-// logfile.go): NewLogFile opens it O_WRONLY|O_APPEND, so every write
-// lands at the file's current end and, after a truncation to 0, the next
-// line is written at offset 0. But rotate() reopens it
-// O_WRONLY|O_TRUNC|O_CREATE, without O_APPEND: from the first rotation
-// on, the writer keeps its own offset, and a truncation only punches a
-// hole (the file keeps its apparent size, readers meet NUL bytes). Seen
-// on Docker 20.10: /proc/<dockerd>/fdinfo shows flags 02100001 after a
-// rotation. A log rotates only with max-size set, so the live file is
-// truncated only when the container has no max-size; with one, only the
-// rotated files are removed (the live file is bounded by max-size).
+// Only rotated files (<id>-json.log.1, .2.gz…) are ever removed, never
+// the live file. moby's json-file writer (daemon/logger/loggerutils,
+// logfile.go) keeps the live file's size in memory (LogFile.pos.size) and
+// `docker logs`, with or without -f, reads the file up to that size and
+// follows from it: a live file emptied behind the engine's back shows no
+// new line until it grows past its old size or rotates (seen on Docker
+// 29). Without max-size it never rotates, so emptying it would blind
+// `docker logs` for good; with max-size, rotate() reopens it without
+// O_APPEND (seen on 20.10: fdinfo flags 02100001), where emptying it
+// leaves a hole of NUL bytes. A log without max-size is kept, with the
+// way to bound it; with max-size, its rotations are removed.
 const JSONFileDriver = "json-file"
 
-// logs plans the json-file logs of running containers whose files
-// together are larger than LogsLargerThan: with no max-size, the live
-// file is truncated and any rotation removed; with max-size, the
-// rotations are removed. A stopped container is kept: removing it (prune
-// containers) frees its log, and nothing writes to it.
+// logs plans the rotated json-file logs of running containers whose log
+// files together are larger than LogsLargerThan. A container without
+// max-size is kept (its live file cannot be emptied safely, and it has no
+// rotation). A stopped container is kept: removing it (prune containers)
+// frees its log, and nothing writes to it.
 func (pl *planner) logs() {
 	if !pl.scope[inspect.KindLogs] {
 		return
@@ -44,17 +44,10 @@ func (pl *planner) logs() {
 			pl.keep(TypeLog, c.ID, c.Name, why)
 			continue
 		}
-		reason := fmt.Sprintf("json-file log %s larger than %s; ", fmtBytes(total), fmtBytes(pl.pol.LogsLargerThan))
-		it := Item{Type: TypeLog, ID: c.ID, Name: c.Name, Files: append([]inspect.LogFile(nil), c.LogFiles...)}
-		freed := total
-		if c.LogMaxSize == "" {
-			it.TruncateLive = true
-			reason += "no max-size set"
-		} else {
-			freed, _ = logBytes(c.LogFiles[1:])
-			reason += fmt.Sprintf("max-size %s: %d rotated files removed, the live file kept (written without O_APPEND after a rotation)", c.LogMaxSize, len(c.LogFiles)-1)
-		}
-		it.Reason = reason
+		it := Item{Type: TypeLog, ID: c.ID, Name: c.Name, Files: append([]inspect.LogFile(nil), c.LogFiles...),
+			Reason: fmt.Sprintf("json-file log %s larger than %s; max-size %s: %d rotated files removed, the live file kept",
+				fmtBytes(total), fmtBytes(pl.pol.LogsLargerThan), c.LogMaxSize, len(c.LogFiles)-1)}
+		freed, _ := logBytes(c.LogFiles[1:])
 		pl.sized(&it, freed)
 		pl.add(it)
 	}
@@ -80,7 +73,7 @@ func (pl *planner) keepLog(c inspect.Container, total int64, known bool) string 
 		if c.LogDriver == "" {
 			return "log driver unknown"
 		}
-		return "log driver " + c.LogDriver + " (only json-file logs are truncated)"
+		return "log driver " + c.LogDriver + " (only json-file logs are pruned)"
 	case len(c.LogFiles) == 0:
 		return "no json-file log found"
 	case !c.Active():
@@ -98,15 +91,25 @@ func (pl *planner) keepLog(c inspect.Container, total int64, known bool) string 
 	if total <= pl.pol.LogsLargerThan {
 		return fmt.Sprintf("log %s not larger than %s", fmtBytes(total), fmtBytes(pl.pol.LogsLargerThan))
 	}
-	if c.LogMaxSize != "" && len(c.LogFiles) == 1 {
-		return fmt.Sprintf("max-size %s and no rotated file: the live file is not truncated (written without O_APPEND after a rotation)", c.LogMaxSize)
+	if c.LogMaxSize == "" {
+		return fmt.Sprintf("json-file log %s without max-size: emptying the live file would stop docker logs showing new lines "+
+			"(moby reads up to the size it last wrote); recreate the container with --log-opt max-size=10m --log-opt max-file=3", fmtBytes(total))
+	}
+	if len(c.LogFiles) == 1 {
+		return fmt.Sprintf("json-file log %s with max-size %s and no rotated file: only rotated files are removed, never the live one", fmtBytes(total), c.LogMaxSize)
 	}
 	return ""
 }
 
 // checkLogItem checks a saved plan's log item: the live file and its
-// rotations, all beside each other by absolute path.
+// rotations, all beside each other by absolute path. A plan saved by a
+// dockctl that emptied live logs (truncate_live) is refused, not applied
+// in part: what it was approved for is no longer done.
 func checkLogItem(it Item) error {
+	if it.legacyTruncateLive {
+		return fmt.Errorf("log item of container %s asks to empty the live log file (truncate_live), which dockctl no longer does: "+
+			"docker logs would stop showing new lines; plan again", it.Name)
+	}
 	if len(it.Files) == 0 {
 		return fmt.Errorf("a log item needs its files")
 	}

@@ -3,9 +3,7 @@ package prune
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"golang.org/x/sys/unix"
 
 	"github.com/dockctl/dockctl/internal/inspect"
 )
@@ -48,6 +45,13 @@ func logContainer(name string, c byte, state, driver string, sizes ...int64) ins
 	return ct
 }
 
+// noMaxSize is the reason a running container's log without max-size is
+// kept, whatever its size.
+func noMaxSize(size string) string {
+	return "json-file log " + size + " without max-size: emptying the live file would stop docker logs showing new lines " +
+		"(moby reads up to the size it last wrote); recreate the container with --log-opt max-size=10m --log-opt max-file=3"
+}
+
 func TestPlanLogs(t *testing.T) {
 	big := logContainer("big", 'a', "running", JSONFileDriver, 31*mb, 10*mb, 2*mb)
 	limited := logContainer("limited", 'b', "running", JSONFileDriver, 4*mb, 10*mb, 10*mb)
@@ -62,8 +66,9 @@ func TestPlanLogs(t *testing.T) {
 	kept := logContainer("kept", 'h', "running", JSONFileDriver, 50*mb)
 	kept.Labels = map[string]string{KeepLabel: "TRUE"}
 	db := logContainer("db", 'i', "running", JSONFileDriver, 50*mb)
-	labelled := logContainer("labelled", 'j', "running", JSONFileDriver, 50*mb)
+	labelled := logContainer("labelled", 'j', "running", JSONFileDriver, 5*mb, 10*mb, 10*mb)
 	labelled.Labels = map[string]string{"tier": "prod"}
+	labelled.LogMaxSize = "10m"
 	unknown := logContainer("unknown", 'k', "running", JSONFileDriver, 50*mb, -1)
 	paused := logContainer("paused", 'l', "paused", JSONFileDriver, 11*mb)
 	inv := &inspect.Inventory{Collected: []inspect.Kind{inspect.KindContainers},
@@ -72,19 +77,19 @@ func TestPlanLogs(t *testing.T) {
 	p := BuildPlan(inv, pol, now)
 
 	tests := []struct{ name, want string }{
-		{"big", "remove: json-file log 43MB larger than 10MB; no max-size set"},
-		{"limited", "remove: json-file log 24MB larger than 10MB; max-size 10m: 2 rotated files removed, the live file kept (written without O_APPEND after a rotation)"},
-		{"unrotated", "keep: max-size 1g and no rotated file: the live file is not truncated (written without O_APPEND after a rotation)"},
+		{"big", "keep: " + noMaxSize("43MB")},
+		{"limited", "remove: json-file log 24MB larger than 10MB; max-size 10m: 2 rotated files removed, the live file kept"},
+		{"unrotated", "keep: json-file log 12MB with max-size 1g and no rotated file: only rotated files are removed, never the live one"},
 		{"small", "keep: log 9MB not larger than 10MB"},
 		{"exact", "keep: log 10MB not larger than 10MB"},
 		{"stopped", "keep: not running (exited): removing the container frees its log"},
-		{"local", "keep: log driver local (only json-file logs are truncated)"},
-		{"none", "keep: log driver none (only json-file logs are truncated)"},
+		{"local", "keep: log driver local (only json-file logs are pruned)"},
+		{"none", "keep: log driver none (only json-file logs are pruned)"},
 		{"kept", "keep: label dockctl.keep=true"},
 		{"db", "keep: matches --keep 'd?'"},
 		{"labelled", "keep: label tier=prod"},
 		{"unknown", "keep: log size unknown"},
-		{"paused", "remove: json-file log 11MB larger than 10MB; no max-size set"},
+		{"paused", "keep: " + noMaxSize("11MB")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,15 +98,12 @@ func TestPlanLogs(t *testing.T) {
 			}
 		})
 	}
-	it, _ := item(p, TypeLog, "big")
-	if it.Bytes != 43*mb || len(it.Files) != 3 || it.Files[0].Path != big.LogFiles[0].Path || !it.TruncateLive {
-		t.Errorf("big item = %+v, want 43MB over its 3 files, the live one first and truncated", it)
+	// Only the rotations are freed; the live file is listed first, kept.
+	it, _ := item(p, TypeLog, "limited")
+	if it.Bytes != 20*mb || len(it.Files) != 3 || it.Files[0].Path != limited.LogFiles[0].Path {
+		t.Errorf("limited item = %+v, want its 2 rotations' 20MB, the live file first", it)
 	}
-	// With max-size, only the rotations are freed.
-	if it, _ := item(p, TypeLog, "limited"); it.Bytes != 20*mb || it.TruncateLive || len(it.Files) != 3 {
-		t.Errorf("limited item = %+v, want its 2 rotations' 20MB, the live file kept", it)
-	}
-	if p.ReclaimBytes != (43+20+11)*mb {
+	if p.ReclaimBytes != 20*mb || p.Count(TypeLog) != 1 {
 		t.Errorf("ReclaimBytes = %d", p.ReclaimBytes)
 	}
 	if p.Count(TypeContainer) != 0 || !slices.Equal(p.Kinds, []inspect.Kind{inspect.KindLogs}) {
@@ -198,13 +200,6 @@ func (f *fakeLogFS) Lstat(p string) (fs.FileInfo, error) {
 	}
 	return fakeInfo{name: filepath.Base(p), mode: m}, nil
 }
-func (f *fakeLogFS) Truncate(p string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.ops = append(f.ops, "truncate "+p)
-	f.sizes[p] = 0
-	return nil
-}
 func (f *fakeLogFS) Remove(p string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -230,10 +225,7 @@ func TestApplyLogs(t *testing.T) {
 	files := logFiles(id, 31*mb, 10*mb, 2*mb)
 	live := files[0].Path
 	plan := Plan{Schema: Schema, Kinds: []inspect.Kind{inspect.KindLogs}, Guards: &Guards{KeepLabels: []string{"pin"}},
-		Items: []Item{{Type: TypeLog, ID: id, Name: "web", Bytes: 43 * mb, Reason: "big", Files: files, TruncateLive: true}}, ReclaimBytes: 43 * mb}
-	rotationsOnly := plan
-	rotationsOnly.Items = []Item{{Type: TypeLog, ID: id, Name: "web", Bytes: 12 * mb, Reason: "max-size", Files: files}}
-	rotationsOnly.ReclaimBytes = 12 * mb
+		Items: []Item{{Type: TypeLog, ID: id, Name: "web", Bytes: 12 * mb, Reason: "max-size", Files: files}}, ReclaimBytes: 12 * mb}
 	newFS := func() *fakeLogFS {
 		f := &fakeLogFS{files: map[string]fs.FileMode{}, sizes: map[string]int64{}}
 		for _, lf := range files {
@@ -242,35 +234,26 @@ func TestApplyLogs(t *testing.T) {
 		}
 		return f
 	}
-	allOps := []string{"truncate " + live, "remove " + files[1].Path, "remove " + files[2].Path}
+	allOps := []string{"remove " + files[1].Path, "remove " + files[2].Path}
 	tests := []struct {
 		name    string
 		info    func(ci *container.InspectResponse) // nil: the container is gone
 		fs      func(f *fakeLogFS)
 		noFS    bool
 		dryRun  bool
-		plan    *Plan
 		result  string
 		reason  string
 		wantOps []string
 	}{
-		{name: "truncates and removes rotations", info: func(*container.InspectResponse) {}, result: ResultRemoved, wantOps: allOps},
+		{name: "removes the rotations, keeps the live file", info: func(*container.InspectResponse) {}, result: ResultRemoved, wantOps: allOps},
 		{name: "a rotation already gone", info: func(*container.InspectResponse) {}, fs: func(f *fakeLogFS) { delete(f.files, files[2].Path) },
-			result: ResultRemoved, wantOps: allOps[:2]},
-		{name: "max-size: rotations only", info: func(ci *container.InspectResponse) {
-			ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"}
-		},
-			plan: &rotationsOnly, result: ResultRemoved, wantOps: allOps[1:]},
-		{name: "max-size set since the plan", info: func(ci *container.InspectResponse) {
-			ci.HostConfig.LogConfig.Config = map[string]string{"max-size": "10m"}
-		},
-			result: ResultSkipped, reason: "max-size now set: the live file may be written without O_APPEND"},
+			result: ResultRemoved, wantOps: allOps[:1]},
 		{name: "dry run changes nothing", info: func(*container.InspectResponse) {}, dryRun: true, result: ResultRemoved},
 		{name: "container gone", result: ResultGone, reason: alreadyGone},
 		{name: "now stopped", info: func(ci *container.InspectResponse) { ci.State = &container.State{Status: "exited"} },
 			result: ResultSkipped, reason: "now exited: removing the container frees its log"},
 		{name: "driver changed", info: func(ci *container.InspectResponse) { ci.HostConfig.LogConfig.Type = "local" },
-			result: ResultSkipped, reason: `log driver now "local": only json-file logs are truncated`},
+			result: ResultSkipped, reason: `log driver now "local": only json-file logs are pruned`},
 		{name: "path changed", info: func(ci *container.InspectResponse) { ci.LogPath = "/var/lib/docker/containers/x/x-json.log" },
 			result: ResultSkipped, reason: `log path now "/var/lib/docker/containers/x/x-json.log", not the plan's`},
 		{name: "log path not visible here", info: func(ci *container.InspectResponse) { ci.LogPath = "/elsewhere/" + id + "-json.log" },
@@ -303,11 +286,7 @@ func TestApplyLogs(t *testing.T) {
 			if tt.noFS {
 				opts.Logs = nil
 			}
-			pl := plan
-			if tt.plan != nil {
-				pl = *tt.plan
-			}
-			res := Apply(context.Background(), eng, pl, opts)
+			res := Apply(context.Background(), eng, plan, opts)
 			all := slices.Concat(res.Removed, res.Skipped, res.Failed)
 			if len(all) != 1 {
 				t.Fatalf("outcomes %+v", all)
@@ -336,7 +315,9 @@ func TestApplyLogs(t *testing.T) {
 
 func TestLogPlanRoundTrip(t *testing.T) {
 	id := logID('a')
-	p := BuildPlan(&inspect.Inventory{Containers: []inspect.Container{logContainer("web", 'a', "running", JSONFileDriver, 31*mb, 2*mb)}},
+	web := logContainer("web", 'a', "running", JSONFileDriver, 3*mb, 10*mb)
+	web.LogMaxSize = "10m"
+	p := BuildPlan(&inspect.Inventory{Containers: []inspect.Container{web}},
 		Policy{Kinds: []inspect.Kind{inspect.KindLogs}, LogsLargerThan: 10 * mb}, now)
 	var buf bytes.Buffer
 	if err := WritePlan(&buf, p); err != nil {
@@ -356,6 +337,7 @@ func TestLogPlanRoundTrip(t *testing.T) {
 		{"no files", `"files"`, "a log item needs its files"},
 		{"relative", id + "/" + id + "-json.log\"", "not a clean absolute path"},
 		{"not a rotation", id + "-json.log.1\"", "is not a rotation of"},
+		{"truncate_live", "", "asks to empty the live log file"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := buf.String()
@@ -364,6 +346,9 @@ func TestLogPlanRoundTrip(t *testing.T) {
 				doc = strings.Replace(doc, `"files"`, `"files_was"`, 1)
 			case "relative":
 				doc = strings.Replace(doc, `"`+logsRoot+"/", `"`, 1)
+			case "truncate_live":
+				// A plan saved before dockctl stopped emptying live logs.
+				doc = strings.Replace(doc, `"files"`, `"truncate_live": true, "files"`, 1)
 			default:
 				doc = strings.Replace(doc, tt.edit, id+"-json.log.x\"", 1)
 			}
@@ -374,46 +359,3 @@ func TestLogPlanRoundTrip(t *testing.T) {
 		})
 	}
 }
-
-func TestOSLogFSTruncate(t *testing.T) {
-	dir := t.TempDir()
-	target := filepath.Join(dir, "target")
-	if err := os.WriteFile(target, []byte("keep me"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "link")
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := mkfifo(fifo); err != nil {
-		t.Fatal(err)
-	}
-	log := filepath.Join(dir, "x-json.log")
-	if err := os.WriteFile(log, bytes.Repeat([]byte("line\n"), 100), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var o OSLogFS
-	tests := []struct {
-		path    string
-		wantErr bool
-	}{{link, true}, {fifo, true}, {log, false}}
-	for _, tt := range tests {
-		t.Run(filepath.Base(tt.path), func(t *testing.T) {
-			if err := o.Truncate(tt.path); (err != nil) != tt.wantErr {
-				t.Errorf("Truncate: %v, want error %v", err, tt.wantErr)
-			}
-		})
-	}
-	if b, _ := os.ReadFile(target); string(b) != "keep me" {
-		t.Errorf("the symlink's target was changed: %q", b)
-	}
-	if st, _ := os.Stat(log); st.Size() != 0 {
-		t.Errorf("log size %d after Truncate", st.Size())
-	}
-	if err := o.Truncate(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("missing file: %v", err)
-	}
-}
-
-func mkfifo(path string) error { return unix.Mkfifo(path, 0o600) }

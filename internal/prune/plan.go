@@ -24,8 +24,8 @@ const (
 	TypeVolume     Type = "volume"
 	TypeImage      Type = "image"
 	TypeBuildCache Type = "build_cache"
-	// TypeLog is a container's json-file log: the item truncates the live
-	// file and removes its rotations (Item.Files).
+	// TypeLog is a container's json-file log: the item removes its
+	// rotations and keeps the live file (Item.Files).
 	TypeLog Type = "log"
 )
 
@@ -115,11 +115,30 @@ type Item struct {
 	// counts 0.
 	SizeUnknown bool `json:"size_unknown,omitempty"`
 	// Files are set for logs (ID and Name are the container's): the live
-	// file first, then its rotations, which are removed, by the path
-	// dockctl reads them at, each with its size when planned. The live
-	// file is truncated only with TruncateLive (see the planner's logs).
-	Files        []inspect.LogFile `json:"files,omitempty"`
-	TruncateLive bool              `json:"truncate_live,omitempty"`
+	// file first, which is kept, then its rotations, which are removed, by
+	// the path dockctl reads them at, each with its size when planned.
+	Files []inspect.LogFile `json:"files,omitempty"`
+
+	// legacyTruncateLive is a saved plan's truncate_live, written by a
+	// dockctl that emptied live log files; ReadPlan refuses such a plan.
+	legacyTruncateLive bool
+}
+
+// UnmarshalJSON reads an item, noting a truncate_live a plan saved by an
+// older dockctl may carry, so that ReadPlan can refuse it rather than
+// silently drop what the plan was approved for.
+func (it *Item) UnmarshalJSON(b []byte) error {
+	type item Item // no methods: no recursion
+	var v struct {
+		item
+		TruncateLive bool `json:"truncate_live"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*it = Item(v.item)
+	it.legacyTruncateLive = v.TruncateLive
+	return nil
 }
 
 // Kept is one object of a kind in scope that the plan keeps. An image the

@@ -80,8 +80,8 @@ type Policy struct {
 	FS FS
 
 	// LogsLargerThan is the size over which a running container's
-	// json-file log (its files together) is planned for truncation, when
-	// KindLogs is in Kinds. Logs are never in the default kinds.
+	// json-file log (its files together) has its rotated files planned for
+	// removal, when KindLogs is in Kinds. Logs are never in the default kinds.
 	LogsLargerThan int64
 }
 

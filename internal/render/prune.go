@@ -164,9 +164,6 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 			if it.SizeUnknown {
 				size = "N/A"
 			}
-			if it.Type == prune.TypeLog && it.TruncateLive {
-				what = "truncate"
-			}
 			rows = append(rows, []string{what, it.Name, objectID(it.ID, it.Name), size, it.Reason})
 			rows = append(rows, logFileRows(it)...)
 		}
@@ -229,17 +226,14 @@ func renderPruneText(w io.Writer, plan prune.Plan, out *PruneOutcome, o PruneOpt
 	return nil
 }
 
-// logFileRows list a log item's files under it: the live file truncated,
-// each rotation removed; the path goes last, where the table's widest
-// column is.
+// logFileRows list a log item's files under it: the live file kept, each
+// rotation removed; the path goes last, where the table's widest column
+// is.
 func logFileRows(it prune.Item) [][]string {
 	var rows [][]string
 	for i, f := range it.Files {
 		what := "  remove"
-		switch {
-		case i == 0 && it.TruncateLive:
-			what = "  truncate"
-		case i == 0:
+		if i == 0 {
 			what = "  keep"
 		}
 		rows = append(rows, []string{what, "", "", Size(f.Bytes), f.Path})

@@ -321,7 +321,7 @@ func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
 }
 
 // UnlimitedLogsHint says how to bound a json-file log.
-const UnlimitedLogsHint = "limit them with --log-opt max-size=10m --log-opt max-file=3 (or log-opts in daemon.json) when creating them; dockctl prune logs --larger-than SIZE empties them now"
+const UnlimitedLogsHint = "limit them with --log-opt max-size=10m --log-opt max-file=3 (or log-opts in daemon.json) when recreating them; dockctl prune logs does not empty a live log: docker logs would stop showing new lines"
 
 // unlimitedLogs lists the containers whose json-file log has no max-size.
 func unlimitedLogs(w io.Writer, names []string, md bool) {

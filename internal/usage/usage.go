@@ -447,8 +447,8 @@ type Report struct {
 	Top     int     `json:"top,omitempty"`
 	Omitted Omitted `json:"omitted"`
 	// UnlimitedLogs are the containers (in scope, by name) whose json-file
-	// log has no max-size: it grows until `prune logs` or the container's
-	// removal. Verbose only, and only when the log options were collected.
+	// log has no max-size: it grows until the container is removed
+	// (`prune logs` never empties a live log). Verbose only, and only when the log options were collected.
 	UnlimitedLogs []string `json:"unlimited_logs,omitempty"`
 	// Orphans are the dirs under the storage driver's dir that nothing
 	// the engine knows references (largest first): verbose only, where
