@@ -50,9 +50,10 @@ func rootDir20(t *testing.T, extra map[string]int) string {
 	return root
 }
 
-func TestReadLayerDB(t *testing.T) {
-	t.Parallel()
-	root := rootDir20(t, nil)
+// readLayerDB20 reads the layer store of a root dir laid out as 20.10's
+// with fuse-overlayfs.
+func readLayerDB20(t *testing.T, root string) LayerDB {
+	t.Helper()
 	p, err := Open(system.Info{DockerRootDir: root, Driver: "fuse-overlayfs"}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +62,13 @@ func TestReadLayerDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func TestReadLayerDB(t *testing.T) {
+	t.Parallel()
+	root := rootDir20(t, nil)
+	db := readLayerDB20(t, root)
 	want := map[string]LayerFiles{
 		"sha256:8c2a": {CacheID: "a3dc8cb4d9aa964af3f658d4df337082d1c4ea0db1d5132fb410b28670596c9c", Size: 65539},
 		"sha256:bc37": {CacheID: "odb912sft38ies8c2t06qinqp", Size: 11534336, Parent: "sha256:8c2a"},
@@ -151,14 +159,7 @@ func TestUnusedLayers(t *testing.T) {
 			}
 		}
 	}
-	p, err := Open(system.Info{DockerRootDir: root, Driver: "fuse-overlayfs"}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := p.ReadLayerDB()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readLayerDB20(t, root)
 	later := time.Now().Add(time.Hour)
 	img := func(chains ...string) inspect.Image {
 		im := inspect.Image{ID: "sha256:" + chains[len(chains)-1], Layers: []inspect.Layer{}}

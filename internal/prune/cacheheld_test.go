@@ -51,10 +51,7 @@ func TestCacheHeldLayers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := BuildPlan(tt.inv, tt.pol, now)
-			got := map[string]int64{}
-			for _, it := range p.Items {
-				got[it.ID] = it.Bytes
-			}
+			got := itemBytes(p, func(it Item) string { return it.ID })
 			if len(got) != len(tt.wantBytes) {
 				t.Errorf("planned %v, want %v", got, tt.wantBytes)
 			}
@@ -68,4 +65,13 @@ func TestCacheHeldLayers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// itemBytes are a plan's items' bytes by key.
+func itemBytes(p Plan, key func(Item) string) map[string]int64 {
+	got := map[string]int64{}
+	for _, it := range p.Items {
+		got[key(it)] = it.Bytes
+	}
+	return got
 }
