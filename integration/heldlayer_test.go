@@ -103,7 +103,7 @@ func TestReportHeldLayerByIdentity(t *testing.T) {
 	if haveDU && duA.ok && sd.quiet(t, after, "images") {
 		checkDU(t, "images", duB, duA, im.ReclaimableBytes)
 	}
-	pruneBuildKitRecords(t, w, root, 0)
+	pruneBuildKitRecords(t, w, root, nil, 0)
 }
 
 // Issue 11 item 6: on the real engine, busy with other tests, `inspect

@@ -83,6 +83,7 @@ type reportDoc struct {
 // reportDisk is the report's disk section.
 type reportDisk struct {
 	RootDirBytes      int64   `json:"root_dir_bytes"`
+	MetadataBytes     int64   `json:"metadata_bytes"`
 	AccountedBytes    int64   `json:"accounted_bytes"`
 	AccountedPercent  float64 `json:"accounted_percent"`
 	UnavailableReason string  `json:"unavailable_reason"`

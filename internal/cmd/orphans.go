@@ -50,6 +50,20 @@ func (d *localDisk) attachCacheIDs(inv *inspect.Inventory) {
 	}
 }
 
+// attachUnusedLayers lists in inv the layers no image or container uses
+// that BuildKit's "from local" records may hold
+// (inspect.Inventory.UnreferencedLayers), so the build cache's
+// RECLAIMABLE and the plan count them. inv must hold every image with its
+// layers.
+func (d *localDisk) attachUnusedLayers(inv *inspect.Inventory) {
+	if d == nil || !inv.Has(inspect.KindImages) {
+		return
+	}
+	if layers, ok := d.db.UnusedLayers(inv.Images, inv.Time); ok {
+		inv.UnreferencedLayers = layers
+	}
+}
+
 // orphans lists the driver dirs nothing references (see probe.Orphans),
 // asked twice: a dir only one answer lists was being created or removed.
 func (d *localDisk) orphans(ctx context.Context, inv *inspect.Inventory) ([]probe.Orphan, error) {

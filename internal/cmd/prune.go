@@ -392,7 +392,9 @@ func planPrune(ctx context.Context, eng Engine, opts *PruneOptions, disk func() 
 	usage.FillLogs(inv, d.m)
 	// As the report does: a layer is told apart by its dir, so the plan
 	// frees what report's RECLAIMABLE says.
-	d.layerDB().attachCacheIDs(inv)
+	local := d.layerDB()
+	local.attachCacheIDs(inv)
+	local.attachUnusedLayers(inv)
 	plan := prune.BuildPlan(inv, pol, opts.Now())
 	if opts.PlanOut != "" {
 		var buf bytes.Buffer

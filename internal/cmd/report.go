@@ -270,6 +270,8 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 	// where the disk is readable (inspect.HeldLayerRecords).
 	local := d.layerDB()
 	local.attachCacheIDs(inv)
+	// Layers only BuildKit's cache holds count in its RECLAIMABLE.
+	local.attachUnusedLayers(inv)
 	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope, Disk: d.m, DiskUnavailable: d.reason})
 	if opts.Verbose && local != nil {
 		// A listing the disk could not give leaves the section out

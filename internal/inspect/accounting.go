@@ -1,6 +1,9 @@
 package inspect
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // HeldLayerRecords maps image layers (by chain id) to the BuildKit cache
 // records that also hold them. The engine marks such records Shared but
@@ -115,4 +118,46 @@ func MadeByBuildKit(dir string) bool {
 		}
 	}
 	return true
+}
+
+// FromLocal reports whether a build-cache record is BuildKit's record of
+// a base image taken from the engine's own image store: moby's puller
+// (builder-next/adapters/containerimage, Snapshot) describes it "from
+// local <ref>" and its snapshot is the image's layer, by chain id, which
+// the snapshot adapter holds a reference to in the layer store for as
+// long as the record lives, whether or not the image does.
+func FromLocal(r BuildCacheRecord) bool { return strings.HasPrefix(r.Description, "from local ") }
+
+// CacheHeldLayers says which build-cache record is credited with the
+// inventory's UnreferencedLayers, and their bytes (each layer's size as
+// the layer store records it, as docker sizes every layer), when the
+// records in planned are pruned: "" and 0 unless the engine lists a
+// "from local" record (FromLocal: what holds such layers) and every one
+// of them is in planned. Which of them holds which layer is in BuildKit's
+// database, locked while the engine runs, so a plan that keeps any of
+// them cannot say what the others free and counts nothing; the bytes are
+// credited to the last of them by id. The prune plan and the report's
+// RECLAIMABLE both count these bytes through this function.
+func (inv *Inventory) CacheHeldLayers(planned func(id string) bool) (string, int64) {
+	if len(inv.UnreferencedLayers) == 0 {
+		return "", 0
+	}
+	last := ""
+	for _, r := range inv.BuildCache {
+		if !FromLocal(r) {
+			continue
+		}
+		if !planned(r.ID) {
+			return "", 0
+		}
+		last = max(last, r.ID)
+	}
+	if last == "" {
+		return "", 0
+	}
+	var n int64
+	for _, l := range inv.UnreferencedLayers {
+		n += max(l.SizeBytes, 0)
+	}
+	return last, n
 }

@@ -24,8 +24,16 @@ type Inventory struct {
 	// LayersSize is the engine's total of all image layers, each counted
 	// once (the SIZE of docker system df's Images row); SizeUnknown when
 	// images were listed without /system/df (see ImageLayers).
-	LayersSize int64     `json:"layers_size_bytes"`
-	Time       time.Time `json:"time"`
+	LayersSize int64 `json:"layers_size_bytes"`
+	// UnreferencedLayers are layers of the layer store that no image and
+	// no container uses and whose dir the layer store made (not a
+	// BuildKit snapshot's): on 20.10, what BuildKit's "from local"
+	// records still hold of a removed base image (see FromLocal). The
+	// engine sizes such a record 0 B, yet pruning the build cache frees
+	// the layer. Filled only where the layer store's files are readable
+	// here (the storage probe); nil otherwise.
+	UnreferencedLayers []Layer   `json:"unreferenced_layers,omitempty"`
+	Time               time.Time `json:"time"`
 }
 
 // Has reports whether kind k was collected.

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -35,6 +36,9 @@ type LayerFiles struct {
 	CacheID string `json:"cache_id"`
 	Size    int64  `json:"size"`
 	Parent  string `json:"parent,omitempty"`
+	// Written is when the layer's files were written (its layerdb dir's
+	// mtime: the engine writes them in a temporary dir and renames it).
+	Written time.Time `json:"written,omitzero"`
 }
 
 // MountFiles is one container's layers.
@@ -86,6 +90,9 @@ func (p *Probe) ReadLayerDB() (LayerDB, error) {
 			}
 		}
 		lf.Parent, _ = readLine(d, "parent")
+		if st, err := os.Lstat(d); err == nil {
+			lf.Written = st.ModTime()
+		}
 		db.Layers["sha256:"+n] = lf
 	}
 	for _, n := range mounts {
@@ -100,6 +107,55 @@ func (p *Probe) ReadLayerDB() (LayerDB, error) {
 		db.Mounts = append(db.Mounts, m)
 	}
 	return db, nil
+}
+
+// UnusedLayers are the layers no image in imgs and no container uses
+// (directly or below a layer they use) whose dir the layer store made
+// (not inspect.MadeByBuildKit), written before listed: the images were
+// listed then, so a layer written later may be a new image's. Sizes are
+// the layer store's (its size file, the diff's bytes, as docker sizes
+// every layer). ok is false when some image's layers are unknown
+// (Layers nil): which layers it uses cannot be told.
+func (db LayerDB) UnusedLayers(imgs []inspect.Image, listed time.Time) (layers []inspect.Layer, ok bool) {
+	used := map[string]bool{}
+	for _, img := range imgs {
+		if img.Layers == nil {
+			return nil, false
+		}
+		for _, l := range img.Layers {
+			used[l.ChainID] = true
+		}
+	}
+	// A layer below a used one is used: the layer store keeps a layer's
+	// parents for it. Containers start from the layer in their parent
+	// file.
+	var below func(chain string, depth int)
+	below = func(chain string, depth int) {
+		for chain != "" && depth <= len(db.Layers) {
+			used[chain] = true
+			chain = db.Layers[chain].Parent
+			depth++
+		}
+	}
+	for chain := range used {
+		below(db.Layers[chain].Parent, 0)
+	}
+	for _, m := range db.Mounts {
+		below(m.Parent, 0)
+	}
+	chains := make([]string, 0, len(db.Layers))
+	for chain := range db.Layers {
+		chains = append(chains, chain)
+	}
+	sort.Strings(chains)
+	for _, chain := range chains {
+		lf := db.Layers[chain]
+		if used[chain] || inspect.MadeByBuildKit(lf.CacheID) || lf.Size < 0 || !lf.Written.Before(listed) {
+			continue
+		}
+		layers = append(layers, inspect.Layer{ChainID: chain, SizeBytes: lf.Size, CacheID: lf.CacheID})
+	}
+	return layers, true
 }
 
 // layerDBEntries lists one of the layer store's dirs; none when the

@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/system"
+
+	"github.com/dockctl/dockctl/internal/inspect"
 )
 
 // rootDir20 lays out a root dir as 20.10 with fuse-overlayfs keeps it:
@@ -47,9 +50,10 @@ func rootDir20(t *testing.T, extra map[string]int) string {
 	return root
 }
 
-func TestReadLayerDB(t *testing.T) {
-	t.Parallel()
-	root := rootDir20(t, nil)
+// readLayerDB20 reads the layer store of a root dir laid out as 20.10's
+// with fuse-overlayfs.
+func readLayerDB20(t *testing.T, root string) LayerDB {
+	t.Helper()
 	p, err := Open(system.Info{DockerRootDir: root, Driver: "fuse-overlayfs"}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -58,9 +62,23 @@ func TestReadLayerDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func TestReadLayerDB(t *testing.T) {
+	t.Parallel()
+	root := rootDir20(t, nil)
+	db := readLayerDB20(t, root)
 	want := map[string]LayerFiles{
 		"sha256:8c2a": {CacheID: "a3dc8cb4d9aa964af3f658d4df337082d1c4ea0db1d5132fb410b28670596c9c", Size: 65539},
 		"sha256:bc37": {CacheID: "odb912sft38ies8c2t06qinqp", Size: 11534336, Parent: "sha256:8c2a"},
+	}
+	for chain, lf := range db.Layers {
+		if lf.Written.IsZero() {
+			t.Errorf("layer %s: no time written", chain)
+		}
+		lf.Written = time.Time{}
+		db.Layers[chain] = lf
 	}
 	if !reflect.DeepEqual(db.Layers, want) {
 		t.Errorf("layers = %+v, want %+v", db.Layers, want)
@@ -113,6 +131,70 @@ func TestOrphans(t *testing.T) {
 			}
 			if !reflect.DeepEqual(names, tc.want) {
 				t.Errorf("orphans = %v, want %v", names, tc.want)
+			}
+		})
+	}
+}
+
+// Issue 11 5(b): the layers BuildKit's "from local" records may hold are
+// the layer store's own (64-hex cache-id) that no image and no container
+// uses, directly or below a used layer, written before the images were
+// listed.
+func TestUnusedLayers(t *testing.T) {
+	t.Parallel()
+	root := rootDir20(t, nil)
+	// A removed base image's layer (the layer store's dir), and a
+	// BuildKit snapshot's layer no image uses (the cache sizes it).
+	ldb := filepath.Join(root, "image", "fuse-overlayfs", "layerdb", "sha256")
+	for chain, files := range map[string]map[string]string{
+		"aaaa": {"cache-id": "0298f826eb31159b8011e96e799c35f48d6bf5f8b038ad1bdb0410a92ebe8524", "size": "1999013"},
+		"bbbb": {"cache-id": "yufdi2sygyhilyai4f3v7j9uh", "size": "77", "parent": "sha256:aaaa"},
+	} {
+		for name, content := range files {
+			if err := os.MkdirAll(filepath.Join(ldb, chain), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(ldb, chain, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	db := readLayerDB20(t, root)
+	later := time.Now().Add(time.Hour)
+	img := func(chains ...string) inspect.Image {
+		im := inspect.Image{ID: "sha256:" + chains[len(chains)-1], Layers: []inspect.Layer{}}
+		for _, c := range chains {
+			im.Layers = append(im.Layers, inspect.Layer{ChainID: c})
+		}
+		return im
+	}
+	tests := []struct {
+		name   string
+		imgs   []inspect.Image
+		listed time.Time
+		want   []string
+		ok     bool
+	}{
+		// The container c1 starts from bc37, which keeps 8c2a below it.
+		{"no images: the removed base's layer", nil, later, []string{"sha256:aaaa"}, true},
+		{"an image uses it", []inspect.Image{img("sha256:aaaa")}, later, nil, true},
+		// bbbb is BuildKit's; a used layer's parent is used.
+		{"used below an image's layer", []inspect.Image{img("sha256:bbbb")}, later, nil, true},
+		{"written after the images were listed", nil, time.Now().Add(-time.Hour), nil, true},
+		{"an image with unknown layers", []inspect.Image{{ID: "sha256:x"}}, later, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := db.UnusedLayers(tt.imgs, tt.listed)
+			var chains []string
+			for _, l := range got {
+				chains = append(chains, l.ChainID)
+				if l.ChainID == "sha256:aaaa" && (l.SizeBytes != 1999013 || l.CacheID == "") {
+					t.Errorf("layer %+v: want the size file's 1999013 and its cache id", l)
+				}
+			}
+			if ok != tt.ok || !reflect.DeepEqual(chains, tt.want) {
+				t.Errorf("UnusedLayers = %v, %v; want %v, %v", chains, ok, tt.want, tt.ok)
 			}
 		})
 	}

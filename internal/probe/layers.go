@@ -76,3 +76,62 @@ func (p *Probe) layerOwners() map[string]Owner {
 	}
 	return owners
 }
+
+// objectPath is one path that belongs wholly to one object, under the
+// root dir's top-level entry top.
+type objectPath struct {
+	top   string
+	path  string
+	owner Owner
+}
+
+// objectPaths are the paths whose names say which object they belong to,
+// outside the driver dir and volumes/ (split by entry in Measure):
+//   - containers/<id>/, for each container of t: its config, hostname,
+//     hosts, resolv.conf and logs (moby daemon/container: the container's
+//     root);
+//   - image/<driver>/layerdb/mounts/<id>/: its layers' records;
+//   - image/<driver>/layerdb/sha256/<chain>/: an image layer's records
+//     (diff, size, cache-id, tar-split);
+//   - image/<driver>/imagedb/content/sha256/<id> and
+//     imagedb/metadata/sha256/<id>/: an image's config and its parent
+//     and last-updated records.
+//
+// Engines before 23 keep no layermetadata dir; the containerd image store
+// keeps its metadata in containerd's database, which is left whole.
+func (p *Probe) objectPaths(t Targets) []objectPath {
+	var out []objectPath
+	known := map[string]bool{}
+	for _, c := range t.Containers {
+		known[c.ID] = true
+		if c.ID != "" && !strings.ContainsRune(c.ID, filepath.Separator) && c.ID != ".." {
+			out = append(out, objectPath{"containers", filepath.Join(p.local, "containers", c.ID), OwnerContainer})
+		}
+	}
+	if p.layers != layerOverlay {
+		return out
+	}
+	img := filepath.Join(p.local, "image", p.driver)
+	for _, d := range []struct {
+		dir   string
+		owner Owner
+	}{
+		{filepath.Join(img, "layerdb", "mounts"), OwnerContainer},
+		{filepath.Join(img, "layerdb", "sha256"), OwnerImage},
+		{filepath.Join(img, "imagedb", "content", "sha256"), OwnerImage},
+		{filepath.Join(img, "imagedb", "metadata", "sha256"), OwnerImage},
+	} {
+		names, err := readNames(d.dir)
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			// A removed container's records left behind are no object's.
+			if d.owner == OwnerContainer && !known[n] {
+				continue
+			}
+			out = append(out, objectPath{"image", filepath.Join(d.dir, n), d.owner})
+		}
+	}
+	return out
+}

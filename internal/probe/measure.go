@@ -82,6 +82,12 @@ type DirBytes struct {
 	// entries belong to different objects (the driver dir, volumes);
 	// Bytes = the dir's own size + their sum.
 	Entries []DirBytes `json:"entries,omitempty"`
+	// ImageBytes and ContainerBytes are the part of Bytes in paths that
+	// belong to one image or one container by their names (see
+	// Probe.objectPaths): the objects' metadata, which docker sizes
+	// nowhere. Set for "containers" and "image".
+	ImageBytes     int64 `json:"image_bytes,omitempty"`
+	ContainerBytes int64 `json:"container_bytes,omitempty"`
 }
 
 // ContainerBytes is one container's logs and writable layer.
@@ -168,6 +174,20 @@ func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
 			return nil
 		})
 	}
+	// Each object's own metadata paths first, so the walks of the
+	// top-level dirs below count only what no object's path holds (one
+	// inode set: a path is counted by whichever walk reaches it first).
+	objs := p.objectPaths(t)
+	objBytes := make([]int64, len(objs))
+	for i, o := range objs {
+		duWalk(o.path, &objBytes[i])
+	}
+	if err := g.Wait(); err != nil {
+		return Measurement{}, err
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(Workers())
+
 	owners := p.layerOwners()
 	m.TopLevel = make([]DirBytes, len(names))
 	// own is the size of each split dir's own entry, counted in its Bytes.
@@ -210,6 +230,17 @@ func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
 	m.RootDirBytes = rootSt.Size
 	for i := range m.TopLevel {
 		d := &m.TopLevel[i]
+		for j, o := range objs {
+			if o.top != d.Name {
+				continue
+			}
+			d.Bytes += objBytes[j]
+			if o.owner == OwnerImage {
+				d.ImageBytes += objBytes[j]
+			} else {
+				d.ContainerBytes += objBytes[j]
+			}
+		}
 		if d.Entries != nil {
 			d.Bytes = own[i]
 			for _, e := range d.Entries {

@@ -322,3 +322,73 @@ func TestMeasureDriverDir(t *testing.T) {
 		})
 	}
 }
+
+// Issue 11 weakness: per-object metadata is attributed by its path (a
+// 20.10 root dir): a container's dir and its layer records to the
+// container, layer and image records to images; a removed container's
+// records left behind stay no object's. The top-level figures stay du's.
+func TestMeasureObjectPaths(t *testing.T) {
+	root := t.TempDir()
+	ldb := "image/fuse-overlayfs/layerdb/"
+	idb := "image/fuse-overlayfs/imagedb/"
+	tree{files: map[string]int{
+		ldb + "sha256/chain1/cache-id":           0,
+		ldb + "sha256/chain1/size":               4,
+		ldb + "sha256/chain1/diff":               71,
+		ldb + "mounts/c1/mount-id":               0,
+		ldb + "mounts/gone/mount-id":             64,
+		idb + "content/sha256/img1":              1500,
+		idb + "metadata/sha256/img1/parent":      71,
+		"image/fuse-overlayfs/repositories.json": 90,
+		"containers/c1/c1-json.log":              100,
+		"containers/c1/config.v2.json":           2500,
+		"containers/c1/hostname":                 13,
+		"containers/gone/config.v2.json":         2000,
+		"fuse-overlayfs/L1/diff/f":               3000,
+		"volumes/v1/_data/f":                     2000,
+	}}.build(t, root)
+	if err := os.WriteFile(filepath.Join(root, ldb, "sha256/chain1/cache-id"), []byte("L1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(system.Info{DockerRootDir: root, Driver: "fuse-overlayfs"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Measure(context.Background(), Targets{Containers: []Container{{ID: "c1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	du := func(rel ...string) int64 {
+		var n int64
+		for _, r := range rel {
+			n += duSbx(t, filepath.Join(root, r))
+		}
+		return n
+	}
+	if want := du("."); m.RootDirBytes != want {
+		t.Errorf("root = %d, du -sbx says %d", m.RootDirBytes, want)
+	}
+	got := map[string]DirBytes{}
+	for _, d := range m.TopLevel {
+		got[d.Name] = d
+		if want := du(d.Name); d.Bytes != want {
+			t.Errorf("%s = %d, du -sbx says %d", d.Name, d.Bytes, want)
+		}
+	}
+	tests := []struct {
+		name      string
+		got, want int64
+	}{
+		{"containers/: c1's dir is the container's", got["containers"].ContainerBytes, du("containers/c1")},
+		{"containers/: nothing of images", got["containers"].ImageBytes, 0},
+		{"image/: c1's layer records", got["image"].ContainerBytes, du(ldb + "mounts/c1")},
+		{"image/: layer and image records", got["image"].ImageBytes, du(ldb+"sha256/chain1", idb+"content/sha256/img1", idb+"metadata/sha256/img1")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %d, want %d", tt.got, tt.want)
+			}
+		})
+	}
+}

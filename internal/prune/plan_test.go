@@ -565,10 +565,7 @@ func TestLayerAccounting(t *testing.T) {
 			inv := &inspect.Inventory{Collected: []inspect.Kind{inspect.KindImages, inspect.KindContainers}, Images: tt.imgs, Containers: tt.ctrs}
 			p := BuildPlan(inv, Policy{All: true, Kinds: []inspect.Kind{inspect.KindImages}}, now)
 			checkComplete(t, inv, p)
-			got := map[string]int64{}
-			for _, it := range p.Items {
-				got[it.Name] = it.Bytes
-			}
+			got := itemBytes(p, func(it Item) string { return it.Name })
 			if len(got) != len(tt.bytes) {
 				t.Errorf("items %v, want %v", got, tt.bytes)
 			}

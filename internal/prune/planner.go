@@ -129,6 +129,33 @@ func (pl *planner) settleHeld() {
 	}
 }
 
+// settleCacheHeldLayers credits the plan's build cache with the layers of
+// removed images that BuildKit's "from local" records still hold
+// (inspect.Inventory.CacheHeldLayers): the engine sizes those records 0 B,
+// the disk frees the layers with them. Not under a build-cache filter,
+// which picks records by what the engine says of them.
+func (pl *planner) settleCacheHeldLayers() {
+	if !pl.scope[inspect.KindBuildCache] {
+		return
+	}
+	if _, ok := pl.filter(inspect.KindBuildCache); ok {
+		return
+	}
+	planned := map[string]int{}
+	for i, it := range pl.items[TypeBuildCache] {
+		planned[it.ID] = i
+	}
+	id, n := pl.inv.CacheHeldLayers(func(id string) bool { _, ok := planned[id]; return ok })
+	if id == "" || n == 0 {
+		return
+	}
+	i := planned[id]
+	it := pl.items[TypeBuildCache][i]
+	it.Reason = "unused build cache (frees the layers of removed images that BuildKit's \"from local\" records hold)"
+	it.Bytes += n
+	pl.items[TypeBuildCache][i] = it
+}
+
 func (pl *planner) build() Plan {
 	pl.budget = pl.budgetStart()
 	pl.containers()
@@ -137,6 +164,7 @@ func (pl *planner) build() Plan {
 	pl.buildCache()
 	pl.images()
 	pl.settleHeld()
+	pl.settleCacheHeldLayers()
 	pl.logs()
 
 	p := Plan{

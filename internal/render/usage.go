@@ -158,13 +158,18 @@ func diskLine(d *usage.Disk) string {
 	case d.AccountedBytes < 0:
 		return fmt.Sprintf("On disk: %s in %s (du); the rows cover only the objects --filter selects.", Size(d.RootDirBytes), Clean(d.RootDir))
 	}
-	s := fmt.Sprintf("On disk: accounted %.1f%% of %s in %s (du); ", math.Floor(d.AccountedPercent*10)/10, Size(d.RootDirBytes), Clean(d.RootDir))
+	s := fmt.Sprintf("On disk: accounted %.1f%% of %s in %s (du): the rows", math.Floor(d.AccountedPercent*10)/10, Size(d.RootDirBytes), Clean(d.RootDir))
+	if d.MetadataBytes > 0 {
+		// The objects' own paths beyond what docker sizes (their dirs,
+		// config files, layer-store records) are counted with them.
+		s += fmt.Sprintf(", the objects' own metadata (%s beyond docker's SIZE)", Size(d.MetadataBytes))
+	}
 	if usage.Within(d.AccountedBytes, d.RootDirBytes) {
-		s += fmt.Sprintf("the rows fall short of du by the directories and metadata around the objects, within the larger of %s and %g%%.", Size(usage.ToleranceBytes), usage.TolerancePercent)
+		s += fmt.Sprintf(" and Unaccounted add up to du within the larger of %s and %g%%.", Size(usage.ToleranceBytes), usage.TolerancePercent)
 	} else {
 		// Many small objects: their directories and layer-store records
 		// outweigh their files, which is all docker sizes.
-		s += fmt.Sprintf("the other %s are the directories and metadata around the objects the rows count (docker sizes their files only), more than the larger of %s and %g%%.",
+		s += fmt.Sprintf(" and Unaccounted leave %s of du unexplained (directories and metadata around the objects; docker sizes their files only), more than the larger of %s and %g%%.",
 			Size(d.RootDirBytes-d.AccountedBytes), Size(usage.ToleranceBytes), usage.TolerancePercent)
 	}
 	if d.Warnings > 0 {

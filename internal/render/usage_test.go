@@ -248,8 +248,8 @@ func TestDiskLine(t *testing.T) {
 		d         *usage.Disk
 		want, not string
 	}{
-		{"within", &usage.Disk{RootDir: "/r", RootDirBytes: 93_700_000, AccountedBytes: 93_400_000, AccountedPercent: 99.68}, "accounted 99.6% of 93.7MB in /r (du); the rows fall short", "the other"},
-		{"past the tolerance", &usage.Disk{RootDir: "/r", RootDirBytes: 40_550_000, AccountedBytes: 21_290_000, AccountedPercent: 52.5}, "accounted 52.5% of 40.55MB in /r (du); the other 19.26MB are the directories", "fall short"},
+		{"within", &usage.Disk{RootDir: "/r", RootDirBytes: 93_700_000, AccountedBytes: 93_400_000, AccountedPercent: 99.68}, "accounted 99.6% of 93.7MB in /r (du): the rows and Unaccounted add up to du within", "unexplained"},
+		{"past the tolerance", &usage.Disk{RootDir: "/r", RootDirBytes: 40_550_000, AccountedBytes: 21_290_000, AccountedPercent: 52.5}, "accounted 52.5% of 40.55MB in /r (du): the rows and Unaccounted leave 19.26MB of du unexplained", "add up"},
 		{"filtered", &usage.Disk{RootDir: "/r", RootDirBytes: 1000, AccountedBytes: -1}, "the rows cover only the objects --filter selects", "accounted"},
 		{"no access", &usage.Disk{RootDirBytes: -1, UnavailableReason: "cannot measure the disk: x"}, "cannot measure the disk: x", "On disk"},
 		{"not asked", nil, "", "On disk"},

@@ -26,9 +26,17 @@ type Disk struct {
 	RootDir string `json:"root_dir,omitempty"`
 	// RootDirBytes is `du -sbx` of the root dir; -1 when not measured.
 	RootDirBytes int64 `json:"root_dir_bytes"`
-	// AccountedBytes is the rows' SIZE added up with the logs and
-	// Unaccounted; AccountedPercent is its share of RootDirBytes. Both
-	// are -1 when a --filter leaves objects out of the rows.
+	// MetadataBytes is what the objects' own paths take beyond the rows'
+	// SIZE (docker sizes files' bytes): their directories, a container's
+	// dir (config, hostname, resolv.conf; its logs are the Logs row) and
+	// init layer, a layer's and an image's records in the layer and image
+	// store, a volume's dir. Attributed by path (probe.objectPaths); 0
+	// when not measured.
+	MetadataBytes int64 `json:"metadata_bytes,omitempty"`
+	// AccountedBytes is the rows' SIZE added up with the logs, the
+	// objects' metadata and Unaccounted; AccountedPercent is its share of
+	// RootDirBytes. Both are -1 when a --filter leaves objects out of the
+	// rows.
 	AccountedBytes   int64   `json:"accounted_bytes"`
 	AccountedPercent float64 `json:"accounted_percent"`
 	// Unaccounted splits the Unaccounted row by the root dir's top-level
@@ -83,7 +91,7 @@ func FillLogs(inv *inspect.Inventory, m *probe.Measurement) {
 var whatDir = map[string]string{
 	"buildkit":   "BuildKit's metadata and content store",
 	"containerd": "containerd's metadata and content",
-	"containers": "container config files (their logs are the Logs row)",
+	"containers": "dirs of containers docker no longer lists (a listed container's dir is its metadata, its logs the Logs row)",
 	"image":      "the image and layer store's metadata",
 	"network":    "network state",
 	"plugins":    "plugins",
@@ -147,19 +155,32 @@ func diskRows(a *Accounting, inv *inspect.Inventory, sc Scope, driver string, m 
 			buildCache += max(r.SizeBytes, 0)
 		}
 	}
+	// The du of each kind's own paths: with their SIZE taken off, the
+	// objects' metadata.
+	var imagePaths, containerPaths, volumePaths, logsInPaths int64
 	var un Row
 	for _, top := range m.TopLevel {
 		share := DirShare{Name: top.Name, DirBytes: top.Bytes, Bytes: top.Bytes, What: whatDir[top.Name]}
+		imagePaths += top.ImageBytes
+		containerPaths += top.ContainerBytes
+		share.Bytes -= top.ImageBytes + top.ContainerBytes
 		switch {
-		case top.Name == "containers":
+		case top.Name == "containers" && top.ContainerBytes == 0:
+			// A measurement that did not attribute the containers' dirs.
 			share.Bytes = top.Bytes - allLogs
+		case top.Name == "containers":
+			// The containers' dirs hold their logs.
+			logsInPaths = allLogs
 		case top.Name == "volumes" && top.Entries != nil:
 			for _, e := range top.Entries {
 				if volumes[e.Name] {
 					share.Bytes -= e.Bytes
+					volumePaths += e.Bytes
 				}
 			}
 		case m.Driver != nil && top.Name == m.Driver.Name:
+			imagePaths += m.Driver.ImageBytes
+			containerPaths += m.Driver.ContainerBytes
 			// Image layers and containers' layers are attributed by the
 			// layer store; BuildKit's own snapshots are named only in
 			// its database, so the build cache's SIZE is taken off the
@@ -183,7 +204,9 @@ func diskRows(a *Accounting, inv *inspect.Inventory, sc Scope, driver string, m 
 	a.Summary.Unaccounted = &un
 	if len(sc.Filters) == 0 && d.RootDirBytes > 0 {
 		s := a.Summary
-		d.AccountedBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes + logs.SizeBytes + un.SizeBytes
+		// Engine-wide: the rows hold every object whose paths were counted.
+		d.MetadataBytes = max(imagePaths-s.Images.SizeBytes, 0) + max(containerPaths-s.Containers.SizeBytes-logsInPaths, 0) + max(volumePaths-s.Volumes.SizeBytes, 0)
+		d.AccountedBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes + logs.SizeBytes + d.MetadataBytes + un.SizeBytes
 		d.AccountedPercent = float64(d.AccountedBytes) * 100 / float64(d.RootDirBytes)
 	}
 	return d

@@ -232,6 +232,19 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	}
 	cache := reclaim(inv, sc, true, inspect.KindBuildCache)
 	b.ReclaimableBytes = cache.ReclaimBytes
+	if _, filtered := sc.filter(inspect.KindBuildCache); !filtered {
+		inPlan := map[string]bool{}
+		for _, it := range cache.Items {
+			inPlan[it.ID] = true
+		}
+		if _, n := inv.CacheHeldLayers(func(id string) bool { return inPlan[id] }); n > 0 {
+			a.Notes = append(a.Notes, Note{
+				Row:          "build_cache",
+				Text:         "BuildKit's \"from local\" records hold layers of images removed since their builds; the engine sizes those records 0 B, pruning them frees the layers (counted in RECLAIMABLE, not in SIZE)",
+				DockctlBytes: n,
+			})
+		}
+	}
 
 	// Full cleanup: everything `dockctl prune --all --volumes` removes.
 	// Stopped containers go first, which frees the images and anonymous
@@ -454,6 +467,11 @@ type Report struct {
 	// the engine knows references (largest first): verbose only, where
 	// the probe reads the root dir.
 	Orphans []probe.Orphan `json:"orphans,omitempty"`
+	// CacheHeldLayers are the layers no image or container uses that
+	// BuildKit's "from local" records hold (inventory's
+	// UnreferencedLayers): verbose only, where the probe reads the layer
+	// store.
+	CacheHeldLayers []inspect.Layer `json:"cache_held_layers,omitempty"`
 }
 
 // Omitted counts, per verbose list, the objects a Top left out.
@@ -504,6 +522,7 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 			}
 		}
 		sort.Strings(r.UnlimitedLogs)
+		r.CacheHeldLayers = inv.UnreferencedLayers
 		if o.Disk != nil {
 			r.Logs = largestLogs(inv, o.Scope, o.Top)
 		}

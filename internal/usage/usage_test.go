@@ -222,3 +222,38 @@ func TestProjectsSharedImageAndReclaimable(t *testing.T) {
 		t.Errorf("projects' reclaimable add up to %d, the full cleanup is %d", sum, r.FullCleanupBytes)
 	}
 }
+
+// Issue 11 5(b): the layer of a removed base image that a "from local"
+// record holds is in the build cache's RECLAIMABLE (not its SIZE: docker's
+// figure) and the full cleanup, with a note; the plan of `prune
+// buildcache --all` counts the same bytes.
+func TestComputeCacheHeldLayers(t *testing.T) {
+	inv := sample()
+	inv.BuildCache = append(inv.BuildCache, inspect.BuildCacheRecord{ID: "r4", Type: "regular", Description: "from local "})
+	inv.UnreferencedLayers = []inspect.Layer{{ChainID: "gone-base", SizeBytes: 9_200_000}}
+	before := Compute(sample(), Scope{})
+	a := Compute(inv, Scope{})
+	tests := []struct {
+		name      string
+		got, want int64
+	}{
+		{"cache size stays docker's", a.Summary.BuildCache.SizeBytes, before.Summary.BuildCache.SizeBytes},
+		{"cache reclaimable counts the layer", a.Summary.BuildCache.ReclaimableBytes, before.Summary.BuildCache.ReclaimableBytes + 9_200_000},
+		{"full cleanup counts the layer", a.FullCleanupBytes, before.FullCleanupBytes + 9_200_000},
+		{"the plan counts the same", reclaim(inv, Scope{}, true, inspect.KindBuildCache).ReclaimBytes, a.Summary.BuildCache.ReclaimableBytes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Fatalf("got %d, want %d", tt.got, tt.want)
+			}
+		})
+	}
+	found := false
+	for _, n := range a.Notes {
+		found = found || (n.Row == "build_cache" && n.DockctlBytes == 9_200_000)
+	}
+	if !found {
+		t.Errorf("notes = %+v, want one on build_cache with the layer's bytes", a.Notes)
+	}
+}
