@@ -108,8 +108,8 @@ func (r VolumeRow) Size() string { return Size(r.SizeBytes) }
 // Links is the LINKS column: the containers using it (N/A when unknown).
 func (r VolumeRow) Links() string { return count(r.RefCount) }
 
-// VolumeType is the TYPE column: named or anonymous.
-func (r VolumeRow) VolumeType() string {
+// Type is the TYPE column: named or anonymous.
+func (r VolumeRow) Type() string {
 	if r.Anonymous {
 		return "anonymous"
 	}
@@ -178,7 +178,7 @@ func project(p string) string { return orNone(nonEmpty(p), "-") }
 var columnHeaders = map[string]string{
 	"ImageID": "IMAGE ID", "TagList": "TAGS", "CreatedSince": "CREATED", "ContainerCount": "CONTAINERS",
 	"ContainerID": "CONTAINER ID", "ImageRef": "IMAGE", "RootFS": "ROOT FS", "VolumeList": "VOLUMES", "LogSize": "LOG SIZE",
-	"VolumeName": "VOLUME NAME", "VolumeType": "TYPE", "NetworkID": "NETWORK ID", "BuiltIn": "BUILT-IN",
+	"VolumeName": "VOLUME NAME", "NetworkID": "NETWORK ID", "BuiltIn": "BUILT-IN",
 	"CacheID": "CACHE ID", "InUseText": "IN USE", "SharedText": "SHARED", "LastUsedSince": "LAST USED",
 }
 
@@ -207,7 +207,7 @@ var kindViews = map[inspect.Kind]kindView{
 		containersLogTable),
 	inspect.KindVolumes: view(func(inv *inspect.Inventory) []inspect.Volume { return inv.Volumes },
 		func(v inspect.Volume, c rowContext) VolumeRow { return VolumeRow{v, c} },
-		`table {{.VolumeName}}\t{{.Driver}}\t{{.Size}}\t{{.Links}}\t{{.VolumeType}}\t{{.Project}}`),
+		`table {{.VolumeName}}\t{{.Driver}}\t{{.Size}}\t{{.Links}}\t{{.Type}}\t{{.Project}}`),
 	inspect.KindNetworks: view(func(inv *inspect.Inventory) []inspect.Network { return inv.Networks },
 		func(v inspect.Network, c rowContext) NetworkRow { return NetworkRow{v, c} },
 		`table {{.NetworkID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}\t{{.ContainerCount}}\t{{.BuiltIn}}\t{{.Project}}`),
