@@ -327,15 +327,10 @@ func scopedLayersSize(imgs []inspect.Image, keep func(inspect.Image) bool) int64
 	return n
 }
 
-// Projects groups inv by compose project, largest first; objects of no
-// project come last under the empty name.
-func Projects(inv *inspect.Inventory, sc Scope) []Project {
-	ps, _ := projects(inv, sc, reclaim(inv, sc, false, inspect.Kinds...))
-	return ps
-}
-
-// projects is Projects with the full cleanup's plan to share out, and the
-// projects' total size: each image once.
+// projects groups inv by compose project, largest first (objects of no
+// project last, under the empty name), sharing out full, the full
+// cleanup's plan; it also returns the projects' total size, each image
+// once.
 func projects(inv *inspect.Inventory, sc Scope, full prune.Plan) ([]Project, int64) {
 	by := map[string]*Project{}
 	get := func(name string) *Project {

@@ -108,7 +108,7 @@ func TestComputeFallsBackWithoutLayers(t *testing.T) {
 }
 
 func TestProjects(t *testing.T) {
-	ps := Projects(sample(), Scope{})
+	ps := Build(sample(), inspect.EngineInfo{}, Options{}).Projects
 	if len(ps) != 2 || ps[0].Name != "shop" || ps[1].Name != "" {
 		t.Fatalf("projects = %+v", ps)
 	}
