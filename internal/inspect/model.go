@@ -32,8 +32,14 @@ type Inventory struct {
 	// engine sizes such a record 0 B, yet pruning the build cache frees
 	// the layer. Filled only where the layer store's files are readable
 	// here (the storage probe); nil otherwise.
-	UnreferencedLayers []Layer   `json:"unreferenced_layers,omitempty"`
-	Time               time.Time `json:"time"`
+	UnreferencedLayers []Layer `json:"unreferenced_layers,omitempty"`
+	// Store is the containerd image store's object graph, where the
+	// engine keeps images that way and containerd's socket is readable
+	// here (the storage probe); nil otherwise. When set, what removing
+	// an image, a container or a build-cache record frees is read from
+	// it (StoreBook), not from layer lists.
+	Store *StoreGraph `json:"store,omitempty"`
+	Time  time.Time   `json:"time"`
 }
 
 // Has reports whether kind k was collected.
