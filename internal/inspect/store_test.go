@@ -47,8 +47,12 @@ func TestStoreBook(t *testing.T) {
 		found bool
 	}
 	image := func(id string) func(StoreHolder) bool { return func(h StoreHolder) bool { return h.ImageHolder(id) } }
-	record := func(id string) func(StoreHolder) bool { return func(h StoreHolder) bool { return h.BuildRecordHolder(id) } }
-	container := func(id string) func(StoreHolder) bool { return func(h StoreHolder) bool { return h.ContainerHolder(id) } }
+	record := func(id string) func(StoreHolder) bool {
+		return func(h StoreHolder) bool { return h.BuildRecordHolder(id) }
+	}
+	container := func(id string) func(StoreHolder) bool {
+		return func(h StoreHolder) bool { return h.ContainerHolder(id) }
+	}
 	tests := []struct {
 		name  string
 		steps []step
