@@ -57,8 +57,21 @@ func (inv *Inventory) Has(k Kind) bool {
 // unshared build cache. Unknown sizes count 0. Layers are summed from the
 // images' layer lists when every image has one (they then equal the
 // engine's LayersSize), and taken from LayersSize otherwise.
+//
+// With the containerd image store's graph (Store), images, writable
+// layers and build cache are the graph's objects, each once whoever holds
+// it (blobs and snapshots the build cache shares with images are not
+// counted twice), with what the collector has yet to sweep.
 func (inv *Inventory) DockerBytes() int64 {
 	var n int64
+	if inv.Store != nil {
+		b := inv.Store.NewBook()
+		n = b.Held() + b.Garbage()
+		for _, v := range inv.Volumes {
+			n += max(v.SizeBytes, 0)
+		}
+		return n
+	}
 	layers := map[string]int64{}
 	withLayers := len(inv.Images) > 0
 	for _, img := range inv.Images {

@@ -189,7 +189,7 @@ func (pl *planner) images() {
 	})
 	layers := newLayerBook(imgs, inspect.HeldLayerRecords(pl.inv.Images, pl.inv.BuildCache))
 	pl.heldReleased, pl.heldBy = layers.released, layers.held
-	if layers.missing {
+	if layers.missing && pl.inv.Store == nil {
 		pl.approximate = true
 	}
 	predicted := int64(0)
@@ -221,8 +221,14 @@ func (pl *planner) images() {
 			it.Reason += cascade
 		}
 		n, unknown := layers.remove(c.img)
+		if pl.inv.Store != nil {
+			var found bool
+			n, found = pl.storeRelease(func(h inspect.StoreHolder) bool { return h.ImageHolder(c.img.ID) })
+			// Not in the graph: listed after containerd was read.
+			unknown = !found
+		}
 		if unknown {
-			it.Reason += "; size unknown"
+			it.Reason += sizeUnknown
 			it.SizeUnknown = true
 			pl.approximate = true
 		}

@@ -65,6 +65,53 @@ type planner struct {
 	// createdFrom lists each image's containers by name, built on first
 	// use: looking them up per image would make planning quadratic.
 	createdFrom map[string][]inspect.Container
+
+	// store follows the plan's removals through the containerd image
+	// store's object graph (inspect.StoreBook), in the order Apply runs
+	// them; nil on engines without one (see storeRelease).
+	store *inspect.StoreBook
+}
+
+// storeRelease asks the containerd image store's graph what removing the
+// objects match selects frees, after everything the plan removed before
+// it. It reports false when the inventory has no graph or nothing in it
+// belongs to the object; callers then size the item as before. On that
+// store a removal frees nothing itself: it drops holders, and the
+// collector frees what no other holder keeps (image layers the build
+// cache still holds stay, and go with the last holder).
+func (pl *planner) storeRelease(match func(inspect.StoreHolder) bool) (int64, bool) {
+	if pl.inv.Store == nil {
+		return 0, false
+	}
+	if pl.store == nil {
+		pl.store = pl.inv.Store.NewBook()
+	}
+	return pl.store.Release(match)
+}
+
+// settleStore sizes the plan's build cache through the store's graph.
+// It runs after the images, as Apply does: a record's bytes are what is
+// left once the plan's images are gone, so a layer images and records
+// both hold is counted on the record that lets it go.
+func (pl *planner) settleStore() {
+	if pl.inv.Store == nil {
+		return
+	}
+	for i, it := range pl.items[TypeBuildCache] {
+		n, ok := pl.storeRelease(func(h inspect.StoreHolder) bool { return h.BuildRecordHolder(it.ID) })
+		if !ok {
+			continue
+		}
+		if it.SizeUnknown {
+			it.SizeUnknown = false
+			it.Reason = strings.TrimSuffix(it.Reason, sizeUnknown)
+		}
+		if strings.HasPrefix(it.Reason, "unused shared build cache") {
+			it.Reason = "unused shared build cache (frees what the images it shares with no longer hold)"
+		}
+		it.Bytes = n
+		pl.items[TypeBuildCache][i] = it
+	}
 }
 
 func newPlanner(inv *inspect.Inventory, pol Policy, now time.Time) *planner {
@@ -163,8 +210,12 @@ func (pl *planner) build() Plan {
 	pl.volumes()
 	pl.buildCache()
 	pl.images()
-	pl.settleHeld()
-	pl.settleCacheHeldLayers()
+	if pl.inv.Store != nil {
+		pl.settleStore()
+	} else {
+		pl.settleHeld()
+		pl.settleCacheHeldLayers()
+	}
 	pl.logs()
 
 	p := Plan{
@@ -236,12 +287,15 @@ func (pl *planner) sized(it *Item, n int64) {
 	if n < 0 {
 		it.Bytes = 0
 		it.SizeUnknown = true
-		it.Reason += "; size unknown"
+		it.Reason += sizeUnknown
 		pl.approximate = true
 		return
 	}
 	it.Bytes = n
 }
+
+// sizeUnknown is what a reason says of an item whose bytes are not known.
+const sizeUnknown = "; size unknown"
 
 // filter returns kind k's filter when one is set.
 func (pl *planner) filter(k inspect.Kind) (inspect.Filter, bool) {
@@ -293,7 +347,13 @@ func (pl *planner) containers() {
 			continue
 		}
 		it := Item{Type: TypeContainer, ID: c.ID, Name: c.Name, Reason: "not running (" + c.State + ")"}
-		pl.sized(&it, c.SizeBytes)
+		// On the containerd store the writable layer and its init layer
+		// are snapshots a lease named after the container holds.
+		if n, ok := pl.storeRelease(func(h inspect.StoreHolder) bool { return h.ContainerHolder(c.ID) }); ok {
+			it.Bytes = n
+		} else {
+			pl.sized(&it, c.SizeBytes)
+		}
 		// The container's dir, and its logs with it, goes with it.
 		if c.LogBytes > 0 {
 			it.LogBytes = c.LogBytes
