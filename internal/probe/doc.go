@@ -35,6 +35,14 @@
 // namespace) and counts that way. A stopped container's snapshot is named
 // only in containerd's bolt database, which the probe does not open.
 //
+// The containerd store's object graph. On that store the probe also reads
+// containerd's own metadata (Store): blobs, snapshots, image names and
+// leases of every namespace, through read-only calls on containerd's gRPC
+// socket (/info Containerd.Address), never its database files, which
+// containerd keeps locked. This is the graph its garbage collector walks
+// (inspect.StoreGraph); a socket that cannot be reached here is a
+// *StoreUnavailable with a one-line notice.
+//
 // Limits. Such layers, and those of any driver the probe does not know,
 // are -1 with a reason, so callers take SizeRw from /system/df for them.
 // Volumes, logs and the root dir are measured on every engine.
