@@ -78,6 +78,9 @@ func measureDisk(ctx context.Context, eng Engine, host string, graph bool) diskM
 	if err != nil {
 		return diskMeasure{reason: err.Error()}
 	}
+	// The graph is read while the engine lists and inspects the
+	// containers; the walk needs it (it names the containerd store's
+	// stopped containers' layers and the blob files images hold).
 	type storeRead struct {
 		g   *inspect.StoreGraph
 		err error
@@ -91,24 +94,12 @@ func measureDisk(ctx context.Context, eng Engine, host string, graph bool) diskM
 	} else {
 		storeCh <- storeRead{}
 	}
-	d := measureRoot(ctx, eng, p)
-	sr := <-storeCh
-	if d.p != nil {
-		d.store = sr.g
-		if sr.err != nil && ctx.Err() == nil {
-			d.storeReason = sr.err.Error()
-		}
-	}
-	return d
-}
-
-// measureRoot collects the engine's containers and volumes and walks them
-// and the root dir with p.
-func measureRoot(ctx context.Context, eng Engine, p *probe.Probe) diskMeasure {
 	t, err := probe.Collect(ctx, eng, filters.NewArgs(), filters.NewArgs())
+	sr := <-storeCh
 	if err != nil {
 		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err)}
 	}
+	t.Store = sr.g
 	m, err := p.Measure(ctx, t)
 	if err != nil {
 		var u *probe.Unavailable
@@ -117,7 +108,11 @@ func measureRoot(ctx context.Context, eng Engine, p *probe.Probe) diskMeasure {
 		}
 		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err), containers: t.Containers}
 	}
-	return diskMeasure{p: p, m: &m, containers: t.Containers}
+	d := diskMeasure{p: p, m: &m, containers: t.Containers, store: sr.g}
+	if sr.err != nil && ctx.Err() == nil {
+		d.storeReason = sr.err.Error()
+	}
+	return d
 }
 
 // startDiskMeasure runs measureDisk beside the engine collection, which

@@ -97,6 +97,9 @@ type Probe struct {
 	// older engines).
 	containerd bool
 	socket     string
+	// namespace is the containerd namespace the engine keeps its
+	// containers' snapshots in (/info Containerd.Namespaces.Containers).
+	namespace string
 }
 
 // Open decides whether the engine described by info can be measured from
@@ -113,8 +116,12 @@ func Open(info system.Info, opts Options) (*Probe, error) {
 	}
 	p := &Probe{engineRoot: filepath.Clean(info.DockerRootDir), local: filepath.Clean(info.DockerRootDir), driver: info.Driver, proc: "/proc", now: time.Now,
 		containerd: isContainerdStore(info)}
+	p.namespace = "moby" // moby's default, before API 1.46 said so
 	if info.Containerd != nil {
 		p.socket = info.Containerd.Address
+		if ns := info.Containerd.Namespaces.Containers; ns != "" {
+			p.namespace = ns
+		}
 	}
 	if opts.RootDir != "" {
 		p.local = filepath.Clean(opts.RootDir)

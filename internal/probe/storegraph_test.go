@@ -443,3 +443,83 @@ func TestStoreUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// TestMeasureWithStore: on the containerd store, with its graph, a
+// stopped container's writable layer is its snapshot's usage (and the
+// init layer's beside it), and the blob files an image keeps are the
+// image's share of the containerd dir, one walk each, counted once; a
+// blob only a build record keeps stays the dir's own.
+func TestMeasureWithStore(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	blobs := "containerd/daemon/io.containerd.content.v1.content/blobs/sha256/"
+	tree{files: map[string]int{
+		blobs + "aaaa": 1000, // the image's manifest
+		blobs + "bbbb": 3000, // its layer
+		blobs + "cccc": 500,  // a build record's blob
+		"containerd/daemon/io.containerd.metadata.v1.bolt/meta.db": 64,
+		"containers/c1/c1-json.log":                                10,
+		"containers/c2/c2-json.log":                                10,
+	}}.build(t, root)
+	info := system.Info{DockerRootDir: "/var/lib/docker", Driver: "overlayfs", DriverStatus: [][2]string{{"driver-type", "io.containerd.snapshotter.v1"}}}
+	p, err := Open(info, Options{RootDir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := func(k string) string { return inspect.SnapshotKey("moby", "overlayfs", k) }
+	c := inspect.ContentKey
+	g := &inspect.StoreGraph{
+		Snapshotter: "overlayfs",
+		Objects: map[string]inspect.StoreObject{
+			c("sha256:aaaa"): {Bytes: 1000, Refs: []string{c("sha256:bbbb")}},
+			c("sha256:bbbb"): {Bytes: 3000},
+			c("sha256:cccc"): {Bytes: 500},
+			snap("c1-init"):  {Bytes: 28672},
+			snap("c1"):       {Bytes: 311296, Parent: snap("c1-init")},
+		},
+		Holders: []inspect.StoreHolder{
+			{Namespace: "moby", Kind: inspect.HolderImage, ID: "docker.io/x/a:1", Target: "sha256:aaaa", Holds: []string{c("sha256:aaaa")}},
+			{Namespace: "moby", Kind: inspect.HolderLease, ID: "c1", Holds: []string{snap("c1"), snap("c1-init")}},
+			{Namespace: "moby", Kind: inspect.HolderLease, ID: "rec", Flat: true, Holds: []string{c("sha256:cccc"), c("sha256:bbbb")}},
+		},
+	}
+	// c2 has no snapshot in the graph: said why, as without one.
+	targets := Targets{Containers: []Container{{ID: "c1"}, {ID: "c2"}}, Store: g}
+	m, err := p.Measure(context.Background(), targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c1 := m.Containers[0]; c1.WritableBytes != 311296 || c1.InitBytes != 28672 || c1.WritableUnknown != "" {
+		t.Errorf("c1: writable %d (%q), init %d; want 311296 and 28672 from the graph", c1.WritableBytes, c1.WritableUnknown, c1.InitBytes)
+	}
+	if c2 := m.Containers[1]; c2.WritableBytes != -1 || c2.WritableUnknown == "" {
+		t.Errorf("c2: writable %d (%q), want -1 with a reason", c2.WritableBytes, c2.WritableUnknown)
+	}
+	var cd DirBytes
+	for _, d := range m.TopLevel {
+		if d.Name == "containerd" {
+			cd = d
+		}
+	}
+	if cd.ImageBytes != 1000+3000 || cd.ContainerBytes != 0 || cd.Bytes != duSbx(t, filepath.Join(root, "containerd")) {
+		t.Errorf("containerd dir %+v: want image bytes 4000 (the image's two blobs), none a container's, bytes = du -sbx %d", cd, duSbx(t, filepath.Join(root, "containerd")))
+	}
+	if m.RootDirBytes != duSbx(t, root) {
+		t.Errorf("root dir %d, du -sbx %d", m.RootDirBytes, duSbx(t, root))
+	}
+
+	// Without the graph: the stopped container is unknown, the blobs
+	// the dir's own.
+	targets.Store = nil
+	if m, err = p.Measure(context.Background(), targets); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range m.TopLevel {
+		if d.Name == "containerd" && d.ImageBytes != 0 {
+			t.Errorf("without the graph: containerd image bytes %d, want 0", d.ImageBytes)
+		}
+	}
+	if m.Containers[0].WritableBytes != -1 {
+		t.Errorf("without the graph: c1 writable %d, want -1", m.Containers[0].WritableBytes)
+	}
+}
