@@ -142,7 +142,9 @@ func TestStoreWiring(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := diskEngine(t, root)
-			e.InfoFn = func(context.Context) (system.Info, error) { tc.info.ServerVersion = "29.0.0"; return tc.info, nil }
+			info := tc.info
+			info.ServerVersion = "29.0.0"
+			e.InfoFn = func(context.Context) (system.Info, error) { return info, nil }
 			code, out, errOut := runFake(t, e, "report", "--no-cache", "--format", "json")
 			if code != 0 {
 				t.Fatalf("report: exit %d, %s", code, errOut)
