@@ -131,6 +131,11 @@ func TestProbe(t *testing.T) {
 	if len(targets.Containers) != 3 || len(targets.Volumes) != 1 {
 		t.Fatalf("Collect found %d containers, %d volumes; want 3, 1", len(targets.Containers), len(targets.Volumes))
 	}
+	// On the containerd store, the graph names the stopped containers'
+	// layers (nil elsewhere).
+	if targets.Store, err = p.Store(ctx); err != nil {
+		t.Fatal(err)
+	}
 	duBefore := duSbx(t, p.RootDir())
 	start := time.Now()
 	m, err := p.Measure(ctx, targets)
@@ -175,18 +180,15 @@ func TestProbe(t *testing.T) {
 	}
 	for _, cid := range []string{id, idle, running} {
 		cb := byID[cid]
-		switch {
-		case containerdStore && cid != running:
-			// The containerd store names a stopped container's layer
-			// nowhere the probe reads: it says so and callers take SizeRw
-			// from the engine.
-			if cb.WritableBytes != -1 || cb.WritableUnknown == "" {
-				t.Errorf("stopped container %.12s on the containerd store: writable %d (%q), want -1 with a reason", cid, cb.WritableBytes, cb.WritableUnknown)
-			}
-		case cb.WritableBytes != sizeRw[cid]:
+		// On the containerd store the graph gives every container's
+		// layer, stopped ones included, and its init layer beside it.
+		if cb.WritableBytes != sizeRw[cid] {
 			t.Errorf("container %.12s: probe writable layer %d bytes, engine SizeRw %d (%s)", cid, cb.WritableBytes, sizeRw[cid], cb.WritableUnknown)
 		}
-		t.Logf("container %.12s: writable probe %d, engine SizeRw %d; logs %d bytes in %d files", cid, cb.WritableBytes, sizeRw[cid], cb.LogBytes, len(cb.LogFiles))
+		if containerdStore != (cb.InitBytes > 0) {
+			t.Errorf("container %.12s: init layer %d bytes on the %s store", cid, cb.InitBytes, info.Driver)
+		}
+		t.Logf("container %.12s: writable probe %d, engine SizeRw %d, init %d; logs %d bytes in %d files", cid, cb.WritableBytes, sizeRw[cid], cb.InitBytes, cb.LogBytes, len(cb.LogFiles))
 	}
 	if sizeRw[running] < 300000+200000 {
 		t.Errorf("SizeRw %d: the running fixture's files are not in its writable layer", sizeRw[running])

@@ -12,6 +12,7 @@ import (
 	"github.com/docker/docker/api/types/system"
 
 	"github.com/dockctl/dockctl/internal/fake"
+	"github.com/dockctl/dockctl/internal/inspect"
 )
 
 // diskEngine is fakeEngine with its root dir at root, where the stopped
@@ -112,5 +113,82 @@ func TestDiskWiring(t *testing.T) {
 				t.Errorf("inspect containers (exit %d): LOG SIZE column %v, want %v:\n%s", code, has, tc.logs >= 0, out)
 			}
 		})
+	}
+}
+
+// TestStoreWiring: on the containerd image store, report and the prune
+// plan read containerd's object graph with the disk measure; where its
+// socket cannot be read the report says so in one note, and the plan
+// goes on without it. A graph-driver engine, and one whose disk is not
+// measured (the disk line says why), get no such note.
+func TestStoreWiring(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "containers", "c1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c8d := [][2]string{{"driver-type", "io.containerd.snapshotter.v1"}}
+	tests := []struct {
+		name string
+		info system.Info
+		note string // "": none about the store
+	}{
+		{"graph driver", system.Info{DockerRootDir: root, Driver: "overlay2"}, ""},
+		{"containerd store, no socket reported", system.Info{DockerRootDir: root, Driver: "overlayfs", DriverStatus: c8d}, "did not report its containerd socket"},
+		{"containerd store, socket not here", system.Info{DockerRootDir: root, Driver: "overlayfs", DriverStatus: c8d,
+			Containerd: &system.ContainerdInfo{Address: filepath.Join(root, "nope.sock")}}, "containerd's socket " + filepath.Join(root, "nope.sock") + " is not visible here"},
+		{"containerd store, disk not measured", system.Info{DockerRootDir: filepath.Join(root, "nope"), Driver: "overlayfs", DriverStatus: c8d,
+			Containerd: &system.ContainerdInfo{Address: filepath.Join(root, "nope.sock")}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := diskEngine(t, root)
+			info := tc.info
+			info.ServerVersion = "29.0.0"
+			e.InfoFn = func(context.Context) (system.Info, error) { return info, nil }
+			code, out, errOut := runFake(t, e, "report", "--no-cache", "--format", "json")
+			if code != 0 {
+				t.Fatalf("report: exit %d, %s", code, errOut)
+			}
+			var doc struct {
+				Notes []struct {
+					Row  string `json:"row"`
+					Text string `json:"text"`
+				} `json:"notes"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			var notes []string
+			for _, n := range doc.Notes {
+				if strings.Contains(n.Text, "containerd") {
+					notes = append(notes, n.Text)
+				}
+			}
+			switch {
+			case tc.note == "" && len(notes) > 0:
+				t.Errorf("notes about the store %q, want none", notes)
+			case tc.note != "" && (len(notes) != 1 || !strings.Contains(notes[0], tc.note)):
+				t.Errorf("notes about the store %q, want one saying %q", notes, tc.note)
+			}
+			if code, _, errOut := runFake(t, e, "prune", "--all", "--dry-run", "--no-cache", "--format", "json"); code != 0 {
+				t.Errorf("prune --dry-run: exit %d, %s", code, errOut)
+			}
+		})
+	}
+}
+
+// attach gives the inventory the store graph the probe read, whatever
+// else the disk had: report and prune attach through it alike.
+func TestAttachStore(t *testing.T) {
+	t.Parallel()
+	g := &inspect.StoreGraph{Snapshotter: "overlayfs", Objects: map[string]inspect.StoreObject{}}
+	for _, d := range []diskMeasure{{}, {store: g}, {store: g, storeReason: "x"}} {
+		inv := &inspect.Inventory{}
+		if d.attach(inv); inv.Store != d.store {
+			t.Errorf("attach(%+v): Store %v, want %v", d, inv.Store, d.store)
+		}
+		if n := d.storeNotes(); (len(n) == 1) != (d.storeReason != "") {
+			t.Errorf("storeNotes(%+v) = %v", d, n)
+		}
 	}
 }

@@ -186,7 +186,7 @@ func containerLogs(ctx context.Context, eng Engine, host string, k inspect.Kind)
 	if k != inspect.KindContainers {
 		return func() *probe.Measurement { return nil }
 	}
-	disk := startDiskMeasure(ctx, eng, host)
+	disk := startDiskMeasure(ctx, eng, host, false)
 	return func() *probe.Measurement { return disk().m }
 }
 

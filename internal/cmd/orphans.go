@@ -9,6 +9,7 @@ import (
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/probe"
 	"github.com/dockctl/dockctl/internal/render"
+	"github.com/dockctl/dockctl/internal/usage"
 )
 
 // localDisk is what the probe reads of the layer store for report and
@@ -31,6 +32,32 @@ func (d diskMeasure) layerDB() *localDisk {
 		return nil
 	}
 	return &localDisk{probe: d.p, db: db}
+}
+
+// attach gives inv what the storage probe read besides its measurement,
+// for accounting: each image layer's dir, so a layer is told apart by it
+// (inspect.HeldLayerRecords); the layers only BuildKit's cache holds,
+// which count in its RECLAIMABLE; and the containerd image store's object
+// graph (inspect.Inventory.Store). The report and the prune plan both
+// attach through here, so the plan frees what the report says. It
+// returns the layer store's reader, nil where there is none.
+func (d diskMeasure) attach(inv *inspect.Inventory) *localDisk {
+	local := d.layerDB()
+	local.attachCacheIDs(inv)
+	local.attachUnusedLayers(inv)
+	inv.Store = d.store
+	return local
+}
+
+// storeNotes is the report's line saying that the containerd image
+// store's graph could not be read, and why; none when it was read or the
+// engine keeps images in a graph driver. (Where the disk itself could
+// not be measured, the report's disk line says so already.)
+func (d diskMeasure) storeNotes() []usage.Note {
+	if d.storeReason == "" {
+		return nil
+	}
+	return []usage.Note{{Row: "images", Text: d.storeReason}}
 }
 
 // attachCacheIDs gives each image layer the dir the layer store keeps

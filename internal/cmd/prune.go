@@ -297,10 +297,11 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 		return nil, err
 	}
 	// The storage probe measures logs (for the plan) and the root dir
-	// (for what the disk gets back) while the engine answers.
+	// (for what the disk gets back) while the engine answers, and reads
+	// the containerd image store's graph for a plan made now.
 	pctx, cancelProbe := context.WithCancel(ctx)
 	defer cancelProbe()
-	disk := startDiskMeasure(pctx, eng, ep.Host)
+	disk := startDiskMeasure(pctx, eng, ep.Host, opts.ApplyFile == "")
 	plan, pol, before, err := planPrune(ctx, eng, opts, disk)
 	if err != nil {
 		return nil, err
@@ -390,11 +391,9 @@ func planPrune(ctx context.Context, eng Engine, opts *PruneOptions, disk func() 
 	}
 	d := disk()
 	usage.FillLogs(inv, d.m)
-	// As the report does: a layer is told apart by its dir, so the plan
-	// frees what report's RECLAIMABLE says.
-	local := d.layerDB()
-	local.attachCacheIDs(inv)
-	local.attachUnusedLayers(inv)
+	// As the report does, so the plan frees what report's RECLAIMABLE
+	// says.
+	d.attach(inv)
 	plan := prune.BuildPlan(inv, pol, opts.Now())
 	if opts.PlanOut != "" {
 		var buf bytes.Buffer

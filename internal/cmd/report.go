@@ -238,7 +238,7 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 	// The storage probe walks the disk while the engine answers.
 	pctx, cancelProbe := context.WithCancel(ctx)
 	defer cancelProbe()
-	disk := startDiskMeasure(pctx, eng, ep.Host)
+	disk := startDiskMeasure(pctx, eng, ep.Host, true)
 	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), opts.collectOptions()...)
 	if err != nil {
 		<-infoCh
@@ -266,13 +266,9 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 	if ir.err != nil {
 		return usage.Report{}, ir.err
 	}
-	// Layers are told apart by the dir the layer store keeps them in,
-	// where the disk is readable (inspect.HeldLayerRecords).
-	local := d.layerDB()
-	local.attachCacheIDs(inv)
-	// Layers only BuildKit's cache holds count in its RECLAIMABLE.
-	local.attachUnusedLayers(inv)
+	local := d.attach(inv)
 	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope, Disk: d.m, DiskUnavailable: d.reason})
+	r.Notes = append(r.Notes, d.storeNotes()...)
 	if opts.Verbose && local != nil {
 		// A listing the disk could not give leaves the section out
 		// rather than failing the report.

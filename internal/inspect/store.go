@@ -207,3 +207,8 @@ func (b *StoreBook) Held() int64 {
 	}
 	return n
 }
+
+// Reach lists the objects holder h keeps, each once, sorted: what it
+// holds, their snapshot parents and, unless h is flat, what their
+// references reach.
+func (g *StoreGraph) Reach(h StoreHolder) []string { return g.reach(h) }

@@ -30,13 +30,27 @@
 // (GraphDriver is null; Storage.RootFS.Snapshot gives only the
 // snapshotter's name), and there SizeRw is containerd's continuity
 // DiskUsage: allocated blocks, directories and the root included, each
-// inode once. For a running container the probe reads the upper dir from
-// its rootfs mount (/proc/<pid>/mountinfo; needs the host's PID
-// namespace) and counts that way. A stopped container's snapshot is named
-// only in containerd's bolt database, which the probe does not open.
+// inode once.
 //
-// Limits. Such layers, and those of any driver the probe does not know,
-// are -1 with a reason, so callers take SizeRw from /system/df for them.
+// The containerd store's object graph. On that store the probe also reads
+// containerd's own metadata (Store): blobs, snapshots, image names and
+// leases of every namespace, through read-only calls on containerd's gRPC
+// socket (/info Containerd.Address), never its database files, which
+// containerd keeps locked. This is the graph its garbage collector walks
+// (inspect.StoreGraph); a socket that cannot be reached here is a
+// *StoreUnavailable with a one-line notice. Given to Measure (Targets.Store),
+// it sizes each container's writable layer and init layer by their
+// snapshots' Usage (what the engine's SizeRw is), stopped ones included,
+// and attributes the content store's blob files an image keeps to images.
+// Without it, a running container's upper dir is read from its rootfs
+// mount (/proc/<pid>/mountinfo; needs the host's PID namespace) and
+// counted that way, and a stopped container's layer is unknown.
+//
+// Limits. Layers the probe cannot find, and those of any driver it does
+// not know, are -1 with a reason, so callers take SizeRw from /system/df
+// for them. The containerd store's snapshot dirs are numbered, the number
+// named only in the snapshotter's database: they stay the containerd
+// dir's own figure.
 // Volumes, logs and the root dir are measured on every engine.
 //
 // Identity. Engines since 23.0 keep their /info ID in <root>/engine-id;

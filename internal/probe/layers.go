@@ -5,7 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+
+	"github.com/dockctl/dockctl/internal/inspect"
 )
 
 // Owner says what keeps one dir of the storage driver's dir on disk.
@@ -97,8 +100,8 @@ type objectPath struct {
 //     imagedb/metadata/sha256/<id>/: an image's config and its parent
 //     and last-updated records.
 //
-// Engines before 23 keep no layermetadata dir; the containerd image store
-// keeps its metadata in containerd's database, which is left whole.
+// Engines before 23 keep no layermetadata dir. On the containerd image
+// store, the blob files an image or a container holds (blobPaths).
 func (p *Probe) objectPaths(t Targets) []objectPath {
 	var out []objectPath
 	known := map[string]bool{}
@@ -109,7 +112,7 @@ func (p *Probe) objectPaths(t Targets) []objectPath {
 		}
 	}
 	if p.layers != layerOverlay {
-		return out
+		return append(out, p.blobPaths(t)...)
 	}
 	img := filepath.Join(p.local, "image", p.driver)
 	for _, d := range []struct {
@@ -133,5 +136,53 @@ func (p *Probe) objectPaths(t Targets) []objectPath {
 			out = append(out, objectPath{"image", filepath.Join(d.dir, n), d.owner})
 		}
 	}
+	return out
+}
+
+// blobPaths are, on the containerd image store with its graph read, the
+// blob files of the content store under the root dir
+// (containerd/daemon/io.containerd.content.v1.content/blobs/sha256/<hex>,
+// where the engine runs its own containerd) that an image name or a
+// container's lease keeps, by digest: the image's when any image keeps
+// it. Blobs only build-cache records, build history or pull leases keep
+// are no object's here and stay in the containerd dir's figure; so do
+// snapshots, whose dirs (numbered) are named only in the snapshotter's
+// database.
+func (p *Probe) blobPaths(t Targets) []objectPath {
+	g := t.Store
+	if g == nil {
+		return nil
+	}
+	containers := map[string]bool{}
+	for _, c := range t.Containers {
+		containers[c.ID] = true
+	}
+	owner := map[string]Owner{}
+	for _, h := range g.Holders {
+		var o Owner
+		switch {
+		case h.Kind == inspect.HolderImage:
+			o = OwnerImage
+		case h.Kind == inspect.HolderLease && h.Namespace == p.namespace && containers[h.ID]:
+			o = OwnerContainer
+		default:
+			continue
+		}
+		for _, k := range g.Reach(h) {
+			if owner[k] != OwnerImage {
+				owner[k] = o
+			}
+		}
+	}
+	dir := filepath.Join(p.local, "containerd", "daemon", "io.containerd.content.v1.content", "blobs", "sha256")
+	var out []objectPath
+	for k, o := range owner {
+		hex, ok := strings.CutPrefix(k, inspect.ContentKey("sha256:"))
+		if !ok || hex == "" || strings.ContainsAny(hex, "/.") {
+			continue
+		}
+		out = append(out, objectPath{"containerd", filepath.Join(dir, hex), o})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out
 }

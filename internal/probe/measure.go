@@ -49,6 +49,10 @@ type Volume struct {
 type Targets struct {
 	Containers []Container `json:"containers"`
 	Volumes    []Volume    `json:"volumes"`
+	// Store is the containerd image store's graph (Probe.Store), nil
+	// where there is none. It names what the disk does not: a stopped
+	// container's writable snapshot and which blob files images hold.
+	Store *inspect.StoreGraph `json:"-"`
 }
 
 // Measurement is what the probe found on disk. Byte counts are int64; -1
@@ -101,6 +105,11 @@ type ContainerBytes struct {
 	// SizeRw; -1 when the probe cannot (WritableUnknown says why).
 	WritableBytes   int64  `json:"writable_bytes"`
 	WritableUnknown string `json:"writable_unknown,omitempty"`
+	// InitBytes is, on the containerd image store, the usage of the
+	// container's init layer (snapshot <id>-init), which SizeRw leaves
+	// out and removing the container frees with it; 0 elsewhere or when
+	// unknown.
+	InitBytes int64 `json:"init_bytes,omitempty"`
 }
 
 // LogFile is one log file, by the path it was read at here.
@@ -207,7 +216,7 @@ func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
 
 	for i, c := range t.Containers {
 		g.Go(func() error {
-			cb, ws := p.measureContainer(gctx, c)
+			cb, ws := p.measureContainer(gctx, c, t.Store)
 			warn(ws)
 			m.Containers[i] = cb
 			return gctx.Err()
@@ -273,7 +282,7 @@ func (p *Probe) checkHoldsContainers(cs []Container) error {
 		Err: fmt.Errorf("it holds none of the engine's %d containers", len(cs))}
 }
 
-func (p *Probe) measureContainer(ctx context.Context, c Container) (ContainerBytes, []Warning) {
+func (p *Probe) measureContainer(ctx context.Context, c Container, store *inspect.StoreGraph) (ContainerBytes, []Warning) {
 	cb := ContainerBytes{ID: c.ID, WritableBytes: -1, LogFiles: []LogFile{}}
 	var warnings []Warning
 	files, ws := p.logFiles(c)
@@ -285,6 +294,10 @@ func (p *Probe) measureContainer(ctx context.Context, c Container) (ContainerByt
 
 	var dir string
 	var size rule
+	if rw, init, ok := p.storeLayers(store, c.ID); ok {
+		cb.WritableBytes, cb.InitBytes = rw, init
+		return cb, warnings
+	}
 	switch {
 	case p.layers == layerSnapshot:
 		upper, why := p.snapshotUpperDir(c.Pid)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/docker/docker/api/types/system"
 )
@@ -85,10 +86,20 @@ type Probe struct {
 	driver     string // /info Driver
 	layers     string // layerOverlay, layerSnapshot or layerUnknown
 	proc       string // where /proc is (tests replace it)
+	// now is the clock leases' expiry is read against (tests replace it).
+	now func() time.Time
 	// verified is true when the engine-id file proved the dir is the
 	// engine's; otherwise Measure checks that the dir holds the
 	// engine's containers.
 	verified bool
+	// containerd is set when the engine keeps images in containerd, and
+	// socket is containerd's socket as /info names it (API 1.46+; "" on
+	// older engines).
+	containerd bool
+	socket     string
+	// namespace is the containerd namespace the engine keeps its
+	// containers' snapshots in (/info Containerd.Namespaces.Containers).
+	namespace string
 }
 
 // Open decides whether the engine described by info can be measured from
@@ -103,7 +114,15 @@ func Open(info system.Info, opts Options) (*Probe, error) {
 	if info.DockerRootDir == "" {
 		return nil, &Unavailable{Reason: ReasonNoRootDir}
 	}
-	p := &Probe{engineRoot: filepath.Clean(info.DockerRootDir), local: filepath.Clean(info.DockerRootDir), driver: info.Driver, proc: "/proc"}
+	p := &Probe{engineRoot: filepath.Clean(info.DockerRootDir), local: filepath.Clean(info.DockerRootDir), driver: info.Driver, proc: "/proc", now: time.Now,
+		containerd: isContainerdStore(info)}
+	p.namespace = "moby" // moby's default, before API 1.46 said so
+	if info.Containerd != nil {
+		p.socket = info.Containerd.Address
+		if ns := info.Containerd.Namespaces.Containers; ns != "" {
+			p.namespace = ns
+		}
+	}
 	if opts.RootDir != "" {
 		p.local = filepath.Clean(opts.RootDir)
 	}

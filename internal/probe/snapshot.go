@@ -7,14 +7,36 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/dockctl/dockctl/internal/inspect"
 )
+
+// storeLayers takes a container's writable layer and init layer from the
+// containerd store's graph: the usage of snapshots <id> and <id>-init in
+// the engine's containers namespace, as the engine computes SizeRw from
+// the first (daemon/containerd GetContainerLayerSize). ok is false when
+// the graph has no snapshot <id>.
+func (p *Probe) storeLayers(g *inspect.StoreGraph, id string) (rw, init int64, ok bool) {
+	if g == nil || id == "" {
+		return 0, 0, false
+	}
+	o, ok := g.Objects[inspect.SnapshotKey(p.namespace, g.Snapshotter, id)]
+	if !ok || o.Bytes < 0 {
+		return 0, 0, false
+	}
+	if i, ok := g.Objects[inspect.SnapshotKey(p.namespace, g.Snapshotter, id+"-init")]; ok {
+		init = max(i.Bytes, 0)
+	}
+	return o.Bytes, init, true
+}
 
 // snapshotUpperDir finds the upper dir of a running container's rootfs on
 // the containerd image store, from the overlay mount its process sees as
-// "/" (/proc/<pid>/mountinfo). A stopped container's snapshot is named
-// only in containerd's database, which the probe does not open: it says
-// why instead (the second result), and callers take SizeRw from the
-// engine.
+// "/" (/proc/<pid>/mountinfo), where the containerd store's graph was not
+// read. A stopped container's snapshot is named only in containerd's
+// metadata, which the probe reads through containerd (Store) but never
+// from its database: without the graph it says why instead (the second
+// result), and callers take SizeRw from the engine.
 func (p *Probe) snapshotUpperDir(pid int) (string, string) {
 	if pid == 0 {
 		return "", "not running: the containerd image store names a stopped container's writable layer only in containerd's database"
