@@ -212,3 +212,74 @@ func (b *StoreBook) Held() int64 {
 // holds, their snapshot parents and, unless h is flat, what their
 // references reach.
 func (g *StoreGraph) Reach(h StoreHolder) []string { return g.reach(h) }
+
+// StoreShares splits the bytes on the store by the kind of docker object
+// holding them, each object once, on the first of: an image, a container,
+// a build-cache record. Other is what only other holders keep (BuildKit's
+// build history, pull leases, gc.root objects); Garbage what no holder
+// keeps (an expired lease's objects, swept at the next collection).
+type StoreShares struct {
+	Images, Containers, BuildCache, Other, Garbage int64
+}
+
+// Shares splits the store's bytes (StoreShares) for the containers and
+// build-cache records the engine lists.
+func (g *StoreGraph) Shares(containers, records []string) StoreShares {
+	isContainer := map[string]bool{}
+	for _, id := range containers {
+		isContainer[id] = true
+	}
+	isRecord := func(h StoreHolder) bool {
+		for _, id := range records {
+			if h.BuildRecordHolder(id) {
+				return true
+			}
+		}
+		return false
+	}
+	const (
+		image = iota
+		container
+		record
+		other
+		none
+	)
+	rank := map[string]int{}
+	for _, h := range g.Holders {
+		r := other
+		switch {
+		case h.Kind == HolderImage:
+			r = image
+		case h.Kind == HolderLease && isContainer[h.ID]:
+			r = container
+		case h.Kind == HolderLease && isRecord(h):
+			r = record
+		}
+		for _, k := range g.reach(h) {
+			if cur, ok := rank[k]; !ok || r < cur {
+				rank[k] = r
+			}
+		}
+	}
+	var s StoreShares
+	for k, o := range g.Objects {
+		n := max(o.Bytes, 0)
+		r, ok := rank[k]
+		if !ok {
+			r = none
+		}
+		switch r {
+		case image:
+			s.Images += n
+		case container:
+			s.Containers += n
+		case record:
+			s.BuildCache += n
+		case other:
+			s.Other += n
+		default:
+			s.Garbage += n
+		}
+	}
+	return s
+}

@@ -106,3 +106,25 @@ func TestStoreBookHeld(t *testing.T) {
 		t.Fatalf("held %d, want %d", got, want)
 	}
 }
+
+func TestStoreShares(t *testing.T) {
+	t.Parallel()
+	g := storeFixture()
+	got := g.Shares([]string{"ctr1"}, []string{"recfrom", "reccopy", "recctx"})
+	want := StoreShares{
+		Images:     400 + 300 + 1000 + 2000 + 600 + 500 + 100 + 200,
+		Containers: 30 + 70,
+		BuildCache: 200 + 50,
+		Garbage:    7,
+	}
+	if got != want {
+		t.Fatalf("Shares = %+v, want %+v", got, want)
+	}
+	// A record the engine no longer lists: its lease's objects are other
+	// holders'.
+	got = g.Shares(nil, []string{"recfrom", "reccopy"})
+	want = StoreShares{Images: want.Images, BuildCache: 200, Other: 30 + 70 + 50, Garbage: 7}
+	if got != want {
+		t.Fatalf("Shares without ctr1 and recctx = %+v, want %+v", got, want)
+	}
+}
