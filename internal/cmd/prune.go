@@ -338,7 +338,7 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, before, res), Disk: diskFreed(ctx, disk(), res)}
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, disk(), before, res), Disk: diskFreed(ctx, disk(), res)}
 	return planned, res.Err()
 }
 
@@ -380,8 +380,8 @@ func planPrune(ctx context.Context, eng Engine, opts *PruneOptions, disk func() 
 		plan.DryRun = opts.DryRun
 		before := int64(-1)
 		if !opts.DryRun {
-			before = dockerBytes(ctx, opts.RunEnv, eng)
-			disk() // the root dir before any removal
+			// The root dir before any removal, then docker's bytes.
+			before = dockerBytes(ctx, opts.RunEnv, eng, disk())
 		}
 		return plan, opts.policy, before, nil
 	}
@@ -423,10 +423,21 @@ func readPlanFile(path string) (prune.Plan, error) {
 
 // dockerBytes is what docker's objects take on disk now, or -1 when the
 // engine cannot say.
-func dockerBytes(ctx context.Context, env RunEnv, eng Engine) int64 {
+//
+// On the containerd image store, where the probe reads containerd, the
+// figure is the store's graph (each blob and snapshot once): read afresh
+// here, so that the figures before and after a prune are counted alike.
+func dockerBytes(ctx context.Context, env RunEnv, eng Engine, d diskMeasure) int64 {
 	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, env.Now(), env.collectOptions()...)
 	if err != nil {
 		return -1
+	}
+	if d.p != nil {
+		g, err := d.p.Store(ctx)
+		if err != nil {
+			return -1
+		}
+		inv.Store = g
 	}
 	return inv.DockerBytes()
 }
@@ -461,13 +472,13 @@ func applyPlan(ctx context.Context, eng Engine, plan prune.Plan, opts *PruneOpti
 // it cannot be measured). An engine that stopped answering (or Ctrl-C
 // against a hung one, whose removals in flight ran into --timeout) is not
 // asked again: measuring would make the wait a second --timeout.
-func measureFreed(ctx context.Context, env RunEnv, eng Engine, before int64, res prune.Result) int64 {
+func measureFreed(ctx context.Context, env RunEnv, eng Engine, d diskMeasure, before int64, res prune.Result) int64 {
 	if before < 0 || res.EngineGone != "" {
 		return -1
 	}
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), env.Timeout)
 	defer cancel()
-	after := dockerBytes(mctx, env, eng)
+	after := dockerBytes(mctx, env, eng, d)
 	if after < 0 {
 		return -1
 	}
