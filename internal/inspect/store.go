@@ -66,6 +66,55 @@ type StoreHolder struct {
 	// objects they name and those objects' snapshot parents, not what
 	// their labels reference.
 	Flat bool `json:"flat,omitempty"`
+	// Parent is, for an image name the classic builder made, the id of
+	// the image it was built on (ClassicBuilderParentLabel).
+	Parent string `json:"parent,omitempty"`
+}
+
+// ClassicBuilderParentLabel is the label the classic builder puts on the
+// images it makes on the containerd store, naming the image each step
+// started from; its intermediate steps are kept as hidden images named
+// DanglingPrefix + digest.
+const ClassicBuilderParentLabel = "org.mobyproject.image.parent"
+
+// DanglingPrefix starts the names moby gives images that have no other:
+// a classic build's intermediate steps, and an image whose last tag went
+// while a child still named it as parent.
+const DanglingPrefix = "moby-dangling@"
+
+// RemovedWith lists the images `docker rmi id` removes on this store:
+// the image, then its dangling parents, nearest first, up to the first
+// parent that has a name of its own (moby's deleteAll with prune, which
+// the API's image delete sets by default). A classic build's final image
+// shares its layers with its hidden intermediates, so they go together.
+func (g *StoreGraph) RemovedWith(id string) []string {
+	out := []string{id}
+	seen := map[string]bool{id: true}
+	for cur := id; ; {
+		parent := ""
+		for _, h := range g.Holders {
+			if h.ImageHolder(cur) && h.Parent != "" {
+				parent = h.Parent
+				break
+			}
+		}
+		if parent == "" || seen[parent] {
+			return out
+		}
+		dangling, any := true, false
+		for _, h := range g.Holders {
+			if h.ImageHolder(parent) {
+				any = true
+				dangling = dangling && strings.HasPrefix(h.ID, DanglingPrefix)
+			}
+		}
+		if !any || !dangling {
+			return out
+		}
+		out = append(out, parent)
+		seen[parent] = true
+		cur = parent
+	}
 }
 
 // ContentKey is the key of a blob. Blobs are keyed by digest alone: the

@@ -1,6 +1,9 @@
 package inspect
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // storeFixture is the research fixture of docs/design/containerd-image-store.md
 // §3.3 in small: a base image, an image built FROM it with BuildKit, the
@@ -126,5 +129,37 @@ func TestStoreShares(t *testing.T) {
 	want = StoreShares{Images: want.Images, BuildCache: 200, Other: 30 + 70 + 50, Garbage: 7}
 	if got != want {
 		t.Fatalf("Shares without ctr1 and recctx = %+v, want %+v", got, want)
+	}
+}
+
+func TestRemovedWith(t *testing.T) {
+	t.Parallel()
+	img := func(name, target, parent string) StoreHolder {
+		return StoreHolder{Namespace: "moby", Kind: HolderImage, ID: name, Target: target, Parent: parent}
+	}
+	g := &StoreGraph{Holders: []StoreHolder{
+		img("docker.io/x/base:1", "base", ""),
+		img(DanglingPrefix+"copy", "copy", "base"),
+		img(DanglingPrefix+"env", "env", "copy"),
+		img("docker.io/x/app:1", "app", "env"),
+		img("docker.io/x/tagged-step:1", "tagged", "base"),
+		img("docker.io/x/child:1", "child", "tagged"),
+		img("docker.io/x/loop:1", "loop", "loop2"),
+		img(DanglingPrefix+"loop2", "loop2", "loop"),
+	}}
+	tests := []struct {
+		id   string
+		want []string
+	}{
+		{"app", []string{"app", "env", "copy"}}, // stops at base, which has a name
+		{"child", []string{"child"}},            // its parent is tagged: kept
+		{"base", []string{"base"}},
+		{"loop", []string{"loop", "loop2"}}, // a cycle ends
+		{"unknown", []string{"unknown"}},
+	}
+	for _, tt := range tests {
+		if got := g.RemovedWith(tt.id); !slices.Equal(got, tt.want) {
+			t.Errorf("RemovedWith(%s) = %v, want %v", tt.id, got, tt.want)
+		}
 	}
 }

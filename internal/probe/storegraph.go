@@ -222,7 +222,8 @@ func readStore(ctx context.Context, api storeAPI, snapshotter string, now time.T
 				continue
 			}
 			holds := at.all(ns, append([]string{inspect.ContentKey(im.Target)}, labelRefs(ns, im.Labels)...), false)
-			g.Holders = append(g.Holders, inspect.StoreHolder{Namespace: ns, Kind: inspect.HolderImage, ID: im.Name, Target: im.Target, Holds: holds})
+			g.Holders = append(g.Holders, inspect.StoreHolder{Namespace: ns, Kind: inspect.HolderImage, ID: im.Name, Target: im.Target, Holds: holds,
+				Parent: im.Labels[inspect.ClassicBuilderParentLabel]})
 		}
 		ls, err := api.Leases(ctx, ns)
 		if err != nil && !errdefs.IsNotFound(err) {

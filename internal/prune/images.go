@@ -2,6 +2,7 @@ package prune
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -223,7 +224,10 @@ func (pl *planner) images() {
 		n, unknown := layers.remove(c.img)
 		if pl.inv.Store != nil {
 			var found bool
-			n, found = pl.storeRelease(func(h inspect.StoreHolder) bool { return h.ImageHolder(c.img.ID) })
+			gone := pl.inv.Store.RemovedWith(c.img.ID)
+			n, found = pl.storeRelease(func(h inspect.StoreHolder) bool {
+				return slices.ContainsFunc(gone, h.ImageHolder)
+			})
 			// Not in the graph: listed after containerd was read.
 			unknown = !found
 		}

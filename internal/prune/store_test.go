@@ -147,3 +147,32 @@ func TestStoreDockerBytes(t *testing.T) {
 		t.Fatalf("DockerBytes = %d, want %d (every object once)", got, want)
 	}
 }
+
+// A classic build's final image shares its layer with the hidden
+// intermediate it was built on; docker rmi removes that dangling parent
+// too, so the plan frees the layer with the image.
+func TestStorePlanClassicBuildIntermediates(t *testing.T) {
+	t.Parallel()
+	c := inspect.ContentKey
+	snap := func(k string) string { return inspect.SnapshotKey("moby", "overlayfs", k) }
+	inv := &inspect.Inventory{
+		Collected: append([]inspect.Kind{}, inspect.Kinds...),
+		Images:    []inspect.Image{{ID: "final", Tags: []string{"classic:1"}, Created: ago(10 * day), SizeBytes: 1}},
+		Store: &inspect.StoreGraph{
+			Objects: map[string]inspect.StoreObject{
+				c("final"):    {Bytes: 10, Refs: []string{c("layer"), snap("chain")}},
+				c("step"):     {Bytes: 20, Refs: []string{c("layer"), snap("chain")}},
+				c("layer"):    {Bytes: 1000},
+				snap("chain"): {Bytes: 2000},
+			},
+			Holders: []inspect.StoreHolder{
+				{Namespace: "moby", Kind: inspect.HolderImage, ID: "docker.io/library/classic:1", Target: "final", Parent: "step", Holds: []string{c("final")}},
+				{Namespace: "moby", Kind: inspect.HolderImage, ID: inspect.DanglingPrefix + "step", Target: "step", Holds: []string{c("step")}},
+			},
+		},
+	}
+	p := BuildPlan(inv, Policy{Kinds: []inspect.Kind{inspect.KindImages}, All: true}, now)
+	if it, ok := item(p, TypeImage, "classic:1"); !ok || it.Bytes != 10+20+1000+2000 {
+		t.Fatalf("classic:1 = %+v (planned %v), want 3030 bytes: its intermediate goes with it", it, ok)
+	}
+}
