@@ -39,6 +39,15 @@ func shortID(id string) string {
 }
 
 // usedBy names the containers that keep an object.
+// usedByCount is the reason for an object the engine says n containers
+// use, when their names are not known.
+func usedByCount(n int) string {
+	if n == 1 {
+		return "used by 1 container"
+	}
+	return fmt.Sprintf("used by %d containers", n)
+}
+
 func usedBy(names []string) string {
 	switch len(names) {
 	case 0:

@@ -289,7 +289,7 @@ func (pl *planner) keepImage(img inspect.Image, users []string) string {
 		return usedBy(users)
 	}
 	if !pl.containersKnown && img.Containers > 0 {
-		return fmt.Sprintf("used by %d container(s)", img.Containers)
+		return usedByCount(img.Containers)
 	}
 	if !pl.containersKnown && img.Containers < 0 {
 		return "container use unknown"

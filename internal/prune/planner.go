@@ -508,7 +508,7 @@ func (pl *planner) volumes() {
 		} else if u := pl.users(idx, v.Containers, v.Name); len(u) > 0 {
 			why = usedBy(u)
 		} else if !pl.containersKnown && len(v.Containers) == 0 && v.RefCount > 0 {
-			why = fmt.Sprintf("used by %d container(s)", v.RefCount)
+			why = usedByCount(v.RefCount)
 		} else if !v.Anonymous && !pl.pol.AllVolumes {
 			why = "named volume (use --all-volumes)"
 		} else {
