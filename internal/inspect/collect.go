@@ -315,6 +315,13 @@ func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containe
 	}
 	imgs := make([]Image, 0, len(list))
 	for _, s := range list {
+		if s.Descriptor != nil {
+			// The containerd image store (API 1.48 lists the target's
+			// descriptor): an image's history gives its snapshots
+			// only, its Size has its content blobs too. docker's
+			// figures count both.
+			return nil, false, nil
+		}
 		imgs = append(imgs, imageFrom(s))
 	}
 	if err := CollectLayers(ctx, cfg.layers, imgs, cfg.layerOpts); err != nil {
