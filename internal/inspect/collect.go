@@ -180,6 +180,9 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		}
 		sortContainers(inv.Containers)
 	}
+	// platformsListed says whether the images' Platforms were filled by
+	// a list made with Manifests already.
+	platformsListed := false
 	if want[KindImages] {
 		if du == nil {
 			imgs, ok, err := imagesFromLayers(ctx, c, cfg, containers)
@@ -188,6 +191,7 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 			}
 			if ok {
 				inv.Images, inv.LayersSize = imgs, SizeUnknown
+				platformsListed = true
 			} else {
 				// Some image's layers could not be sized: the engine's
 				// figures it is.
@@ -238,12 +242,78 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 			return a.ID < b.ID
 		})
 	}
+	if want[KindImages] && !platformsListed && du != nil && onContainerdStore(du.Images) {
+		list, err := c.ImageList(ctx, image.ListOptions{Manifests: true})
+		if err != nil {
+			return nil, fmt.Errorf("listing images' platforms: %w", err)
+		}
+		addPlatforms(inv.Images, list)
+	}
 	for _, k := range Kinds {
 		if want[k] {
 			inv.Collected = append(inv.Collected, k)
 		}
 	}
 	return inv, nil
+}
+
+// onContainerdStore reports whether imgs come from the containerd image
+// store: API 1.48 lists each image's target descriptor there, and only
+// there. (/info says it too, but that is one more request.)
+func onContainerdStore(imgs []*image.Summary) bool {
+	for _, s := range imgs {
+		if s != nil && s.Descriptor != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// addPlatforms fills the images' Platforms from an image list made with
+// Manifests (API 1.47; the client leaves the option out below it).
+func addPlatforms(imgs []Image, list []image.Summary) {
+	byID := map[string][]ImagePlatform{}
+	for _, s := range list {
+		byID[s.ID] = platformsOf(s)
+	}
+	for i := range imgs {
+		if p, ok := byID[imgs[i].ID]; ok {
+			imgs[i].Platforms = p
+		}
+	}
+}
+
+// platformsOf lists an image's manifests (nil when none are listed).
+func platformsOf(s image.Summary) []ImagePlatform {
+	var out []ImagePlatform
+	for _, m := range s.Manifests {
+		p := ImagePlatform{
+			Kind:         string(m.Kind),
+			Manifest:     m.Descriptor.Digest.String(),
+			Available:    m.Available,
+			ContentBytes: m.Size.Content,
+		}
+		if m.ImageData != nil {
+			p.Platform = PlatformString(m.ImageData.Platform.OS, m.ImageData.Platform.Architecture, m.ImageData.Platform.Variant)
+			p.UnpackedBytes = m.ImageData.Size.Unpacked
+			p.Containers = append([]string(nil), m.ImageData.Containers...)
+			sort.Strings(p.Containers)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// PlatformString is a platform as docker prints it: "os/arch[/variant]".
+func PlatformString(os, arch, variant string) string {
+	if os == "" && arch == "" {
+		return ""
+	}
+	s := os + "/" + arch
+	if variant != "" {
+		s += "/" + variant
+	}
+	return s
 }
 
 // busyDiskUsage is how engines before Docker 23 refuse a /system/df call
@@ -309,27 +379,49 @@ func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containe
 	if cfg.layers == nil {
 		return nil, false, nil
 	}
-	list, err := c.ImageList(ctx, image.ListOptions{})
+	list, err := c.ImageList(ctx, image.ListOptions{Manifests: true})
 	if err != nil {
 		return nil, false, fmt.Errorf("listing images: %w", err)
-	}
-	imgs := make([]Image, 0, len(list))
-	for _, s := range list {
-		if s.Descriptor != nil {
-			// The containerd image store (API 1.48 lists the target's
-			// descriptor): an image's history gives its snapshots
-			// only, its Size has its content blobs too. docker's
-			// figures count both.
-			return nil, false, nil
-		}
-		imgs = append(imgs, imageFrom(s))
-	}
-	if err := CollectLayers(ctx, cfg.layers, imgs, cfg.layerOpts); err != nil {
-		return nil, false, err
 	}
 	users := map[string]int{}
 	for _, s := range containers {
 		users[s.ImageID]++
+	}
+	imgs := make([]Image, 0, len(list))
+	containerd := false
+	for _, s := range list {
+		imgs = append(imgs, imageFrom(s))
+		containerd = containerd || s.Descriptor != nil
+	}
+	if containerd {
+		// The containerd image store: an image's history gives its
+		// snapshots only, its Size has its content blobs too. The
+		// engine's shared sizes count both (API 1.42 computes them in
+		// the list, as /system/df does, without sizing anything else).
+		sized, err := c.ImageList(ctx, image.ListOptions{SharedSize: true})
+		if err != nil {
+			return nil, false, fmt.Errorf("listing images: %w", err)
+		}
+		shared := map[string]image.Summary{}
+		for _, s := range sized {
+			shared[s.ID] = s
+		}
+		for i := range imgs {
+			s, ok := shared[imgs[i].ID]
+			if !ok || s.SharedSize < 0 {
+				return nil, false, nil // an engine before 1.42: df it is
+			}
+			imgs[i].SizeBytes, imgs[i].SharedBytes = s.Size, s.SharedSize
+			imgs[i].UniqueBytes = SizeUnknown
+			if s.Size >= 0 {
+				imgs[i].UniqueBytes = s.Size - s.SharedSize
+			}
+			imgs[i].Containers = users[imgs[i].ID]
+		}
+		return imgs, true, nil
+	}
+	if err := CollectLayers(ctx, cfg.layers, imgs, cfg.layerOpts); err != nil {
+		return nil, false, err
 	}
 	refs := map[string]int{}
 	for _, img := range imgs {
@@ -368,6 +460,7 @@ func imageFrom(s imageSummary) Image {
 		SharedBytes: s.SharedSize,
 		UniqueBytes: SizeUnknown,
 		Containers:  int(s.Containers),
+		Platforms:   platformsOf(s),
 	}
 	for _, t := range s.RepoTags {
 		if t != "<none>:<none>" {
@@ -407,6 +500,12 @@ func containerFrom(s container.Summary) Container {
 		Networks:    []string{},
 	}
 	c.Name = ContainerName(s)
+	if d := s.ImageManifestDescriptor; d != nil {
+		c.ImageManifest = d.Digest.String()
+		if d.Platform != nil {
+			c.ImagePlatform = PlatformString(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant)
+		}
+	}
 	for _, m := range s.Mounts {
 		if m.Type == "volume" && m.Name != "" {
 			c.Volumes = append(c.Volumes, m.Name)
