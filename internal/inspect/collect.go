@@ -178,6 +178,15 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		for _, s := range containers {
 			inv.Containers = append(inv.Containers, containerFrom(s))
 		}
+		if du != nil && has(types.ContainerObject) && pinsManifests(c.ClientVersion()) {
+			// /system/df's containers leave out the platform manifest
+			// each runs; the container list (no sizes) has it.
+			list, err := c.ContainerList(ctx, container.ListOptions{All: true})
+			if err != nil {
+				return nil, fmt.Errorf("listing containers: %w", err)
+			}
+			addManifests(inv.Containers, list)
+		}
 		sortContainers(inv.Containers)
 	}
 	// platformsListed says whether the images' Platforms were filled by
@@ -255,6 +264,27 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		}
 	}
 	return inv, nil
+}
+
+// pinsManifests reports whether an engine answering at API version v
+// names the platform manifest each container runs
+// (ImageManifestDescriptor, API 1.48).
+func pinsManifests(v string) bool {
+	return v != "" && versions.GreaterThanOrEqualTo(v, "1.48")
+}
+
+// addManifests fills the containers' ImageManifest and ImagePlatform from
+// a container list.
+func addManifests(cs []Container, list []container.Summary) {
+	byID := map[string]Container{}
+	for _, s := range list {
+		byID[s.ID] = containerFrom(s)
+	}
+	for i := range cs {
+		if l, ok := byID[cs[i].ID]; ok {
+			cs[i].ImageManifest, cs[i].ImagePlatform = l.ImageManifest, l.ImagePlatform
+		}
+	}
 }
 
 // onContainerdStore reports whether imgs come from the containerd image

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/dockctl/dockctl/internal/fake"
@@ -450,5 +451,43 @@ func TestContainerPinsAPlatform(t *testing.T) {
 	}
 	if c := containerFrom(container.Summary{ID: "c2"}); c.ImageManifest != "" || c.ImagePlatform != "" {
 		t.Errorf("API before 1.48: manifest %q platform %q, want none", c.ImageManifest, c.ImagePlatform)
+	}
+}
+
+// /system/df's containers leave ImageManifestDescriptor out: from API
+// 1.48 Collect takes it from the container list; before, it asks nothing
+// more.
+func TestCollectContainerManifests(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"1.41", "1.48"} {
+		t.Run(v, func(t *testing.T) {
+			e := sampleEngine()
+			e.APIVersion = v
+			list := e.ContainerListFn
+			e.ContainerListFn = func(ctx context.Context, o container.ListOptions) ([]container.Summary, error) {
+				cs, err := list(ctx, o)
+				for i := range cs {
+					cs[i].ImageManifestDescriptor = &ocispec.Descriptor{Digest: digest.Digest("sha256:m-" + cs[i].ID), Platform: &ocispec.Platform{OS: "linux", Architecture: "amd64"}}
+				}
+				return cs, err
+			}
+			inv, err := Collect(context.Background(), e, []Kind{KindContainers}, time.Unix(1000, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCalls := map[string]int{"1.41": 0, "1.48": 1}[v]
+			if n := e.Calls("ContainerList"); n != wantCalls {
+				t.Errorf("ContainerList called %d times, want %d", n, wantCalls)
+			}
+			for _, c := range inv.Containers {
+				want := ""
+				if wantCalls > 0 {
+					want = "sha256:m-" + c.ID
+				}
+				if c.ImageManifest != want || (want != "") != (c.ImagePlatform == "linux/amd64") {
+					t.Errorf("container %s: manifest %q platform %q, want %q", c.ID, c.ImageManifest, c.ImagePlatform, want)
+				}
+			}
+		})
 	}
 }
