@@ -178,6 +178,68 @@ func buildkitCLI() string {
 	return "/usr/bin/docker"
 }
 
+// bkBuild builds ref FROM fromRef (an image of this run) with BuildKit
+// (buildkitCLI, DOCKER_BUILDKIT=1), one COPY per file (path in the image →
+// content) and the fixture labels, and registers the image's cleanup. It
+// adds the build-cache records that appeared with the build to mine (they
+// carry no label: the caller prunes them, by id, and only them) and
+// returns the image id and the records right after the build. It skips
+// (fails under CI=true) where the CLI cannot build with BuildKit.
+func bkBuild(t *testing.T, fromRef, ref string, files map[string][]byte, mine map[string]bool) (string, map[string]*build.CacheRecord) {
+	t.Helper()
+	c := requireEngine(t)
+	cli := buildkitCLI()
+	if st, err := os.Stat(cli); err != nil || st.IsDir() {
+		skipf(t, "BuildKit unavailable: %s is absent; this test builds with that CLI's own BuildKit client (DOCKER_BUILDKIT=1 docker build: Debian's docker.io 20.10 has it built in, later CLIs need buildx); DOCKCTL_IT_BUILDKIT_CLI picks another", cli)
+	}
+	before := cacheRecords(t)
+	dir := t.TempDir()
+	var df strings.Builder
+	fmt.Fprintf(&df, "FROM %s\n", fromRef)
+	for i, p := range sortedKeys(files) {
+		src := fmt.Sprintf("f%d", i)
+		if err := os.WriteFile(filepath.Join(dir, src), files[p], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&df, "COPY %s %s\n", src, p)
+	}
+	fmt.Fprintf(&df, "LABEL %s=%s %s=%s\n", strconv.Quote(runLabel), strconv.Quote(runID), strconv.Quote(caseLabel), strconv.Quote(caseName(t)))
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	iidFile := filepath.Join(t.TempDir(), "iid")
+	ctx := testContext(t, commandTimeout)
+	cmd := exec.CommandContext(ctx, cli, "build", "--iidfile", iidFile, "-t", ref, dir)
+	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=1")
+	out, buildErr := cmd.CombinedOutput()
+	after := cacheRecords(t)
+	for id := range after {
+		if before[id] == nil {
+			mine[id] = true
+		}
+	}
+	var id string
+	if b, err := os.ReadFile(iidFile); err == nil {
+		id = strings.TrimSpace(string(b))
+	} else if ii, err := c.ImageInspect(testContext(t, fixtureTimeout), ref); err == nil && ours(imageLabels(ii)) {
+		id = ii.ID
+	}
+	if id != "" {
+		t.Cleanup(func() { cleanupImage(t, id) })
+	}
+	if buildErr != nil {
+		low := strings.ToLower(string(out))
+		if strings.Contains(low, "buildx") || strings.Contains(low, "buildkit not supported") || strings.Contains(low, "experimental") {
+			skipf(t, "BuildKit unavailable: DOCKER_BUILDKIT=1 %s build does not work here (DOCKCTL_IT_BUILDKIT_CLI picks another CLI): %v\n%s", cli, buildErr, out)
+		}
+		t.Fatalf("DOCKER_BUILDKIT=1 %s build: %v\n%s", cli, buildErr, out)
+	}
+	if id == "" {
+		t.Fatalf("the build made no image id:\n%s", out)
+	}
+	return id, after
+}
+
 const (
 	bkBaseBytes = 64<<10 + 3
 	bkBlobBytes = 3_000_000 + 4321
@@ -220,52 +282,12 @@ func buildKitWorld(t *testing.T, holder bool) *bkWorld {
 
 	// Build-cache records carry no labels: the test's are the ids that
 	// appear with its build; cleanup removes those and nothing else.
-	before := cacheRecords(t)
 	t.Cleanup(func() {
 		if len(w.mine) > 0 {
 			pruneCacheRecords(t, c, w.mine)
 		}
 	})
-
-	dir := t.TempDir()
-	df := fmt.Sprintf("FROM %s\nCOPY blob /blob\nLABEL %s=%s %s=%s\n", baseRef,
-		strconv.Quote(runLabel), strconv.Quote(runID), strconv.Quote(caseLabel), strconv.Quote(caseName(t)))
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "blob"), randomBytes(t, bkBlobBytes), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	iidFile := filepath.Join(t.TempDir(), "iid")
-	ctx := testContext(t, commandTimeout)
-	cmd := exec.CommandContext(ctx, cli, "build", "--iidfile", iidFile, "-t", appRef, dir)
-	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=1")
-	out, buildErr := cmd.CombinedOutput()
-	w.after = cacheRecords(t)
-	for id := range w.after {
-		if before[id] == nil {
-			w.mine[id] = true
-		}
-	}
-	if b, err := os.ReadFile(iidFile); err == nil {
-		w.app = strings.TrimSpace(string(b))
-	} else if ii, err := c.ImageInspect(testContext(t, fixtureTimeout), appRef); err == nil && ours(imageLabels(ii)) {
-		w.app = ii.ID
-	}
-	if w.app != "" {
-		app := w.app
-		t.Cleanup(func() { cleanupImage(t, app) })
-	}
-	if buildErr != nil {
-		low := strings.ToLower(string(out))
-		if strings.Contains(low, "buildx") || strings.Contains(low, "buildkit not supported") || strings.Contains(low, "experimental") {
-			skipf(t, "BuildKit unavailable: DOCKER_BUILDKIT=1 %s build does not work here (DOCKCTL_IT_BUILDKIT_CLI picks another CLI): %v\n%s", cli, buildErr, out)
-		}
-		t.Fatalf("DOCKER_BUILDKIT=1 %s build: %v\n%s", cli, buildErr, out)
-	}
-	if w.app == "" {
-		t.Fatalf("the build made no image id:\n%s", out)
-	}
+	w.app, w.after = bkBuild(t, baseRef, appRef, map[string][]byte{"/blob": randomBytes(t, bkBlobBytes)}, w.mine)
 	for _, id := range sortedIDs(w.mine) {
 		r := w.after[id]
 		t.Logf("new build-cache record %s: %s %q size %d shared %v in use %v", id, r.Type, r.Description, r.Size, r.Shared, r.InUse)
