@@ -264,3 +264,67 @@ func TestPruneSharedParentChains(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneKeepsEveryTagOfAnImageInUse: an image with three tags, a
+// container created from the first. dockctl keeps the image and every tag
+// (its plan removes nothing of it), on every engine. docker's own
+// `image prune -a` differs by engine, which is why dockctl does not follow
+// it: Docker 20.10's (graph driver, daemon/images/image_prune.go) deletes
+// the image's references one by one until the last, which the container
+// keeps, so it untags even the name the container was created from and
+// leaves one arbitrary tag; Docker 29 on the containerd image store
+// (daemon/containerd/image_prune.go, filterImagesUsedByContainers) keeps
+// the names containers use and untags the others.
+func TestPruneKeepsEveryTagOfAnImageInUse(t *testing.T) {
+	c := requireEngine(t)
+	e := engineUnderTest(t)
+	isolateLayerCache(t)
+	scope := scopeFilters(t)
+	refs := []string{imageRef("inuse-tags", "a"), imageRef("inuse-tags", "b"), imageRef("inuse-tags", "c")}
+	img := importImage(t, refs[0], map[string][]byte{"/opt/t.bin": randomBytes(t, 20<<10)}, nil)
+	tagImage(t, img, refs[1])
+	tagImage(t, img, refs[2])
+	user := createContainer(t, refs[0], objName("inuse-tags-user"), containerOpts{})
+	tags := func() []string {
+		ii, err := c.ImageInspect(testContext(t, fixtureTimeout), img)
+		if err != nil {
+			t.Fatalf("inspecting %s: %v", short(img), err)
+		}
+		return sorted(ii.RepoTags)
+	}
+
+	dry, _ := prunePlan(t, scope, 0, "images", "--all", "--dry-run")
+	if it, ok := dry.item("image", img); ok {
+		t.Errorf("dockctl plans %s %v (%q) for an image a container uses", it.Action, it.Refs, it.Reason)
+	}
+	if k, ok := dry.kept("image", img); !ok || !strings.Contains(k.Reason, "used by container") {
+		t.Errorf("image %s: kept %v (%q), want it kept as used by container %s", short(img), ok, k.Reason, objName("inuse-tags-user"))
+	}
+	applied, _ := prunePlan(t, scope, 0, "images", "--all", "--yes")
+	if len(applied.Removed) != 0 {
+		t.Errorf("dockctl prune images --all removed %+v, want nothing", applied.Removed)
+	}
+	if got := tags(); !equalSlices(got, refs) {
+		t.Fatalf("after dockctl prune images --all the image has tags %v, want all of %v", got, refs)
+	}
+
+	// docker's own prune, on this test's objects only.
+	p := pruneScoped(t, "image")
+	got := tags()
+	t.Logf("%s: after docker image prune -a the image has tags %v (the container was created from %s); docker said:\n%s", e, got, refs[0], p.output)
+	switch {
+	case e.Containerd:
+		if !equalSlices(got, refs[:1]) {
+			t.Errorf("%s: docker image prune -a left tags %v; Docker 29 on the containerd image store keeps the name the container uses (%s) and untags the others", e, got, refs[0])
+		}
+	case !versionAtLeast(e.API, "1.42"):
+		if len(got) != 1 {
+			t.Errorf("%s: docker image prune -a left tags %v; Docker 20.10 untags all but one (which the container's reference keeps)", e, got)
+		}
+	default:
+		t.Logf("%s: not one of the engines this test knows docker's behaviour of (Docker 20.10 with a graph driver, Docker 29 with the containerd image store); dockctl's part is checked above", e)
+	}
+	if err := c.ContainerStart(testContext(t, fixtureTimeout), user, container.StartOptions{}); err != nil {
+		t.Errorf("the container cannot start after docker's prune: %v", err)
+	}
+}
