@@ -409,7 +409,7 @@ func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containe
 	if cfg.layers == nil {
 		return nil, false, nil
 	}
-	list, err := c.ImageList(ctx, image.ListOptions{Manifests: true})
+	list, err := c.ImageList(ctx, image.ListOptions{})
 	if err != nil {
 		return nil, false, fmt.Errorf("listing images: %w", err)
 	}
@@ -428,25 +428,20 @@ func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containe
 		// snapshots only, its Size has its content blobs too. The
 		// engine's shared sizes count both (API 1.42 computes them in
 		// the list, as /system/df does, without sizing anything else).
-		sized, err := c.ImageList(ctx, image.ListOptions{SharedSize: true})
+		// That list is the listing: images may come and go between the
+		// two requests.
+		sized, err := c.ImageList(ctx, image.ListOptions{SharedSize: true, Manifests: true})
 		if err != nil {
 			return nil, false, fmt.Errorf("listing images: %w", err)
 		}
-		shared := map[string]image.Summary{}
+		imgs = imgs[:0]
 		for _, s := range sized {
-			shared[s.ID] = s
-		}
-		for i := range imgs {
-			s, ok := shared[imgs[i].ID]
-			if !ok || s.SharedSize < 0 {
+			if s.SharedSize < 0 {
 				return nil, false, nil // an engine before 1.42: df it is
 			}
-			imgs[i].SizeBytes, imgs[i].SharedBytes = s.Size, s.SharedSize
-			imgs[i].UniqueBytes = SizeUnknown
-			if s.Size >= 0 {
-				imgs[i].UniqueBytes = s.Size - s.SharedSize
-			}
-			imgs[i].Containers = users[imgs[i].ID]
+			img := imageFrom(s)
+			img.Containers = users[img.ID]
+			imgs = append(imgs, img)
 		}
 		return imgs, true, nil
 	}
