@@ -1,3 +1,5 @@
+//go:build unix
+
 package integration
 
 // Multi-platform images (issue 13 item 3). On the containerd image store
@@ -376,9 +378,10 @@ func TestMultiPlatformImage(t *testing.T) {
 		t.Helper()
 		doc := reportJSON(t, scope)
 		predicted := doc.Summary.Images.ReclaimableBytes
-		before := duSbx(t, root)
-		plan, _ := prunePlan(t, scope, 0, "images", "--all", "--yes", "--no-cache")
-		after := duSbx(t, root)
+		var plan pruneDoc
+		freed, quiet := measuredPrune(t, root, nil, func() {
+			plan, _ = prunePlan(t, scope, 0, "images", "--all", "--yes", "--no-cache")
+		})
 		var removed []string
 		for _, o := range plan.Removed {
 			if o.Type == "image" && o.Result == "removed" {
@@ -388,9 +391,11 @@ func TestMultiPlatformImage(t *testing.T) {
 		if !equalSlices(sorted(removed), sorted(want)) {
 			t.Errorf("%s: dockctl prune images --all removed %v, want %v", when, shortAll(removed...), shortAll(want...))
 		}
-		freed := before - after
 		t.Logf("%s on the %s: images RECLAIMABLE %d (plan %d); du -sb of the root dir dropped %d (%+d)", when, e.store(), predicted, plan.ReclaimBytes, freed, predicted-freed)
-		if !withinDrift(predicted, freed, 0) {
+		switch {
+		case !quiet:
+			inconclusive(t, "%s: another client changed the engine while it was measured; rerun", when)
+		case !withinDrift(predicted, freed, 0):
 			t.Errorf("%s on the %s: images RECLAIMABLE %d, the root dir's du -sb dropped %d (off by %d; tolerance max(1%%, 256 KiB))", when, e.store(), predicted, freed, predicted-freed)
 		}
 	}

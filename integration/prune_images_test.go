@@ -176,6 +176,12 @@ func TestPruneSharedParentChains(t *testing.T) {
 	all = sorted(all)
 	dry, _ := prunePlan(t, scope, 0, "--all", "--dry-run")
 	if got := dry.planKeys(); !equalSlices(got, all) {
+		for _, k := range all {
+			if _, ok := dry.item("image", strings.TrimPrefix(k, "image:")); !ok {
+				kept, _ := dry.kept("image", strings.TrimPrefix(k, "image:"))
+				t.Logf("not planned: %s, kept %+v", k, kept)
+			}
+		}
 		t.Fatalf("plan %v, want %v", got, all)
 	}
 
