@@ -68,8 +68,16 @@ func TestReportHeldLayerByIdentity(t *testing.T) {
 	if L == nil || A == nil || B == nil {
 		t.Fatalf("fixture: /system/df lists %d images of this test", len(sd.images))
 	}
-	if L.Size-B.Size != A.Size-B.Size {
-		t.Fatalf("fixture: the legacy layer is %d bytes, the BuildKit one %d: want equal sizes", L.Size-B.Size, A.Size-B.Size)
+	if e := engineUnderTest(t); e.Containerd {
+		// The two images' own bytes differ (their manifests, configs and
+		// blobs are their own); the layers' snapshots are what may be
+		// mistaken for one another.
+		sl, sa := readStoredImage(t, legacy), readStoredImage(t, w.app)
+		if l, a := sl.Snapshots[len(sl.Snapshots)-1], sa.Snapshots[len(sa.Snapshots)-1]; l != a {
+			t.Fatalf("fixture on the %s: the legacy layer's snapshot uses %d bytes, the BuildKit one's %d: want equal sizes", e.store(), l, a)
+		}
+	} else if L.Size-B.Size != A.Size-B.Size {
+		t.Fatalf("fixture on the %s: the legacy layer is %d bytes, the BuildKit one %d: want equal sizes", e.store(), L.Size-B.Size, A.Size-B.Size)
 	}
 	t.Logf("legacy layer chain %s < BuildKit layer chain %s, both %d bytes", chainOf(t, legacy), appChain, w.layer)
 
@@ -79,8 +87,8 @@ func TestReportHeldLayerByIdentity(t *testing.T) {
 	if im.Total != 3 || im.Active != 2 {
 		t.Errorf("images: total %d active %d; want 3 and 2", im.Total, im.Active)
 	}
-	if im.ReclaimableBytes != 0 {
-		t.Errorf("images: dockctl predicted reclaimable_bytes %d, want 0: the BuildKit image's own %d-byte layer is held by its Shared record, not the legacy layer of the same size", im.ReclaimableBytes, w.layer)
+	if im.ReclaimableBytes != w.alone {
+		t.Errorf("images (%s): dockctl predicted reclaimable_bytes %d, want %d: the BuildKit image's own %d bytes are held by its Shared record but for those (buildKitWorld), not the legacy layer of the same size", engineUnderTest(t).store(), im.ReclaimableBytes, w.alone, w.layer)
 	}
 
 	// The dry run plans what the report says it frees: the same layers,
@@ -102,6 +110,8 @@ func TestReportHeldLayerByIdentity(t *testing.T) {
 	}
 	if haveDU && duA.ok && sd.quiet(t, after, "images") {
 		checkDU(t, "images", duB, duA, im.ReclaimableBytes)
+	} else {
+		measuredOnlyByEngine(t, "images")
 	}
 	pruneBuildKitRecords(t, w, root, nil, 0)
 }

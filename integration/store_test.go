@@ -1,251 +1,409 @@
-//go:build unix
-
 package integration
 
-// Issue 13 item 2: the storage probe reads the containerd image store's
-// object graph (probe.Store, inspect.StoreGraph) from the engine's
-// containerd. Checked against what the engine and the disk say on their
-// own: blob files, image ids, a container's layer, build-cache records
-// and image history sizes.
+// Which engine the tests run on, and how it keeps images. The suite runs
+// on two engines (.ci/run): Debian's Docker 20.10 (API 1.41) with a graph
+// driver, where an image is a stack of layers and its Size is the bytes of
+// their files; and Docker 29 (API 1.56) with the containerd image store,
+// where an image is content blobs (its manifest, its config and each
+// layer's compressed tar) plus one unpacked snapshot per layer, and its
+// Size is both: moby's daemon/containerd image_list.go adds every
+// manifest's present content (by descriptor size) to the snapshot chain's
+// usage (allocated blocks). A fixture check states which store it ran on
+// and checks that store's own equation (docs/design/containerd-image-store.md
+// §2.4, §3), so that a test gets on to dockctl's figures on both.
 
 import (
-	"errors"
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
-	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
+	"io"
+	"path"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/api/types/system"
-
-	"github.com/dockctl/dockctl/internal/inspect"
+	"github.com/docker/docker/api/types/image"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// containerdStore reports whether the engine keeps images in containerd.
-func containerdStore(info system.Info) bool {
-	for _, kv := range info.DriverStatus {
-		if kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1" {
-			return true
-		}
-	}
-	return false
+// engineFacts says what the engine under test is.
+type engineFacts struct {
+	// Version is the engine's version (docker version's Server.Version;
+	// engine29 says "library-import", its module path being moby v2).
+	Version string
+	// API is the newest API version the engine speaks; Negotiated is the
+	// one dockctl's client (and these tests') talk to it.
+	API, Negotiated string
+	// Driver is docker info's Driver: the graph driver, or the snapshotter
+	// on the containerd store.
+	Driver string
+	// Containerd is set on the containerd image store (docker info's
+	// DriverStatus [["driver-type", "io.containerd.snapshotter.v1"]]).
+	Containerd bool
+	RootDir    string
 }
 
-// storeBuild builds appRef FROM baseRef with BuildKit (a COPY of n random
-// bytes) and returns the image id and the build-cache records it made,
-// which cleanup prunes by id. Unlike buildKitWorld it checks nothing of
-// the engine's sizes, which differ on the containerd store.
-func storeBuild(t *testing.T, baseRef, appRef string, n int) (string, map[string]*build.CacheRecord) {
+// String names the engine the way test messages do.
+func (e engineFacts) String() string {
+	store := "graph driver " + e.Driver
+	if e.Containerd {
+		store = "containerd image store, snapshotter " + e.Driver
+	}
+	return fmt.Sprintf("engine %s (API %s, talked at %s), %s", e.Version, e.API, e.Negotiated, store)
+}
+
+// store names the image store alone, for messages.
+func (e engineFacts) store() string {
+	if e.Containerd {
+		return "containerd image store"
+	}
+	return "graph driver " + e.Driver
+}
+
+var (
+	factsOnce sync.Once
+	facts     engineFacts
+	factsErr  error
+)
+
+// engineUnderTest reads the engine's facts once per run.
+func engineUnderTest(t testing.TB) engineFacts {
 	t.Helper()
 	c := requireEngine(t)
-	cli := buildkitCLI()
-	if st, err := os.Stat(cli); err != nil || st.IsDir() {
-		skipf(t, "BuildKit unavailable: %s is absent (DOCKCTL_IT_BUILDKIT_CLI picks another CLI)", cli)
-	}
-	before := cacheRecords(t)
-	mine := map[string]*build.CacheRecord{}
-	t.Cleanup(func() {
-		ids := map[string]bool{}
-		for id := range mine {
-			ids[id] = true
+	factsOnce.Do(func() {
+		ctx := testContext(t, time.Minute)
+		v, err := c.ServerVersion(ctx)
+		if err != nil {
+			factsErr = fmt.Errorf("ServerVersion: %w", err)
+			return
 		}
-		if len(ids) > 0 {
-			pruneCacheRecords(t, c, ids)
+		info, err := c.Info(ctx)
+		if err != nil {
+			factsErr = fmt.Errorf("Info: %w", err)
+			return
+		}
+		facts = engineFacts{Version: v.Version, API: v.APIVersion, Negotiated: c.ClientVersion(), Driver: info.Driver, RootDir: info.DockerRootDir}
+		for _, kv := range info.DriverStatus {
+			if len(kv) == 2 && kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1" {
+				facts.Containerd = true
+			}
 		}
 	})
-	dir := t.TempDir()
-	df := fmt.Sprintf("FROM %s\nCOPY blob /blob\nLABEL %s=%s %s=%s\n", baseRef,
-		strconv.Quote(runLabel), strconv.Quote(runID), strconv.Quote(caseLabel), strconv.Quote(caseName(t)))
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
-		t.Fatal(err)
+	if factsErr != nil {
+		t.Fatalf("reading the engine's facts: %v", factsErr)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "blob"), randomBytes(t, n), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	iidFile := filepath.Join(t.TempDir(), "iid")
-	cmd := exec.CommandContext(testContext(t, commandTimeout), cli, "build", "--iidfile", iidFile, "-t", appRef, dir)
-	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=1")
-	out, buildErr := cmd.CombinedOutput()
-	for id, r := range cacheRecords(t) {
-		if before[id] == nil {
-			mine[id] = r
-		}
-	}
-	b, err := os.ReadFile(iidFile)
-	if buildErr != nil || err != nil {
-		t.Fatalf("DOCKER_BUILDKIT=1 %s build: %v %v\n%s", cli, buildErr, err, out)
-	}
-	app := strings.TrimSpace(string(b))
-	t.Cleanup(func() { cleanupImage(t, app) })
-	if len(mine) == 0 {
-		t.Fatalf("fixture: the build made no build-cache record:\n%s", out)
-	}
-	return app, mine
+	return facts
 }
 
-func TestStoreGraph(t *testing.T) {
+// ---------------------------------------------------------------------------
+// An image as the containerd store keeps it
+
+// storedLayer is one layer blob of an image and the regular files its tar
+// holds (path → size), with how many directories it holds.
+type storedLayer struct {
+	ocispec.Descriptor
+	Files map[string]int64
+	Dirs  int
+}
+
+// files is the sum of the layer's file sizes.
+func (l storedLayer) files() int64 {
+	var n int64
+	for _, s := range l.Files {
+		n += s
+	}
+	return n
+}
+
+// storedImage is one image of the containerd store, read through the
+// engine's API only (no access to its root dir is needed): the image
+// summary with its manifests (API ≥ 1.47), the blobs `docker save`
+// exports (the content store's own: same digests and sizes) and the
+// snapshot usage per layer (/images/{id}/history: each layer's
+// snapshot usage, moby image_history.go).
+type storedImage struct {
+	ID       string
+	Summary  image.Summary
+	Manifest ocispec.Descriptor
+	Config   ocispec.Descriptor
+	Layers   []storedLayer // bottom to top
+	// Content and Unpacked are the engine's figures for the image's one
+	// platform (Manifests[].Size.Content and ImageData.Size.Unpacked).
+	Content, Unpacked int64
+	// Snapshots are the history's layer sizes, bottom to top (empty
+	// layers left out): each layer's own snapshot usage.
+	Snapshots []int64
+}
+
+// meta is the image's manifest and config: per image, never shared.
+func (s storedImage) meta() int64 { return s.Manifest.Size + s.Config.Size }
+
+// blobs is the image's manifest, config and layer blobs.
+func (s storedImage) blobs() int64 {
+	n := s.meta()
+	for _, l := range s.Layers {
+		n += l.Size
+	}
+	return n
+}
+
+// readStoredImage reads image id of the containerd store.
+func readStoredImage(t testing.TB, id string) storedImage {
+	t.Helper()
 	c := requireEngine(t)
-	ctx := testContext(t, 10*time.Minute)
-	info, p := requireProbe(t, ctx)
-	if !containerdStore(info) {
-		g, err := p.Store(ctx)
-		if g != nil || err != nil {
-			t.Fatalf("graph-driver store (%s): Store = %v, %v; want nil, nil", info.Driver, g, err)
+	ctx := testContext(t, fixtureTimeout)
+	s := storedImage{ID: id}
+	list, err := c.ImageList(ctx, image.ListOptions{All: true, Manifests: true, Filters: runArgs()})
+	if err != nil {
+		t.Fatalf("listing images with their manifests: %v", err)
+	}
+	for _, sum := range list {
+		if sum.ID == id {
+			s.Summary = sum
 		}
-		t.Logf("graph-driver store (%s): no containerd graph, as it must be", info.Driver)
+	}
+	if s.Summary.ID == "" {
+		t.Fatalf("image %s: not in the image list", short(id))
+	}
+	var images []image.ManifestSummary
+	for _, m := range s.Summary.Manifests {
+		if m.Kind == image.ManifestKindImage {
+			images = append(images, m)
+		}
+	}
+	if len(images) != 1 {
+		t.Fatalf("image %s: %d image manifests (%+v), want one: a fixture has one platform", short(id), len(images), s.Summary.Manifests)
+	}
+	s.Content, s.Unpacked = images[0].Size.Content, images[0].ImageData.Size.Unpacked
+
+	blobs := savedBlobs(t, id)
+	s.Manifest = images[0].Descriptor
+	var m ocispec.Manifest
+	if err := json.Unmarshal(blobs[s.Manifest.Digest.String()], &m); err != nil {
+		t.Fatalf("image %s: manifest %s: %v", short(id), s.Manifest.Digest, err)
+	}
+	if int64(len(blobs[s.Manifest.Digest.String()])) != s.Manifest.Size {
+		t.Fatalf("image %s: docker save's manifest has %d bytes, its descriptor says %d", short(id), len(blobs[s.Manifest.Digest.String()]), s.Manifest.Size)
+	}
+	s.Config = m.Config
+	for _, d := range m.Layers {
+		b, ok := blobs[d.Digest.String()]
+		if !ok || int64(len(b)) != d.Size {
+			t.Fatalf("image %s: docker save has %d bytes of layer %s (present %v), its descriptor says %d", short(id), len(b), d.Digest, ok, d.Size)
+		}
+		l := storedLayer{Descriptor: d, Files: map[string]int64{}}
+		if err := tarFiles(d.MediaType, b, &l); err != nil {
+			t.Fatalf("image %s: layer %s: %v", short(id), d.Digest, err)
+		}
+		s.Layers = append(s.Layers, l)
+	}
+
+	hist, err := c.ImageHistory(ctx, id)
+	if err != nil {
+		t.Fatalf("image %s: history: %v", short(id), err)
+	}
+	for i := len(hist) - 1; i >= 0; i-- { // the history is newest first
+		if hist[i].Size > 0 {
+			s.Snapshots = append(s.Snapshots, hist[i].Size)
+		}
+	}
+	return s
+}
+
+// savedBlobs exports image id with `docker save` (an OCI layout on the
+// containerd store) and returns its blobs by digest.
+func savedBlobs(t testing.TB, id string) map[string][]byte {
+	t.Helper()
+	rc, err := requireEngine(t).ImageSave(testContext(t, fixtureTimeout), []string{id})
+	if err != nil {
+		t.Fatalf("saving image %s: %v", short(id), err)
+	}
+	defer rc.Close()
+	out := map[string][]byte{}
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("saving image %s: %v", short(id), err)
+		}
+		hex, ok := strings.CutPrefix(h.Name, "blobs/sha256/")
+		if !ok || h.Typeflag != tar.TypeReg {
+			continue
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatalf("saving image %s: %v", short(id), err)
+		}
+		out["sha256:"+hex] = b
+	}
+	return out
+}
+
+// tarFiles lists the regular files and directories of a layer blob.
+func tarFiles(mediaType string, blob []byte, l *storedLayer) error {
+	var r io.Reader = bytes.NewReader(blob)
+	switch {
+	case strings.HasSuffix(mediaType, "gzip"):
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return err
+		}
+		r = zr
+	case strings.HasSuffix(mediaType, "zstd"):
+		return fmt.Errorf("a zstd layer (%s): these tests read gzip or plain tar", mediaType)
+	}
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch h.Typeflag {
+		case tar.TypeReg:
+			l.Files["/"+strings.TrimPrefix(path.Clean(h.Name), "/")] = h.Size
+		case tar.TypeDir:
+			l.Dirs++
+		}
+	}
+}
+
+// snapshotBounds are the least and the most a snapshot holding layer l can
+// use: the snapshotter counts allocated blocks (containerd continuity's
+// DiskUsage: st_blocks × 512) of the files, the directories and the
+// snapshot's root, so at least the files' bytes and at most their 4 KiB
+// blocks plus one block per directory.
+func snapshotBounds(l storedLayer) (lo, hi int64) {
+	const block = 4096
+	for _, s := range l.Files {
+		lo += s
+		hi += (s + block - 1) / block * block
+	}
+	hi += block * int64(l.Dirs+1)
+	return lo, hi
+}
+
+// checkStoredBase checks image b of the containerd store against the
+// store's equations: Size = Content + Unpacked; Content = its manifest,
+// config and layer blobs; Unpacked = its layers' snapshots. With files,
+// its top layer must hold exactly those files (path → bytes), its
+// snapshot within snapshotBounds.
+func checkStoredBase(t testing.TB, b storedImage, files map[string]int64) {
+	t.Helper()
+	name := short(b.ID)
+	if b.Summary.Size != b.Content+b.Unpacked {
+		t.Fatalf("fixture (engine problem, not dockctl) on the containerd image store: image %s Size %d, want Content %d + Unpacked %d (moby image_list.go)", name, b.Summary.Size, b.Content, b.Unpacked)
+	}
+	if b.Content != b.blobs() {
+		t.Fatalf("fixture (engine problem, not dockctl) on the containerd image store: image %s Content %d, want its manifest %d + config %d + layer blobs = %d", name, b.Content, b.Manifest.Size, b.Config.Size, b.blobs())
+	}
+	if sum(map[int]int64(indexed(b.Snapshots))) != b.Unpacked || len(b.Snapshots) != len(b.Layers) {
+		t.Fatalf("fixture (engine problem, not dockctl) on the containerd image store: image %s snapshots %v (one per layer of %d), want them to add up to Unpacked %d", name, b.Snapshots, len(b.Layers), b.Unpacked)
+	}
+	if files == nil {
 		return
 	}
+	top := b.Layers[len(b.Layers)-1]
+	for p, n := range files {
+		if top.Files[p] != n {
+			t.Fatalf("fixture (engine problem, not dockctl): image %s's top layer holds %s with %d bytes, want %d (its files: %v)", name, p, top.Files[p], n, top.Files)
+		}
+	}
+	snap := b.Snapshots[len(b.Snapshots)-1]
+	if lo, hi := snapshotBounds(top); snap < lo || snap > hi {
+		t.Fatalf("fixture (engine problem, not dockctl): image %s's top snapshot uses %d bytes, want between its files' %d and their blocks' %d", name, snap, lo, hi)
+	}
+}
 
-	baseRef, appRef := imageRef("store-base", "1"), imageRef("store-app", "1")
-	base := importImage(t, baseRef, map[string][]byte{"/opt/base.bin": randomBytes(t, 200_003)}, nil)
-	app, records := storeBuild(t, baseRef, appRef, 300_007)
-	ctr := createContainer(t, baseRef, objName("store-stopped"), containerOpts{State: stateExited, WriteBytes: 100_000})
+// checkStoredDerived checks image a, built FROM base b with one layer of
+// its own holding files, on the containerd store, and returns the bytes
+// the engine counts as a's own: a.Size − a.SharedSize (SharedSize as
+// /system/df computes it, over the listed images), which on this store is
+// its manifest, its config, its own layer's blob and its own snapshot —
+// not a.Size − b.Size, which also has a's manifest and config in place
+// of b's. It checks a.SharedSize = b's layer blobs + b's snapshots = b.Size
+// less b's manifest and config, which are per image.
+func checkStoredDerived(t testing.TB, b, a storedImage, dfA, dfB *image.Summary, files map[string]int64) int64 {
+	t.Helper()
+	checkStoredBase(t, a, files)
+	name := short(a.ID)
+	if len(a.Layers) != len(b.Layers)+1 {
+		t.Fatalf("fixture (engine problem, not dockctl): image %s has %d layers, want its base's %d and one of its own", name, len(a.Layers), len(b.Layers))
+	}
+	for i, l := range b.Layers {
+		if a.Layers[i].Digest != l.Digest || a.Snapshots[i] != b.Snapshots[i] {
+			t.Fatalf("fixture (engine problem, not dockctl): image %s's layer %d is blob %s (snapshot %d), its base's %s (%d)", name, i, a.Layers[i].Digest, a.Snapshots[i], l.Digest, b.Snapshots[i])
+		}
+	}
+	baseShared := dfB.Size - b.meta()
+	if dfA.SharedSize != baseShared {
+		t.Fatalf("fixture (engine problem, not dockctl) on the containerd image store: image %s SharedSize %d, want its base's blobs and snapshots %d (base Size %d less its manifest and config %d)", name, dfA.SharedSize, baseShared, dfB.Size, b.meta())
+	}
+	own := dfA.Size - dfA.SharedSize
+	top := a.Layers[len(a.Layers)-1]
+	if want := a.meta() + top.Size + a.Snapshots[len(a.Snapshots)-1]; own != want {
+		t.Fatalf("fixture (engine problem, not dockctl) on the containerd image store: image %s's own bytes %d (Size − SharedSize), want manifest %d + config %d + layer blob %d + snapshot %d = %d",
+			name, own, a.Manifest.Size, a.Config.Size, top.Size, a.Snapshots[len(a.Snapshots)-1], want)
+	}
+	t.Logf("containerd image store: image %s's own bytes %d = manifest %d + config %d + layer blob %d + snapshot %d (files %d)",
+		name, own, a.Manifest.Size, a.Config.Size, top.Size, a.Snapshots[len(a.Snapshots)-1], top.files())
+	return own
+}
 
-	g, err := p.Store(ctx)
-	if err != nil || g == nil {
-		t.Fatalf("containerd store: Store = %v, %v; want the graph", g, err)
+func indexed(s []int64) map[int]int64 {
+	m := map[int]int64{}
+	for i, v := range s {
+		m[i] = v
 	}
-	t.Logf("graph: %d objects, %d holders, snapshotter %s", len(g.Objects), len(g.Holders), g.Snapshotter)
-	snap := func(key string) string { return inspect.SnapshotKey("moby", g.Snapshotter, key) }
+	return m
+}
 
-	// Every blob's size is its file's: the content store keeps one file
-	// per digest. Other tests remove images meanwhile, so a file gone
-	// since the graph was read is no mismatch; this test's images' blobs
-	// must all be there.
-	blobs := filepath.Join(p.RootDir(), "containerd", "daemon", "io.containerd.content.v1.content", "blobs", "sha256")
-	checked, gone := 0, 0
-	for key, o := range g.Objects {
-		digest, ok := strings.CutPrefix(key, "content/")
-		if !ok {
-			continue
-		}
-		hex, ok := strings.CutPrefix(digest, "sha256:")
-		if !ok {
-			t.Errorf("blob %s: not a sha256 digest", key)
-			continue
-		}
-		st, err := os.Stat(filepath.Join(blobs, hex))
-		if errors.Is(err, fs.ErrNotExist) {
-			gone++
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		checked++
-		if st.Size() != o.Bytes {
-			t.Errorf("blob %s: graph says %d bytes, its file has %d", digest, o.Bytes, st.Size())
-		}
-	}
-	t.Logf("blob files: %d match their sizes, %d removed since the graph was read", checked, gone)
+// ---------------------------------------------------------------------------
+// What is ground truth where
 
-	// The image holders are the images' names, targeting the engine's
-	// image ids; each reaches its blobs, all of them on disk.
-	for ref, id := range map[string]string{baseRef: base, appRef: app} {
-		var names []string
-		for _, h := range g.Holders {
-			if h.Namespace == "moby" && h.Kind == inspect.HolderImage && h.ID == "docker.io/"+ref {
-				names = append(names, h.ID)
-				if h.Target != id {
-					t.Errorf("image holder %s targets %s, the engine's image id is %s", h.ID, h.Target, id)
-				}
-			}
-		}
-		if len(names) != 1 {
-			t.Errorf("image %s: %d holders named docker.io/%s, want 1", id, len(names), ref)
-		}
-		if o, ok := g.Objects[inspect.ContentKey(id)]; !ok || o.Bytes <= 0 {
-			t.Errorf("image %s: its manifest %v is not a blob of the graph", id, o)
-		}
-		if _, err := os.Stat(filepath.Join(blobs, strings.TrimPrefix(id, "sha256:"))); err != nil {
-			t.Errorf("image %s: its manifest's file: %v", id, err)
-		}
-	}
+// enginesClaimsAreTruth reports whether the engine's own figures for what
+// a prune freed (SpaceReclaimed, the drop of LayersSize) measure the disk.
+// On a graph driver they do: a layer's size is its files'. On the
+// containerd image store they do not, either way: SpaceReclaimed claims
+// blobs the build history keeps and misses container configs, -init
+// snapshots and directories; LayersSize leaves out what only build-cache
+// records hold (docs/design/containerd-image-store.md §3.4). There the
+// root dir's disk use is the only measure.
+func enginesClaimsAreTruth(t testing.TB) bool { return !engineUnderTest(t).Containerd }
 
-	// The stopped container's lease holds its writable layer and its init
-	// layer, which sits on the base's chain; the layer's usage is the
-	// engine's SizeRw.
-	var lease *inspect.StoreHolder
-	for i, h := range g.Holders {
-		if h.Namespace == "moby" && h.ContainerHolder(ctr) {
-			lease = &g.Holders[i]
-		}
+// measuredOnlyByEngine says that the root dir's disk use was not measured
+// for what: on a graph driver the engine's figures were checked instead;
+// on the containerd store nothing was, which fails under CI=true (a run
+// that checks nothing must not pass there) and is announced otherwise.
+func measuredOnlyByEngine(t testing.TB, what string) {
+	t.Helper()
+	if enginesClaimsAreTruth(t) {
+		t.Logf("%s: the root dir's disk use was not measured: the prediction is checked against the engine's prune report only", what)
+		return
 	}
-	if lease == nil {
-		t.Fatalf("container %s: no lease holder", ctr)
-	}
-	for _, k := range []string{snap(ctr), snap(ctr + "-init")} {
-		if !contains(lease.Holds, k) {
-			t.Errorf("container %s: its lease holds %v, not %s", ctr, lease.Holds, k)
-		}
-	}
-	if o := g.Objects[snap(ctr)]; o.Parent != snap(ctr+"-init") {
-		t.Errorf("container %s: writable snapshot's parent %q, want its -init", ctr, o.Parent)
-	}
-	if o := g.Objects[snap(ctr+"-init")]; o.Parent != snap(chainOf(t, base)) {
-		t.Errorf("container %s: -init snapshot's parent %q, want the base's chain %s", ctr, o.Parent, chainOf(t, base))
-	}
-	ci, _, err := c.ContainerInspectWithRaw(ctx, ctr, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ci.SizeRw == nil || *ci.SizeRw != g.Objects[snap(ctr)].Bytes {
-		t.Errorf("container %s: SizeRw %v, the graph's writable snapshot %d bytes", ctr, ci.SizeRw, g.Objects[snap(ctr)].Bytes)
-	}
+	inconclusive(t, "%s: the root dir's disk use was not measured, and on the %s the engine's own figures are no measure (its root dir must be readable here, and no other client may change the engine meanwhile)", what, engineUnderTest(t).store())
+}
 
-	t.Logf("container %s: lease holds %d objects; writable snapshot %d bytes = SizeRw", ctr, len(lease.Holds), *ci.SizeRw)
-
-	// Each build-cache record /system/df lists has a lease named after it.
-	for id := range records {
-		found := false
-		for _, h := range g.Holders {
-			found = found || (h.Namespace == "moby" && h.Kind == inspect.HolderLease && h.ID == id)
-		}
-		if !found {
-			t.Errorf("build-cache record %s (%s %q): no lease", id, records[id].Type, records[id].Description)
-		}
+// inconclusive records that a check could not be made: a failure under
+// CI=true, else a line announced after the run (as skips are) while the
+// test goes on.
+func inconclusive(t testing.TB, format string, args ...any) {
+	t.Helper()
+	why := fmt.Sprintf(format, args...)
+	if inCI() {
+		t.Errorf("CI=true, so a check may not be left out: %s", why)
+		return
 	}
-	t.Logf("build-cache records of the build: %d, each with its lease", len(records))
-
-	// An image's snapshot chain is its history: /images/{id}/history
-	// sizes each layer by its snapshot's usage.
-	for _, id := range []string{base, app} {
-		hist, err := c.ImageHistory(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want, got int64
-		for _, h := range hist {
-			want += h.Size
-		}
-		n := 0
-		for k := snap(chainOf(t, id)); k != ""; k = g.Objects[k].Parent {
-			o, ok := g.Objects[k]
-			if !ok {
-				t.Fatalf("image %s: snapshot %s of its chain is not in the graph", id, k)
-			}
-			got += o.Bytes
-			n++
-		}
-		if got != want || n == 0 {
-			t.Errorf("image %s: its %d snapshots use %d bytes, its history says %d", id, n, got, want)
-		}
-		t.Logf("image %s: %d snapshots, %d bytes = its history's", id, n, got)
-	}
-
-	// dockctl reads it too: the report has no note that it could not.
-	doc := reportJSON(t, scopeFilters(t))
-	for _, n := range doc.Notes {
-		if strings.Contains(n.Text, "containerd image store") {
-			t.Errorf("report note %q: dockctl could not read the store the test read", n.Text)
-		}
-	}
-	// The report and the dry runs account from the same inventory,
-	// graph attached alike.
-	checkPlanIsReport(t)
+	t.Logf("INCONCLUSIVE: %s", why)
+	skipsMu.Lock()
+	skips = append(skips, t.Name()+" (inconclusive, not skipped): "+why)
+	skipsMu.Unlock()
 }

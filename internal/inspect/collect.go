@@ -178,8 +178,20 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		for _, s := range containers {
 			inv.Containers = append(inv.Containers, containerFrom(s))
 		}
+		if du != nil && has(types.ContainerObject) && pinsManifests(c.ClientVersion()) {
+			// /system/df's containers leave out the platform manifest
+			// each runs; the container list (no sizes) has it.
+			list, err := c.ContainerList(ctx, container.ListOptions{All: true})
+			if err != nil {
+				return nil, fmt.Errorf("listing containers: %w", err)
+			}
+			addManifests(inv.Containers, list)
+		}
 		sortContainers(inv.Containers)
 	}
+	// platformsListed says whether the images' Platforms were filled by
+	// a list made with Manifests already.
+	platformsListed := false
 	if want[KindImages] {
 		if du == nil {
 			imgs, ok, err := imagesFromLayers(ctx, c, cfg, containers)
@@ -188,6 +200,7 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 			}
 			if ok {
 				inv.Images, inv.LayersSize = imgs, SizeUnknown
+				platformsListed = true
 			} else {
 				// Some image's layers could not be sized: the engine's
 				// figures it is.
@@ -238,12 +251,99 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 			return a.ID < b.ID
 		})
 	}
+	if want[KindImages] && !platformsListed && du != nil && onContainerdStore(du.Images) {
+		list, err := c.ImageList(ctx, image.ListOptions{Manifests: true})
+		if err != nil {
+			return nil, fmt.Errorf("listing images' platforms: %w", err)
+		}
+		addPlatforms(inv.Images, list)
+	}
 	for _, k := range Kinds {
 		if want[k] {
 			inv.Collected = append(inv.Collected, k)
 		}
 	}
 	return inv, nil
+}
+
+// pinsManifests reports whether an engine answering at API version v
+// names the platform manifest each container runs
+// (ImageManifestDescriptor, API 1.48).
+func pinsManifests(v string) bool {
+	return v != "" && versions.GreaterThanOrEqualTo(v, "1.48")
+}
+
+// addManifests fills the containers' ImageManifest and ImagePlatform from
+// a container list.
+func addManifests(cs []Container, list []container.Summary) {
+	byID := map[string]Container{}
+	for _, s := range list {
+		byID[s.ID] = containerFrom(s)
+	}
+	for i := range cs {
+		if l, ok := byID[cs[i].ID]; ok {
+			cs[i].ImageManifest, cs[i].ImagePlatform = l.ImageManifest, l.ImagePlatform
+		}
+	}
+}
+
+// onContainerdStore reports whether imgs come from the containerd image
+// store: API 1.48 lists each image's target descriptor there, and only
+// there. (/info says it too, but that is one more request.)
+func onContainerdStore(imgs []*image.Summary) bool {
+	for _, s := range imgs {
+		if s != nil && s.Descriptor != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// addPlatforms fills the images' Platforms from an image list made with
+// Manifests (API 1.47; the client leaves the option out below it).
+func addPlatforms(imgs []Image, list []image.Summary) {
+	byID := map[string][]ImagePlatform{}
+	for _, s := range list {
+		byID[s.ID] = platformsOf(s)
+	}
+	for i := range imgs {
+		if p, ok := byID[imgs[i].ID]; ok {
+			imgs[i].Platforms = p
+		}
+	}
+}
+
+// platformsOf lists an image's manifests (nil when none are listed).
+func platformsOf(s image.Summary) []ImagePlatform {
+	var out []ImagePlatform
+	for _, m := range s.Manifests {
+		p := ImagePlatform{
+			Kind:         string(m.Kind),
+			Manifest:     m.Descriptor.Digest.String(),
+			Available:    m.Available,
+			ContentBytes: m.Size.Content,
+		}
+		if m.ImageData != nil {
+			p.Platform = PlatformString(m.ImageData.Platform.OS, m.ImageData.Platform.Architecture, m.ImageData.Platform.Variant)
+			p.UnpackedBytes = m.ImageData.Size.Unpacked
+			p.Containers = append([]string(nil), m.ImageData.Containers...)
+			sort.Strings(p.Containers)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// PlatformString is a platform as docker prints it: "os/arch[/variant]".
+func PlatformString(os, arch, variant string) string {
+	if os == "" && arch == "" {
+		return ""
+	}
+	s := os + "/" + arch
+	if variant != "" {
+		s += "/" + variant
+	}
+	return s
 }
 
 // busyDiskUsage is how engines before Docker 23 refuse a /system/df call
@@ -313,16 +413,40 @@ func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containe
 	if err != nil {
 		return nil, false, fmt.Errorf("listing images: %w", err)
 	}
-	imgs := make([]Image, 0, len(list))
-	for _, s := range list {
-		imgs = append(imgs, imageFrom(s))
-	}
-	if err := CollectLayers(ctx, cfg.layers, imgs, cfg.layerOpts); err != nil {
-		return nil, false, err
-	}
 	users := map[string]int{}
 	for _, s := range containers {
 		users[s.ImageID]++
+	}
+	imgs := make([]Image, 0, len(list))
+	containerd := false
+	for _, s := range list {
+		imgs = append(imgs, imageFrom(s))
+		containerd = containerd || s.Descriptor != nil
+	}
+	if containerd {
+		// The containerd image store: an image's history gives its
+		// snapshots only, its Size has its content blobs too. The
+		// engine's shared sizes count both (API 1.42 computes them in
+		// the list, as /system/df does, without sizing anything else).
+		// That list is the listing: images may come and go between the
+		// two requests.
+		sized, err := c.ImageList(ctx, image.ListOptions{SharedSize: true, Manifests: true})
+		if err != nil {
+			return nil, false, fmt.Errorf("listing images: %w", err)
+		}
+		imgs = imgs[:0]
+		for _, s := range sized {
+			if s.SharedSize < 0 {
+				return nil, false, nil // an engine before 1.42: df it is
+			}
+			img := imageFrom(s)
+			img.Containers = users[img.ID]
+			imgs = append(imgs, img)
+		}
+		return imgs, true, nil
+	}
+	if err := CollectLayers(ctx, cfg.layers, imgs, cfg.layerOpts); err != nil {
+		return nil, false, err
 	}
 	refs := map[string]int{}
 	for _, img := range imgs {
@@ -361,6 +485,7 @@ func imageFrom(s imageSummary) Image {
 		SharedBytes: s.SharedSize,
 		UniqueBytes: SizeUnknown,
 		Containers:  int(s.Containers),
+		Platforms:   platformsOf(s),
 	}
 	for _, t := range s.RepoTags {
 		if t != "<none>:<none>" {
@@ -400,6 +525,12 @@ func containerFrom(s container.Summary) Container {
 		Networks:    []string{},
 	}
 	c.Name = ContainerName(s)
+	if d := s.ImageManifestDescriptor; d != nil {
+		c.ImageManifest = d.Digest.String()
+		if d.Platform != nil {
+			c.ImagePlatform = PlatformString(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant)
+		}
+	}
 	for _, m := range s.Mounts {
 		if m.Type == "volume" && m.Name != "" {
 			c.Volumes = append(c.Volumes, m.Name)

@@ -14,6 +14,8 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/dockctl/dockctl/internal/fake"
 )
@@ -333,5 +335,159 @@ func TestCollectGivesUpOnABusyDiskUsage(t *testing.T) {
 	}
 	if len(told) != 1 || !strings.Contains(told[0], "already running") {
 		t.Fatalf("told %q, want one notice with the engine's answer", told)
+	}
+}
+
+// The containerd image store (API 1.47/1.48): an image's manifests by
+// platform, with what of each is here, and the platform a container runs.
+func TestCollectPlatforms(t *testing.T) {
+	t.Parallel()
+	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	manifests := []image.ManifestSummary{
+		{Descriptor: ocispec.Descriptor{Digest: "sha256:m1", Platform: amd64}, Available: true, Kind: image.ManifestKindImage,
+			ImageData: &image.ImageProperties{Platform: *amd64, Containers: []string{"c1"}}},
+		// arm64/v8 loaded without its layers: manifest and config only.
+		{Descriptor: ocispec.Descriptor{Digest: "sha256:m2"}, Available: false, Kind: image.ManifestKindImage,
+			ImageData: &image.ImageProperties{Platform: ocispec.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},
+		{Descriptor: ocispec.Descriptor{Digest: "sha256:a1"}, Available: true, Kind: image.ManifestKindAttestation},
+	}
+	manifests[0].Size.Content, manifests[0].Size.Total, manifests[0].ImageData.Size.Unpacked = 1000, 3000, 2000
+	manifests[1].Size.Content, manifests[1].Size.Total = 800, 800
+	manifests[2].Size.Content = 40
+	want := []ImagePlatform{
+		{Platform: "linux/amd64", Kind: "image", Manifest: "sha256:m1", Available: true, ContentBytes: 1000, UnpackedBytes: 2000, Containers: []string{"c1"}},
+		{Platform: "linux/arm64/v8", Kind: "image", Manifest: "sha256:m2", ContentBytes: 800},
+		{Kind: "attestation", Manifest: "sha256:a1", Available: true, ContentBytes: 40},
+	}
+	for _, tc := range []struct {
+		name       string
+		kinds      []Kind
+		version    string
+		containerd bool
+		wantLists  int // image lists with manifests asked
+		want       []ImagePlatform
+	}{
+		{"containerd store, report", Kinds, "1.51", true, 1, want},
+		{"containerd store, inspect images", []Kind{KindImages}, "1.51", true, 1, want},
+		// A graph driver lists no target descriptor: no request more.
+		{"graph driver", Kinds, "1.51", false, 0, nil},
+		{"API 1.41", Kinds, "1.41", false, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := sampleEngine()
+			e.APIVersion = tc.version
+			df := e.DiskUsageFn
+			withTarget := func(s *image.Summary) {
+				if tc.containerd && s.ID == "sha256:i1" {
+					s.Descriptor = &ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: "sha256:i1", Size: 491}
+				}
+			}
+			e.DiskUsageFn = func(ctx context.Context, o types.DiskUsageOptions) (types.DiskUsage, error) {
+				du, err := df(ctx, o)
+				for _, s := range du.Images {
+					withTarget(s)
+				}
+				return du, err
+			}
+			lists := 0
+			e.ImageListFn = func(_ context.Context, o image.ListOptions) ([]image.Summary, error) {
+				du, _ := df(context.Background(), types.DiskUsageOptions{})
+				var out []image.Summary
+				for _, s := range du.Images {
+					withTarget(s)
+					if o.Manifests && s.ID == "sha256:i1" && tc.containerd {
+						s.Manifests = manifests
+					}
+					if !o.SharedSize {
+						s.SharedSize = -1
+					} else if s.SharedSize < 0 {
+						s.SharedSize = 0 // computed, as API 1.42 does
+					}
+					out = append(out, *s)
+				}
+				if o.Manifests {
+					lists++
+				}
+				return out, nil
+			}
+			e.ImageInspectFn = func(_ context.Context, id string) (image.InspectResponse, error) {
+				return image.InspectResponse{ID: id}, nil
+			}
+			e.ImageHistoryFn = func(context.Context, string) ([]image.HistoryResponseItem, error) { return nil, nil }
+			var opts []CollectOption
+			if len(tc.kinds) == 1 {
+				opts = append(opts, ImageLayers(e, LayerOptions{Cache: OpenLayerCache("")}))
+			}
+			inv, err := Collect(context.Background(), e, tc.kinds, time.Unix(1000, 0), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.containerd && lists != tc.wantLists {
+				t.Errorf("%d image lists with manifests, want %d", lists, tc.wantLists)
+			}
+			if !tc.containerd && e.Calls("ImageList") > 0 && len(tc.kinds) > 1 {
+				t.Errorf("ImageList called %d times on a graph driver's engine: no platforms to list", e.Calls("ImageList"))
+			}
+			for _, img := range inv.Images {
+				var w []ImagePlatform
+				if img.ID == "sha256:i1" {
+					w = tc.want
+				}
+				if fmt.Sprint(img.Platforms) != fmt.Sprint(w) {
+					t.Errorf("%s: platforms %+v, want %+v", img.ID, img.Platforms, w)
+				}
+			}
+		})
+	}
+}
+
+func TestContainerPinsAPlatform(t *testing.T) {
+	t.Parallel()
+	s := container.Summary{ID: "c1", ImageManifestDescriptor: &ocispec.Descriptor{Digest: "sha256:m2",
+		Platform: &ocispec.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}}}
+	c := containerFrom(s)
+	if c.ImageManifest != "sha256:m2" || c.ImagePlatform != "linux/arm/v7" {
+		t.Errorf("manifest %q platform %q, want sha256:m2 and linux/arm/v7", c.ImageManifest, c.ImagePlatform)
+	}
+	if c := containerFrom(container.Summary{ID: "c2"}); c.ImageManifest != "" || c.ImagePlatform != "" {
+		t.Errorf("API before 1.48: manifest %q platform %q, want none", c.ImageManifest, c.ImagePlatform)
+	}
+}
+
+// /system/df's containers leave ImageManifestDescriptor out: from API
+// 1.48 Collect takes it from the container list; before, it asks nothing
+// more.
+func TestCollectContainerManifests(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"1.41", "1.48"} {
+		t.Run(v, func(t *testing.T) {
+			e := sampleEngine()
+			e.APIVersion = v
+			list := e.ContainerListFn
+			e.ContainerListFn = func(ctx context.Context, o container.ListOptions) ([]container.Summary, error) {
+				cs, err := list(ctx, o)
+				for i := range cs {
+					cs[i].ImageManifestDescriptor = &ocispec.Descriptor{Digest: digest.Digest("sha256:m-" + cs[i].ID), Platform: &ocispec.Platform{OS: "linux", Architecture: "amd64"}}
+				}
+				return cs, err
+			}
+			inv, err := Collect(context.Background(), e, []Kind{KindContainers}, time.Unix(1000, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCalls := map[string]int{"1.41": 0, "1.48": 1}[v]
+			if n := e.Calls("ContainerList"); n != wantCalls {
+				t.Errorf("ContainerList called %d times, want %d", n, wantCalls)
+			}
+			for _, c := range inv.Containers {
+				want := ""
+				if wantCalls > 0 {
+					want = "sha256:m-" + c.ID
+				}
+				if c.ImageManifest != want || (want != "") != (c.ImagePlatform == "linux/amd64") {
+					t.Errorf("container %s: manifest %q platform %q, want %q", c.ID, c.ImageManifest, c.ImagePlatform, want)
+				}
+			}
+		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/image"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/dockctl/dockctl/internal/fake"
 )
@@ -16,7 +18,7 @@ import (
 // imagesEngine is sampleEngine plus the image list and layer data the
 // images listing reads without /system/df: i1 and i2 share their base
 // layer (50 bytes); i3 is the only image on a layer of its own.
-func imagesEngine(historyOK bool) *fake.Engine {
+func imagesEngine(historyOK, containerd, sharedSizes bool) *fake.Engine {
 	e := sampleEngine()
 	base, top1, top2, solo := diff(1), diff(2), diff(3), diff(4)
 	layers := map[string][]string{"sha256:i1": {base, top1}, "sha256:i2": {base, top2}, "sha256:i3": {solo}}
@@ -25,11 +27,23 @@ func imagesEngine(historyOK bool) *fake.Engine {
 		if o.All {
 			return nil, fmt.Errorf("want the default list: docker system df counts shared layers among it only")
 		}
-		return []image.Summary{
+		list := []image.Summary{
 			{ID: "sha256:i1", RepoTags: []string{"app:1", "app:latest"}, Created: 10, Size: 200, SharedSize: -1, Containers: -1},
 			{ID: "sha256:i2", RepoTags: []string{"<none>:<none>"}, RepoDigests: []string{"<none>@<none>"}, Created: 20, Size: 150, SharedSize: -1, Containers: -1},
 			{ID: "sha256:i3", Created: 30, Size: 70, SharedSize: -1, Containers: -1},
-		}, nil
+		}
+		if containerd {
+			// The containerd image store lists each image's target
+			// (API 1.48) and, asked to, the shared sizes /system/df
+			// gives (its blobs and snapshots): here i1 and i2 share 60.
+			for i := range list {
+				list[i].Descriptor = &ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.Digest(list[i].ID), Size: 400}
+				if o.SharedSize && sharedSizes {
+					list[i].SharedSize = map[string]int64{"sha256:i1": 60, "sha256:i2": 60, "sha256:i3": 0}[list[i].ID]
+				}
+			}
+		}
+		return list, nil
 	}
 	e.ImageInspectFn = func(_ context.Context, id string) (image.InspectResponse, error) {
 		return image.InspectResponse{ID: id, RootFS: image.RootFS{Type: "layers", Layers: layers[id]}}, nil
@@ -51,22 +65,32 @@ func diff(n int) string { return "sha256:" + fmt.Sprintf("%064x", n) }
 
 func TestCollectImagesWithoutDiskUsage(t *testing.T) {
 	tests := []struct {
-		name      string
-		historyOK bool
-		wantDF    int
+		name       string
+		historyOK  bool
+		containerd bool
+		// sharedSizes: the engine computes SharedSize in the image list
+		// (API 1.42).
+		sharedSizes bool
+		wantDF      int
 		// want is shared, unique and containers of i1, i2, i3.
 		want [3][3]int64
 	}{
 		// The figures /system/df gives: shared = layers another listed
 		// image has too; containers from the container list's image ids.
-		{"from layers", true, 0, [3][3]int64{{50, 150, 1}, {50, 100, 1}, {0, 70, 0}}},
+		{"from layers", true, false, false, 0, [3][3]int64{{50, 150, 1}, {50, 100, 1}, {0, 70, 0}}},
 		// An image whose layers cannot be sized makes the listing ask
 		// the engine, which knows: sampleEngine's df figures.
-		{"df fallback", false, 1, [3][3]int64{{50, 150, 1}, {50, 100, 1}, {-1, -1, -1}}},
+		{"df fallback", false, false, false, 1, [3][3]int64{{50, 150, 1}, {50, 100, 1}, {-1, -1, -1}}},
+		// On the containerd image store the history sizes snapshots
+		// only, the image's size has its blobs too: the engine's shared
+		// sizes, from the list (no df).
+		{"containerd store", true, true, true, 0, [3][3]int64{{60, 140, 1}, {60, 90, 1}, {0, 70, 0}}},
+		// ... or from df where the list does not compute them.
+		{"containerd store, no shared sizes in the list", true, true, false, 1, [3][3]int64{{50, 150, 1}, {50, 100, 1}, {-1, -1, -1}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := imagesEngine(tc.historyOK)
+			e := imagesEngine(tc.historyOK, tc.containerd, tc.sharedSizes)
 			inv, err := Collect(context.Background(), e, []Kind{KindImages}, time.Unix(1000, 0),
 				ImageLayers(e, LayerOptions{Cache: OpenLayerCache("")}))
 			if err != nil {

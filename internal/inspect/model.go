@@ -125,6 +125,33 @@ type Image struct {
 	// Layers are the image's layers bottom to top, keyed by chain id, with
 	// each layer's own size. Filled by CollectLayers; nil otherwise.
 	Layers []Layer `json:"layers,omitempty"`
+	// Platforms are the image's manifests on the containerd image store,
+	// as docker lists them (API 1.47): one per platform (and attestation)
+	// the image's index names, whether or not its content is here. nil on
+	// other stores and older engines, which keep one platform per image.
+	Platforms []ImagePlatform `json:"platforms,omitempty"`
+}
+
+// ImagePlatform is one manifest of a multi-platform image, as the engine
+// describes it. Its bytes are what is present locally: a platform pulled
+// or loaded without its layers counts its manifest and config only.
+type ImagePlatform struct {
+	// Platform is "os/arch[/variant]" ("" for an attestation).
+	Platform string `json:"platform"`
+	// Kind is "image" or "attestation" (docker's ManifestKind).
+	Kind string `json:"kind"`
+	// Manifest is the manifest's digest.
+	Manifest string `json:"manifest"`
+	// Available is set when all of its content (config, layers) is here.
+	Available bool `json:"available"`
+	// ContentBytes are its blobs present here (manifest, config, layers),
+	// by descriptor size.
+	ContentBytes int64 `json:"content_bytes"`
+	// UnpackedBytes are its snapshots' usage: 0 unless unpacked, as the
+	// engine does for its own platform when it loads or pulls.
+	UnpackedBytes int64 `json:"unpacked_bytes"`
+	// Containers are the ids of the containers that run this platform.
+	Containers []string `json:"containers,omitempty"`
 }
 
 // Layer is one image layer. ChainID identifies the layer together with
@@ -171,6 +198,13 @@ type Container struct {
 	// first, then its rotations, as the local storage probe found them;
 	// nil when not collected.
 	LogFiles []LogFile `json:"log_files,omitempty"`
+	// ImageManifest is the digest of the platform manifest of its image
+	// the container runs, and ImagePlatform that platform
+	// ("os/arch[/variant]"): on the containerd image store a container
+	// pins one platform of a multi-platform image (API 1.48,
+	// ImageManifestDescriptor); "" elsewhere.
+	ImageManifest string `json:"image_manifest,omitempty"`
+	ImagePlatform string `json:"image_platform,omitempty"`
 }
 
 // LogFile is one log file of a container, by the path dockctl reads it
