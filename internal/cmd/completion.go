@@ -44,7 +44,7 @@ See each shell's subcommand for loading them in every new session.`
 
 // scopeFilterKeys are the --filter keys of report and prune (see
 // parseScopeFilters).
-var scopeFilterKeys = []string{"label", "label!", "until"}
+var scopeFilterKeys = []string{"label", "label!", "until", "id"}
 
 // Values of filter keys that do not come from the engine; a test holds
 // them to inspect.ParseFilters.

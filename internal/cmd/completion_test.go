@@ -132,7 +132,7 @@ func TestCompletion(t *testing.T) {
 		{"project: the engine's compose projects", []string{"report", "--project", ""}, []string{"shop"}, nil, noFile, true},
 		{"keep-label: of the kinds given", []string{"prune", "volumes", "--keep-label", ""}, []string{"com.docker.compose.project"}, nil, noFile, true},
 
-		{"prune filter keys", []string{"prune", "--filter", ""}, []string{"label=", "label!=", "until="}, nil, keyOnly, false},
+		{"prune filter keys", []string{"prune", "--filter", ""}, []string{"label=", "label!=", "until=", "id="}, nil, keyOnly, false},
 		{"prune filter labels", []string{"prune", "containers", "-f", "label="}, []string{"label=com.docker.compose.project", "label=team"}, nil, noFile, true},
 		{"report filter label!", []string{"report", "--filter", "label!=co"}, []string{"label!=com.docker.compose.project"}, nil, noFile, true},
 		{"report filter until", []string{"report", "--filter", "until="}, nil, nil, noFile, false},
@@ -416,7 +416,7 @@ func TestCompletionFilterValuesParse(t *testing.T) {
 	check(inspect.KindNetworks, "type", networkTypes)
 	check(inspect.KindNetworks, "scope", networkScopes)
 	check(inspect.KindBuildCache, "type", buildCacheTypes)
-	sample := map[string]string{"label": "a", "label!": "a", "until": "24h"}
+	sample := map[string]string{"label": "a", "label!": "a", "until": "24h", "id": "3f2a"}
 	for _, k := range scopeFilterKeys {
 		if _, _, err := parseScopeFilters("prune", []string{k + "=" + sample[k]}, now); err != nil {
 			t.Errorf("prune --filter %s: %v", k, err)

@@ -156,7 +156,7 @@ on each, a dry run only: deleting is decided one engine at a time.
 	fl.BoolVar(&opts.AllVolumes, "all-volumes", false, "also remove named volumes no container uses (implies --volumes)")
 	fl.Var(nonEmptyArray(&opts.Keep), "keep", "keep what matches this glob: image reference, container, volume or network name (repeatable)")
 	fl.Var(nonEmptyArray(&opts.KeepLabels), "keep-label", "keep objects with this label, KEY or KEY=VALUE (repeatable)")
-	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "limit scope, docker syntax: label=…, label!=…, until=… (repeatable)")
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "limit scope, docker syntax: label=…, label!=…, until=…, id=… (an id prefix; volumes have none and drop out; repeatable)")
 	fl.Var(projectFlag(&opts.Project), "project", projectHelp)
 	fl.Var(&opts.OlderThan, "older-than", "keep objects younger than this (24h, 7d)")
 	fl.IntVar(&opts.KeepRecent, "keep-recent", 0, "keep the N newest images of each repository")

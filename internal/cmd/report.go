@@ -137,7 +137,7 @@ with no report in the last --swarm-max-age, and totals.
 	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not cut ids, names and other long cells to the terminal's width")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
 	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
-	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=… or until=… (repeatable); build cache has no labels and drops out under a label filter")
+	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=…, until=… or id=… (an id prefix; volumes have none and drop out; repeatable); build cache has no labels and drops out under a label filter")
 	addSwarmFlags(fl, &opts.Swarm)
 	fl.Var(projectFlag(&opts.Project), "project", projectHelp)
 	return c

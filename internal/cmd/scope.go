@@ -10,26 +10,32 @@ import (
 )
 
 // parseScopeFilters reads the --filter values of report and prune: label,
-// label! and until, which mean the same for every kind. Build-cache
+// label!, until and id (an id prefix, as docker builder prune takes it),
+// which mean the same for every kind. Build-cache
 // records carry no labels, so a label filter matches none of them, and
 // byLabel is set: the caller may leave the build cache out of scope.
 func parseScopeFilters(cmd string, raw []string, now time.Time) (filters map[inspect.Kind]inspect.Filter, byLabel bool, err error) {
 	if len(raw) == 0 {
 		return nil, false, nil
 	}
+	byID := false
 	for _, r := range raw {
 		key, _, _ := strings.Cut(r, "=")
 		switch strings.ToLower(strings.TrimSpace(key)) {
 		case "label", "label!":
 			byLabel = true
+		case "id":
+			byID = true
 		case "until":
 		default:
-			return nil, false, clierr.Usage("--filter", r, "%s takes label, label! and until filters", cmd)
+			return nil, false, clierr.Usage("--filter", r, "%s takes label, label!, until and id filters", cmd)
 		}
 	}
 	filters = map[inspect.Kind]inspect.Filter{}
 	for _, k := range inspect.Kinds {
-		if k == inspect.KindBuildCache && byLabel {
+		// Build-cache records carry no labels, volumes no id: such a
+		// filter matches none of them.
+		if (k == inspect.KindBuildCache && byLabel) || (k == inspect.KindVolumes && byID) {
 			filters[k] = inspect.MatchNone(k)
 			continue
 		}
