@@ -69,7 +69,18 @@ type StoreHolder struct {
 	// Parent is, for an image name the classic builder made, the id of
 	// the image it was built on (ClassicBuilderParentLabel).
 	Parent string `json:"parent,omitempty"`
+	// Temporary marks a lease BuildKit made for the length of a build
+	// (BuildKitTemporaryLabel): a build-cache prune drops them.
+	Temporary bool `json:"temporary,omitempty"`
 }
+
+// BuildKitTemporaryLabel marks the leases BuildKit holds a build's inputs
+// with for a while after it (a 5-minute containerd.io/gc.expire). A
+// build-cache prune drops them with the records: on engine29, the lease
+// holding a FROM image's manifest and config, and through them its layer
+// and snapshot, went with the first record pruned, so the base's bytes
+// came free with the records that pinned them.
+const BuildKitTemporaryLabel = "buildkit/lease.temporary"
 
 // ClassicBuilderParentLabel is the label the classic builder puts on the
 // images it makes on the containerd store, naming the image each step

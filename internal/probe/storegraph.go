@@ -245,7 +245,8 @@ func readStore(ctx context.Context, api storeAPI, snapshotter string, now time.T
 					return fmt.Errorf("listing the resources of lease %s in namespace %s: %w", l.ID, ns, err)
 				}
 				_, flat := l.Labels[labelGCFlat]
-				h := &inspect.StoreHolder{Namespace: ns, Kind: inspect.HolderLease, ID: l.ID, Flat: flat}
+				_, temporary := l.Labels[inspect.BuildKitTemporaryLabel]
+				h := &inspect.StoreHolder{Namespace: ns, Kind: inspect.HolderLease, ID: l.ID, Flat: flat, Temporary: temporary}
 				var holds []string
 				for _, r := range rs {
 					switch {

@@ -98,7 +98,10 @@ func (pl *planner) settleStore() {
 		return
 	}
 	for i, it := range pl.items[TypeBuildCache] {
-		n, ok := pl.storeRelease(func(h inspect.StoreHolder) bool { return h.BuildRecordHolder(it.ID) })
+		// BuildKit's prune drops its temporary leases too: they go with
+		// the first record.
+		first := i == 0
+		n, ok := pl.storeRelease(func(h inspect.StoreHolder) bool { return h.BuildRecordHolder(it.ID) || (first && h.Temporary) })
 		if !ok {
 			continue
 		}

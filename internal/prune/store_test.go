@@ -176,3 +176,32 @@ func TestStorePlanClassicBuildIntermediates(t *testing.T) {
 		t.Fatalf("classic:1 = %+v (planned %v), want 3030 bytes: its intermediate goes with it", it, ok)
 	}
 }
+
+// BuildKit keeps a build's inputs under a temporary lease for minutes
+// after it; its prune drops those leases, so pruning the records frees a
+// removed base image's layer and snapshot that lease also reached.
+func TestStorePlanBuildKitTemporaryLease(t *testing.T) {
+	t.Parallel()
+	c := inspect.ContentKey
+	snap := func(k string) string { return inspect.SnapshotKey("moby", "overlayfs", k) }
+	inv := &inspect.Inventory{
+		Collected:  append([]inspect.Kind{}, inspect.Kinds...),
+		BuildCache: []inspect.BuildCacheRecord{{ID: "recfrom", Type: "regular", SizeBytes: 1000, Created: ago(10 * day)}},
+		Store: &inspect.StoreGraph{
+			Objects: map[string]inspect.StoreObject{
+				c("base-manifest"): {Bytes: 400, Refs: []string{c("base-config"), c("base-layer")}},
+				c("base-config"):   {Bytes: 300, Refs: []string{snap("chain")}},
+				c("base-layer"):    {Bytes: 1000},
+				snap("chain"):      {Bytes: 2000},
+			},
+			Holders: []inspect.StoreHolder{
+				{Namespace: "moby", Kind: inspect.HolderLease, ID: "recfrom", Flat: true, Holds: []string{c("base-layer"), snap("chain")}},
+				{Namespace: "moby", Kind: inspect.HolderLease, ID: "782817472-yWjF", Temporary: true, Holds: []string{c("base-manifest"), c("base-config")}},
+			},
+		},
+	}
+	p := BuildPlan(inv, Policy{Kinds: []inspect.Kind{inspect.KindBuildCache}, All: true, AllBuildCache: true}, now)
+	if p.ReclaimBytes != 400+300+1000+2000 {
+		t.Fatalf("plan frees %d, want 3700: the temporary lease goes with the records", p.ReclaimBytes)
+	}
+}
