@@ -283,8 +283,17 @@ type StoreShares struct {
 }
 
 // Shares splits the store's bytes (StoreShares) for the containers and
-// build-cache records the engine lists.
-func (g *StoreGraph) Shares(containers, records []string) StoreShares {
+// build-cache records the engine lists; images nil counts every image
+// name, else only the names of those image ids (a scoped report: what
+// other holders keep is then Other).
+func (g *StoreGraph) Shares(images, containers, records []string) StoreShares {
+	var isImage map[string]bool
+	if images != nil {
+		isImage = map[string]bool{}
+		for _, id := range images {
+			isImage[id] = true
+		}
+	}
 	isContainer := map[string]bool{}
 	for _, id := range containers {
 		isContainer[id] = true
@@ -308,8 +317,9 @@ func (g *StoreGraph) Shares(containers, records []string) StoreShares {
 	for _, h := range g.Holders {
 		r := other
 		switch {
-		case h.Kind == HolderImage:
+		case h.Kind == HolderImage && (isImage == nil || isImage[h.Target]):
 			r = image
+		case h.Kind == HolderImage:
 		case h.Kind == HolderLease && isContainer[h.ID]:
 			r = container
 		case h.Kind == HolderLease && isRecord(h):

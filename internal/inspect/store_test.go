@@ -113,7 +113,7 @@ func TestStoreBookHeld(t *testing.T) {
 func TestStoreShares(t *testing.T) {
 	t.Parallel()
 	g := storeFixture()
-	got := g.Shares([]string{"ctr1"}, []string{"recfrom", "reccopy", "recctx"})
+	got := g.Shares(nil, []string{"ctr1"}, []string{"recfrom", "reccopy", "recctx"})
 	want := StoreShares{
 		Images:     400 + 300 + 1000 + 2000 + 600 + 500 + 100 + 200,
 		Containers: 30 + 70,
@@ -125,7 +125,7 @@ func TestStoreShares(t *testing.T) {
 	}
 	// A record the engine no longer lists: its lease's objects are other
 	// holders'.
-	got = g.Shares(nil, []string{"recfrom", "reccopy"})
+	got = g.Shares(nil, nil, []string{"recfrom", "reccopy"})
 	want = StoreShares{Images: want.Images, BuildCache: 200, Other: 30 + 70 + 50, Garbage: 7}
 	if got != want {
 		t.Fatalf("Shares without ctr1 and recctx = %+v, want %+v", got, want)
@@ -161,5 +161,21 @@ func TestRemovedWith(t *testing.T) {
 		if got := g.RemovedWith(tt.id); !slices.Equal(got, tt.want) {
 			t.Errorf("RemovedWith(%s) = %v, want %v", tt.id, got, tt.want)
 		}
+	}
+}
+
+// A scoped report counts the images in scope only; what the others keep
+// is Other.
+func TestStoreSharesScoped(t *testing.T) {
+	t.Parallel()
+	g := storeFixture()
+	got := g.Shares([]string{"app-manifest"}, nil, nil)
+	want := StoreShares{
+		Images:  600 + 500 + 1000 + 100 + 200 + 2000,
+		Other:   400 + 300 + 200 + 50 + 30 + 70,
+		Garbage: 7,
+	}
+	if got != want {
+		t.Fatalf("Shares of app only = %+v, want %+v", got, want)
 	}
 }

@@ -248,8 +248,8 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 
 	// On the containerd image store the rows' SIZE is the store's own
 	// bytes, each blob and snapshot once (see storeSizes).
-	if inv.Store != nil && len(sc.Filters) == 0 {
-		storeSizes(&a, inv)
+	if inv.Store != nil {
+		storeSizes(&a, inv, sc)
 	}
 
 	// Full cleanup: everything `dockctl prune --all --volumes` removes.
@@ -314,15 +314,34 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 // storeShares splits the containerd store's bytes by the kind holding
 // them, for the containers and records inv lists.
 func storeShares(inv *inspect.Inventory) inspect.StoreShares {
+	return scopedStoreShares(inv, Scope{})
+}
+
+// scopedStoreShares is storeShares for the objects in scope: an image in
+// scope brings the dangling parents docker rmi removes with it.
+func scopedStoreShares(inv *inspect.Inventory, sc Scope) inspect.StoreShares {
+	var images []string
+	if _, ok := sc.filter(inspect.KindImages); ok {
+		images = []string{}
+		for _, img := range inv.Images {
+			if sc.image(img) {
+				images = append(images, inv.Store.RemovedWith(img.ID)...)
+			}
+		}
+	}
 	containers := make([]string, 0, len(inv.Containers))
 	for _, c := range inv.Containers {
-		containers = append(containers, c.ID)
+		if sc.container(c) {
+			containers = append(containers, c.ID)
+		}
 	}
 	records := make([]string, 0, len(inv.BuildCache))
 	for _, r := range inv.BuildCache {
-		records = append(records, r.ID)
+		if sc.buildCache(r) {
+			records = append(records, r.ID)
+		}
 	}
-	return inv.Store.Shares(containers, records)
+	return inv.Store.Shares(images, containers, records)
 }
 
 // storeSizes sets the SIZE of the images, containers and build cache
@@ -336,14 +355,17 @@ func storeShares(inv *inspect.Inventory) inspect.StoreShares {
 // leases keep is left to Unaccounted (the containerd dir), and what no
 // holder keeps (an expired lease's, swept at the next collection) is
 // counted with the build cache, whose temporary leases leave it.
-func storeSizes(a *Accounting, inv *inspect.Inventory) {
-	sh := storeShares(inv)
+func storeSizes(a *Accounting, inv *inspect.Inventory, sc Scope) {
+	sh := scopedStoreShares(inv, sc)
 	s := &a.Summary
 	docker := s.Images.SizeBytes + s.Containers.SizeBytes + s.BuildCache.SizeBytes
 	s.Images.SizeBytes = sh.Images
 	s.Containers.SizeBytes = sh.Containers
-	s.BuildCache.SizeBytes = sh.BuildCache + sh.Garbage
-	if mine := sh.Images + sh.Containers + sh.BuildCache + sh.Garbage; mine != docker {
+	s.BuildCache.SizeBytes = sh.BuildCache
+	if len(sc.Filters) == 0 {
+		s.BuildCache.SizeBytes += sh.Garbage
+	}
+	if mine := s.Images.SizeBytes + s.Containers.SizeBytes + s.BuildCache.SizeBytes; mine != docker {
 		a.Notes = append(a.Notes, Note{
 			Row:          "images",
 			Text:         "containerd image store: SIZE counts each blob and snapshot once, on the first of an image, a container and a build-cache record holding it (docker counts blobs the build cache shares with images twice, and leaves out containers' init layers and the base snapshots build records pin)",
@@ -351,7 +373,7 @@ func storeSizes(a *Accounting, inv *inspect.Inventory) {
 			DockctlBytes: mine,
 		})
 	}
-	if sh.Other > 0 {
+	if sh.Other > 0 && len(sc.Filters) == 0 {
 		a.Notes = append(a.Notes, Note{
 			Row:          "images",
 			Text:         "containerd image store: BuildKit's build history (48 h or 50 builds by default) and other leases keep blobs no prune removes; they are in Unaccounted",
