@@ -705,12 +705,28 @@ func TestReportReclaimableIsWhatPruneFrees(t *testing.T) {
 	// The scope's own figures (from the engine's per-image sizes).
 	scopedLayers := B.Size + xOwn + yOwn + Z.Size
 	xUnique := X.Size - X.SharedSize
-	if im.Total != 4 || im.Active != 1 || im.SizeBytes != scopedLayers {
+	// On the containerd store dockctl's SIZE is the store's graph: each
+	// blob and snapshot once, with what the engine's per-image sizes
+	// leave out: the classic builder's hidden intermediate images
+	// (their manifest and config) and its container-config blobs, about
+	// 1.5 KB per build step. X and Y are classic builds of two steps.
+	sizeOK := im.SizeBytes == scopedLayers
+	if e.Containerd {
+		sizeOK = im.SizeBytes >= scopedLayers && im.SizeBytes-scopedLayers <= 2*2*4096
+		t.Logf("images on the %s: dockctl's SIZE %d, the engine's sizes add up to %d: %d bytes of intermediates and container configs", e.store(), im.SizeBytes, scopedLayers, im.SizeBytes-scopedLayers)
+	}
+	if im.Total != 4 || im.Active != 1 || !sizeOK {
 		t.Errorf("images: total %d active %d size %d; want 4, 1 (X) and %d (B+X+Y+Z, each layer once)", im.Total, im.Active, im.SizeBytes, scopedLayers)
 	}
 	// docker's way over the scope: every layer but the unique ones of
 	// images in use.
-	if want := scopedLayers - xUnique; im.DockerReclaimableBytes != want {
+	// (On the containerd store over dockctl's SIZE, which holds the
+	// intermediates' bytes too: see above.)
+	want := scopedLayers - xUnique
+	if e.Containerd {
+		want += im.SizeBytes - scopedLayers
+	}
+	if im.DockerReclaimableBytes != want {
 		t.Errorf("images: docker_reclaimable_bytes %d; docker's sum over the scope is %d (its size %d − X's unique %d); the engine-wide LayersSize, which holds out-of-scope image %s, is %d",
 			im.DockerReclaimableBytes, want, scopedLayers, xUnique, short(outside), before.layersSize)
 	}
@@ -722,7 +738,16 @@ func TestReportReclaimableIsWhatPruneFrees(t *testing.T) {
 	if doc.Approximate {
 		t.Errorf("the report says approximate: some image layers could not be read")
 	}
-	if ct.Total != 3 || ct.Active != 1 || ct.SizeBytes != sum(before.sizeRw) {
+	// On the containerd store a container also holds its init layer
+	// (snapshot <id>-init: /etc/hosts, resolv.conf and the like, 28,672
+	// bytes each on engine29), which SizeRw leaves out and dockctl counts.
+	ctOK := ct.SizeBytes == sum(before.sizeRw)
+	if e.Containerd {
+		extra := ct.SizeBytes - sum(before.sizeRw)
+		ctOK = extra > 0 && extra <= int64(ct.Total)*64<<10
+		t.Logf("containers on the %s: dockctl's SIZE %d, their SizeRw add up to %d: %d bytes of init layers", e.store(), ct.SizeBytes, sum(before.sizeRw), extra)
+	}
+	if ct.Total != 3 || ct.Active != 1 || !ctOK {
 		t.Errorf("containers: total %d active %d size %d; want 3, 1 and %d", ct.Total, ct.Active, ct.SizeBytes, sum(before.sizeRw))
 	}
 	if vo.Total != 2 || vo.Active != 1 || vo.SizeBytes != sum(before.volumes) {

@@ -74,6 +74,11 @@ type EngineInfo struct {
 	APIVersion    string `json:"api_version"`
 	DockerRootDir string `json:"docker_root_dir"`
 	StorageDriver string `json:"storage_driver"`
+	// ContainerdStore is set when the engine keeps images in the
+	// containerd image store (/info DriverStatus driver-type
+	// io.containerd.snapshotter.v1): images are content blobs and
+	// snapshots under <root>/containerd, not layers of a graph driver.
+	ContainerdStore bool `json:"containerd_store,omitempty"`
 	// FSSizeBytes and FSFreeBytes describe the filesystem holding the
 	// Docker root dir, as df shows it; -1 when the engine is not local.
 	FSSizeBytes int64 `json:"fs_size_bytes"`
@@ -101,6 +106,11 @@ func ReadEngineInfo(ctx context.Context, c EngineClient, host string) (EngineInf
 		ID: info.ID, Name: info.Name, Host: host, ServerVersion: info.ServerVersion, APIVersion: c.ClientVersion(),
 		DockerRootDir: info.DockerRootDir, StorageDriver: info.Driver,
 		FSSizeBytes: SizeUnknown, FSUsedBytes: SizeUnknown, FSFreeBytes: SizeUnknown,
+	}
+	for _, kv := range info.DriverStatus {
+		if len(kv) == 2 && kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1" {
+			ei.ContainerdStore = true
+		}
 	}
 	if strings.HasPrefix(host, "unix://") && info.DockerRootDir != "" {
 		if size, used, free, ok := statFS(info.DockerRootDir); ok {

@@ -128,7 +128,8 @@ func logsRow(inv *inspect.Inventory, sc Scope, plan []int64) Row {
 // the rows' objects take measured the same way (du's way): so the rows
 // plus Unaccounted fall short of du only by the directories and metadata
 // inside the objects the rows count (see ToleranceBytes).
-func diskRows(a *Accounting, inv *inspect.Inventory, sc Scope, driver string, m *probe.Measurement, reason string) *Disk {
+func diskRows(a *Accounting, inv *inspect.Inventory, sc Scope, eng inspect.EngineInfo, m *probe.Measurement, reason string) *Disk {
+	driver := eng.StorageDriver
 	d := &Disk{RootDirBytes: -1, AccountedBytes: -1, AccountedPercent: -1, UnavailableReason: reason}
 	if m == nil {
 		return d
@@ -168,6 +169,19 @@ func diskRows(a *Accounting, inv *inspect.Inventory, sc Scope, driver string, m 
 			share.Bytes = top.Bytes - sh.Images - sh.Containers - sh.BuildCache - sh.Garbage
 			share.What = "containerd's metadata and snapshot dirs around their files, and what only BuildKit's build history and other leases keep"
 			if share.Bytes = max(share.Bytes, 0); share.Bytes > 0 {
+				un.Total++
+				un.SizeBytes += share.Bytes
+				d.Unaccounted = append(d.Unaccounted, share)
+			}
+			continue
+		}
+		if top.Name == "containerd" && eng.ContainerdStore {
+			// The graph could not be read (containerd's socket is not
+			// reachable here): take docker's figures of what lives
+			// there off, as for a driver the probe cannot split.
+			share.Bytes = max(top.Bytes-max(inv.LayersSize, 0)-a.Summary.Containers.SizeBytes-buildCache, 0)
+			share.What = "containerd's metadata and content beyond docker's sizes of images, writable layers and build cache (containerd's socket is not readable here, so blobs and snapshots are not matched to their holders)"
+			if share.Bytes > 0 {
 				un.Total++
 				un.SizeBytes += share.Bytes
 				d.Unaccounted = append(d.Unaccounted, share)

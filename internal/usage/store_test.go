@@ -108,3 +108,23 @@ func TestComputeOnTheContainerdStore(t *testing.T) {
 		t.Errorf("no note of the 9 bytes only build history keeps: %+v", r.Notes)
 	}
 }
+
+// Without containerd's socket (dockctl in a container with the root dir
+// mounted, but not the socket) the containerd dir holds what docker's
+// figures size: they come off it, not counted twice.
+func TestDiskRowsContainerdWithoutTheGraph(t *testing.T) {
+	t.Parallel()
+	inv := storeInventory()
+	inv.Store = nil
+	inv.LayersSize = 4_000
+	m := &probe.Measurement{RootDir: "/var/lib/docker", RootDirBytes: 10_000, TopLevel: []probe.DirBytes{{Name: "containerd", Bytes: 10_000}}}
+	r := Build(inv, inspect.EngineInfo{StorageDriver: "overlayfs", ContainerdStore: true}, Options{Disk: m})
+	// Containers' SizeRw 10 + 20; the one record is Shared (its bytes
+	// are the images').
+	if want := int64(10_000 - 4_000 - 30); r.Summary.Unaccounted.SizeBytes != want {
+		t.Fatalf("unaccounted %d, want %d", r.Summary.Unaccounted.SizeBytes, want)
+	}
+	if r.Disk.AccountedBytes != 10_000 {
+		t.Fatalf("accounted %d of 10000", r.Disk.AccountedBytes)
+	}
+}

@@ -148,6 +148,12 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 	im.SizeBytes = inv.LayersSize
 	if _, ok := sc.filter(inspect.KindImages); ok {
 		im.SizeBytes = scopedLayersSize(inv.Images, sc.image)
+		if inv.Store != nil {
+			// Layer lists there hold the snapshots only: each blob and
+			// snapshot of the images in scope once, as docker's
+			// LayersSize counts them engine-wide.
+			im.SizeBytes = scopedStoreShares(inv, sc).Images
+		}
 	}
 	var usedUnique int64
 	for _, img := range inv.Images {
@@ -575,7 +581,7 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	r := Report{Schema: Schema, GeneratedAt: inv.Time.Truncate(time.Second), Engine: eng, Accounting: Compute(inv, o.Scope)}
 	r.Projects, r.ProjectsTotalBytes = projects(inv, o.Scope, r.full)
 	if o.Disk != nil || o.DiskUnavailable != "" {
-		r.Disk = diskRows(&r.Accounting, inv, o.Scope, eng.StorageDriver, o.Disk, o.DiskUnavailable)
+		r.Disk = diskRows(&r.Accounting, inv, o.Scope, eng, o.Disk, o.DiskUnavailable)
 	}
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
