@@ -233,7 +233,13 @@ func diskRows(a *Accounting, inv *inspect.Inventory, sc Scope, eng inspect.Engin
 		s := a.Summary
 		// Engine-wide: the rows hold every object whose paths were counted.
 		d.MetadataBytes = max(imagePaths-s.Images.SizeBytes, 0) + max(containerPaths-s.Containers.SizeBytes-logsInPaths, 0) + max(volumePaths-s.Volumes.SizeBytes, 0)
-		d.AccountedBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes + logs.SizeBytes + d.MetadataBytes + un.SizeBytes
+		rows := s.Images.SizeBytes + s.Containers.SizeBytes + s.BuildCache.SizeBytes
+		if a.storeBytes > 0 {
+			// The containerd store's objects each once (storeOnDisk):
+			// what the containerd dir's Unaccounted was taken from.
+			rows = a.storeBytes
+		}
+		d.AccountedBytes = rows + s.Volumes.SizeBytes + logs.SizeBytes + d.MetadataBytes + un.SizeBytes
 		d.AccountedPercent = float64(d.AccountedBytes) * 100 / float64(d.RootDirBytes)
 	}
 	return d

@@ -88,6 +88,11 @@ type Accounting struct {
 	Notes                            []Note `json:"notes"`
 	// full is the full cleanup's plan, which the projects share out.
 	full prune.Plan
+	// storeBytes is, on the containerd image store with its graph read
+	// and no scope, what images, writable layers and build cache take
+	// on disk (storeOnDisk), 0 otherwise; storeOther what only build
+	// history and other leases keep.
+	storeBytes, storeOther int64
 }
 
 // Scope limits a report to some objects (report --filter). Objects out of
@@ -252,10 +257,10 @@ func Compute(inv *inspect.Inventory, sc Scope) Accounting {
 		}
 	}
 
-	// On the containerd image store the rows' SIZE is the store's own
-	// bytes, each blob and snapshot once (see storeSizes).
-	if inv.Store != nil {
-		storeSizes(&a, inv, sc)
+	// On the containerd image store, what the rows' objects take on
+	// disk by the store's graph (see storeOnDisk).
+	if inv.Store != nil && len(sc.Filters) == 0 {
+		storeOnDisk(&a, inv)
 	}
 
 	// Full cleanup: everything `dockctl prune --all --volumes` removes.
@@ -350,36 +355,32 @@ func scopedStoreShares(inv *inspect.Inventory, sc Scope) inspect.StoreShares {
 	return inv.Store.Shares(images, containers, records)
 }
 
-// storeSizes sets the SIZE of the images, containers and build cache
-// rows from the containerd store's graph. docker's figures there count
-// a layer blob once per holder kind and leave out what they do not see:
-// an image's Size has its blobs and snapshots, a build record's Size
-// only its own snapshot and blob (not the base snapshot a FROM record
-// pins), a container's SizeRw not its init layer. The graph puts each
-// object once, on the first of an image, a container and a build
-// record that holds it; what only BuildKit's build history and other
-// leases keep is left to Unaccounted (the containerd dir), and what no
-// holder keeps (an expired lease's, swept at the next collection) is
-// counted with the build cache, whose temporary leases leave it.
-func storeSizes(a *Accounting, inv *inspect.Inventory, sc Scope) {
-	sh := scopedStoreShares(inv, sc)
+// storeOnDisk notes, on the containerd image store, what images,
+// writable layers and build cache take on disk by the store's graph:
+// each blob and snapshot once, on the first of an image, a container and
+// a build-cache record holding it. The rows keep docker's SIZE, which
+// there counts a blob the build cache shares with images twice, leaves
+// out containers' init layers and the base snapshots build records pin;
+// the report's total and its disk accounting take the graph's figure
+// (Accounting.storeBytes). What only BuildKit's build history and other
+// leases keep is left to Unaccounted (the containerd dir), with a note;
+// what no holder keeps (an expired lease's, swept at the next
+// collection) is counted with the rest.
+func storeOnDisk(a *Accounting, inv *inspect.Inventory) {
+	sh := storeShares(inv)
 	s := &a.Summary
 	docker := s.Images.SizeBytes + s.Containers.SizeBytes + s.BuildCache.SizeBytes
-	s.Images.SizeBytes = sh.Images
-	s.Containers.SizeBytes = sh.Containers
-	s.BuildCache.SizeBytes = sh.BuildCache
-	if len(sc.Filters) == 0 {
-		s.BuildCache.SizeBytes += sh.Garbage
-	}
-	if mine := s.Images.SizeBytes + s.Containers.SizeBytes + s.BuildCache.SizeBytes; mine != docker {
+	a.storeBytes = sh.Images + sh.Containers + sh.BuildCache + sh.Garbage
+	a.storeOther = sh.Other
+	if a.storeBytes != docker {
 		a.Notes = append(a.Notes, Note{
 			Row:          "images",
-			Text:         "containerd image store: SIZE counts each blob and snapshot once, on the first of an image, a container and a build-cache record holding it (docker counts blobs the build cache shares with images twice, and leaves out containers' init layers and the base snapshots build records pin)",
+			Text:         "containerd image store: images, writable layers and build cache take this on disk, each blob and snapshot once (docker's SIZE counts blobs the build cache shares with images twice, and leaves out containers' init layers and the base snapshots build records pin)",
 			DockerBytes:  docker,
-			DockctlBytes: mine,
+			DockctlBytes: a.storeBytes,
 		})
 	}
-	if sh.Other > 0 && len(sc.Filters) == 0 {
+	if sh.Other > 0 {
 		a.Notes = append(a.Notes, Note{
 			Row:          "images",
 			Text:         "containerd image store: BuildKit's build history (48 h or 50 builds by default) and other leases keep blobs no prune removes; they are in Unaccounted",
@@ -515,8 +516,10 @@ type Report struct {
 	GeneratedAt time.Time          `json:"generated_at"`
 	Engine      inspect.EngineInfo `json:"engine"`
 	Accounting
-	// TotalBytes is everything docker holds: the four rows' SIZE added up,
-	// and the logs when the storage probe measured them.
+	// TotalBytes is everything docker holds: the four rows' SIZE added up
+	// (on the containerd image store with its graph read, the store's
+	// objects each once and the volumes), and the logs when the storage
+	// probe measured them.
 	TotalBytes int64     `json:"total_bytes"`
 	Projects   []Project `json:"projects"`
 	// Disk is the root dir as the storage probe measured it; nil when
@@ -585,6 +588,11 @@ func Build(inv *inspect.Inventory, eng inspect.EngineInfo, o Options) Report {
 	}
 	s := r.Summary
 	r.TotalBytes = s.Images.SizeBytes + s.Containers.SizeBytes + s.Volumes.SizeBytes + s.BuildCache.SizeBytes
+	if r.storeBytes > 0 {
+		// The containerd store's objects each once, as they are on
+		// disk, not docker's rows (see storeOnDisk).
+		r.TotalBytes = r.storeBytes + s.Volumes.SizeBytes
+	}
 	if s.Logs != nil {
 		r.TotalBytes += s.Logs.SizeBytes
 	}
