@@ -5,11 +5,19 @@ package integration
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	contentapi "github.com/containerd/containerd/api/services/content/v1"
+	namespacesapi "github.com/containerd/containerd/api/services/namespaces/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 )
 
 // chainOf is the chain id of an image's top layer, as the engine computes
@@ -139,13 +147,25 @@ func TestInspectOrphansNoFalsePositives(t *testing.T) {
 			Name  string `json:"name"`
 			Bytes int64  `json:"bytes"`
 		} `json:"orphans"`
-		Note string `json:"note"`
+		Note       string `json:"note"`
+		NotChecked string `json:"not_checked"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("dockctl %v: %v\n%s", args, err, out)
 	}
 	if !strings.Contains(doc.Note, "stop the engine first") {
 		t.Errorf("note %q: want it to say to stop the engine first", doc.Note)
+	}
+	if engineUnderTest(t).Containerd {
+		listed := map[string]int64{}
+		for _, o := range doc.Orphans {
+			listed[o.Name] = o.Bytes
+		}
+		checkBlobOrphans(t, doc.DriverDir, doc.NotChecked, listed, w.base, w.app)
+		return
+	}
+	if doc.NotChecked != "" {
+		t.Errorf("graph driver: not_checked %q, want everything checked", doc.NotChecked)
 	}
 	// Whatever is listed must still be unreferenced now: read the layer
 	// store's names again, and the engine's records.
@@ -175,4 +195,97 @@ func TestInspectOrphansNoFalsePositives(t *testing.T) {
 		}
 	}
 	t.Logf("%d references under %s; %d orphans listed: %+v", len(refs), ldb, len(doc.Orphans), doc.Orphans)
+}
+
+// checkBlobOrphans checks inspect orphans on the containerd image store,
+// where it lists the content store's blob files (dir) whose digest no
+// containerd namespace knows (listed: digest -> bytes) and says that the
+// snapshot dirs were not checked (notChecked). Whatever is listed must
+// still be unknown to every namespace now, read by the test from
+// containerd itself; the images' blobs (docker save's digests) must be
+// files in dir, none listed.
+func checkBlobOrphans(t *testing.T, dir, notChecked string, listed map[string]int64, images ...string) {
+	t.Helper()
+	c := requireEngine(t)
+	ctx := testContext(t, fixtureTimeout)
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	daemon := filepath.Join(info.DockerRootDir, "containerd", "daemon")
+	if want := filepath.Join(daemon, "io.containerd.content.v1.content", "blobs"); dir != want {
+		t.Errorf("driver_dir %q, want the content store's blobs dir %s", dir, want)
+	}
+	snaps := filepath.Join(daemon, "io.containerd.snapshotter.v1."+info.Driver, "snapshots")
+	if !strings.Contains(notChecked, snaps) {
+		t.Errorf("not_checked %q: want it to name the snapshot dirs %s", notChecked, snaps)
+	}
+	if st, err := os.Stat(snaps); err != nil || !st.IsDir() {
+		t.Errorf("the snapshot dirs %s: %v", snaps, err)
+	}
+	if info.Containerd == nil || info.Containerd.Address == "" {
+		t.Fatal("the engine names no containerd socket (API 1.46+ does)")
+	}
+	known := containerdDigests(t, info.Containerd.Address)
+	for d, n := range listed {
+		if known[d] != "" {
+			t.Errorf("orphan %s (%d bytes): namespace %s knows it", d, n, known[d])
+		}
+		if alg, hex, ok := strings.Cut(d, ":"); !ok || alg != "sha256" || len(hex) != 64 {
+			t.Errorf("orphan %q: not a blob's digest", d)
+		}
+	}
+	blobs := 0
+	for _, id := range images {
+		for d := range savedBlobs(t, id) {
+			if known[d] == "" {
+				t.Errorf("image %s: blob %s: no namespace knows it", short(id), d)
+			}
+			if _, err := os.Stat(filepath.Join(dir, strings.Replace(d, ":", string(filepath.Separator), 1))); err != nil {
+				t.Errorf("image %s: blob %s is no file under %s: %v", short(id), d, dir, err)
+			}
+			if _, ok := listed[d]; ok {
+				t.Errorf("image %s: its blob %s is listed as an orphan", short(id), d)
+			}
+			blobs++
+		}
+	}
+	t.Logf("containerd store: %d digests known to containerd; %d blobs of the fixture's images, none listed; %d orphans listed: %v", len(known), blobs, len(listed), listed)
+}
+
+// containerdDigests reads from containerd at sock the digest of every
+// blob any namespace knows, with one namespace that knows it.
+func containerdDigests(t *testing.T, sock string) map[string]string {
+	t.Helper()
+	ctx := testContext(t, fixtureTimeout)
+	conn, err := grpc.NewClient("unix://"+strings.TrimPrefix(sock, "unix://"), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
+	if err != nil {
+		t.Fatalf("connecting to containerd at %s: %v", sock, err)
+	}
+	defer conn.Close()
+	nss, err := namespacesapi.NewNamespacesClient(conn).List(ctx, &namespacesapi.ListNamespacesRequest{})
+	if err != nil {
+		t.Fatalf("listing containerd's namespaces: %v", err)
+	}
+	known := map[string]string{}
+	for _, ns := range nss.GetNamespaces() {
+		st, err := contentapi.NewContentClient(conn).List(metadata.AppendToOutgoingContext(ctx, "containerd-namespace", ns.GetName()), &contentapi.ListContentRequest{})
+		if err != nil {
+			t.Fatalf("listing content in namespace %s: %v", ns.GetName(), err)
+		}
+		for {
+			m, err := st.Recv()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("listing content in namespace %s: %v", ns.GetName(), err)
+			}
+			for _, i := range m.GetInfo() {
+				known[i.GetDigest()] = ns.GetName()
+			}
+		}
+	}
+	return known
 }

@@ -92,20 +92,26 @@ func (d *localDisk) attachUnusedLayers(inv *inspect.Inventory) {
 }
 
 // orphans lists the driver dirs nothing references (see probe.Orphans),
-// asked twice: a dir only one answer lists was being created or removed.
+// asked twice (see twice).
 func (d *localDisk) orphans(ctx context.Context, inv *inspect.Inventory) ([]probe.Orphan, error) {
 	ids := make([]string, 0, len(inv.BuildCache))
 	for _, r := range inv.BuildCache {
 		ids = append(ids, r.ID)
 	}
-	first, err := d.probe.Orphans(ctx, ids)
+	return twice(ctx, func(ctx context.Context) ([]probe.Orphan, error) { return d.probe.Orphans(ctx, ids) })
+}
+
+// twice asks list twice and keeps what both answers list: an entry only
+// one answer lists was being created or removed.
+func twice(ctx context.Context, list func(context.Context) ([]probe.Orphan, error)) ([]probe.Orphan, error) {
+	first, err := list(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if len(first) == 0 {
 		return first, nil
 	}
-	second, err := d.probe.Orphans(ctx, ids)
+	second, err := list(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +139,11 @@ func NewInspectOrphansCmd(f *Factory, runF func(*OrphansOptions) error) *cobra.C
 	opts := &OrphansOptions{Format: "table"}
 	c := &cobra.Command{
 		Use:   "orphans",
-		Short: "List layer dirs under the storage driver's dir that nothing references",
+		Short: "List layer dirs or blob files that nothing references",
 		Long: `List the dirs under the storage driver's dir (<root>/<driver>) that no image
 layer, no container and no build-cache record references, with their sizes
 as du -sbx counts them. Needs the engine's root dir readable here (see
-report's filesystem line) and the classic image store (overlay2,
-fuse-overlayfs).
+report's filesystem line).
 
 dockctl never removes them, and neither does docker system prune: the
 engine does not know them. To reclaim them, stop the engine first
@@ -149,6 +154,17 @@ Removing a dir while the engine runs can break a layer it is writing.
 A BuildKit snapshot's dir that no layer names is counted as the build
 cache's while the engine lists any build-cache record (BuildKit keeps the
 record-to-dir map in its own database, locked while the engine runs).
+
+On the containerd image store (Docker 29's default) it lists instead the
+content store's blob files whose digest no containerd namespace knows:
+  <root>/containerd/daemon/io.containerd.content.v1.content/blobs/sha256/<hex>
+It then also needs containerd's socket readable here. containerd deletes
+such files itself the next time its garbage collector deletes a blob. The
+snapshot dirs are not checked:
+  <root>/containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots/<n>
+containerd names them by number in the snapshotter's own database, locked
+while it runs, so which snapshot a dir belongs to cannot be read here; the
+result says so (JSON not_checked).
 
 ` + exitCodesHelp,
 		Example: `  dockctl inspect orphans
@@ -181,6 +197,14 @@ func runInspectOrphans(ctx context.Context, f *Factory, opts *OrphansOptions) er
 	p, err := probe.Open(info, probe.Options{})
 	if err != nil {
 		return fmt.Errorf("inspect orphans: %w", err)
+	}
+	if p.ContainerdStore() {
+		list, err := twice(ctx, p.BlobOrphans)
+		if err != nil {
+			return fmt.Errorf("inspect orphans: %w", err)
+		}
+		res := render.OrphansResult{DriverDir: p.BlobsDir(), Orphans: list, SnapshotsDir: p.SnapshotsDir(), Format: opts.Format}
+		return show(opts.IO.Out, res, nil)
 	}
 	db, err := p.ReadLayerDB()
 	if err != nil {

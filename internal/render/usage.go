@@ -321,7 +321,7 @@ func verboseTables(w io.Writer, r usage.Report, o ReportOptions) error {
 		}
 	}
 	unlimitedLogs(w, r.UnlimitedLogs, false)
-	orphanList(w, r.Orphans, false)
+	orphanList(w, r.Orphans, "layer dirs", OrphansHint, false)
 	return nil
 }
 
@@ -462,7 +462,7 @@ func renderMarkdown(w io.Writer, r usage.Report, o ReportOptions) error {
 		}
 	}
 	unlimitedLogs(w, r.UnlimitedLogs, true)
-	orphanList(w, r.Orphans, true)
+	orphanList(w, r.Orphans, "layer dirs", OrphansHint, true)
 	return nil
 }
 
