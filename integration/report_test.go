@@ -48,8 +48,9 @@ type reportNote struct {
 }
 
 type reportDoc struct {
-	Schema string `json:"schema"`
-	Engine struct {
+	Schema     string `json:"schema"`
+	TotalBytes int64  `json:"total_bytes"`
+	Engine     struct {
 		Host          string `json:"host"`
 		DockerRootDir string `json:"docker_root_dir"`
 		StorageDriver string `json:"storage_driver"`
