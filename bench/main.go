@@ -129,6 +129,13 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doIns
 	fmt.Printf("machine: %d cores, %s/%s; engine objects created: %d (images %d, containers %d, volumes %d); runs: %d\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, n, nImages, nContainers, nVolumes, runs)
 	printRow("dockctl report", "docker system df", ours, theirs)
+	// Without the storage probe, as for a remote engine: the engine sizes
+	// everything in its /system/df.
+	ours, theirs, err = compare([]string{bin, "report", "--no-explain", "--no-disk"}, []string{docker, "system", "df"}, runs, warmEnv)
+	if err != nil {
+		return err
+	}
+	printRow("dockctl report --no-disk", "docker system df", ours, theirs)
 	if doInspect {
 		for _, pair := range [][2][]string{
 			{{bin, "inspect", "images", "--no-explain"}, {docker, "images"}},
@@ -175,6 +182,7 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doIns
 			{"dockctl report, warm cache", []string{bin, "report", "--no-explain"}, warmEnv},
 			{"dockctl report, cold cache", []string{bin, "report", "--no-explain"}, coldEnv()},
 			{"dockctl report -v, warm cache", []string{bin, "report", "-v", "--no-explain"}, warmEnv},
+			{"dockctl report --no-disk, warm cache", []string{bin, "report", "--no-disk", "--no-explain"}, warmEnv},
 			{"dockctl inspect images, warm cache", []string{bin, "inspect", "images", "--no-explain"}, warmEnv},
 			{"dockctl inspect networks", []string{bin, "inspect", "networks", "--no-explain"}, warmEnv},
 		}

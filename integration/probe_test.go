@@ -12,6 +12,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/system"
+	"github.com/docker/docker/api/types/volume"
 
 	"github.com/dockctl/dockctl/internal/probe"
 	"github.com/dockctl/dockctl/internal/testutil"
@@ -201,6 +202,45 @@ func TestProbe(t *testing.T) {
 		t.Errorf("volume: probe %+v, engine UsageData.Size %d", m.Volumes, volSize)
 	}
 	t.Logf("volume: probe %d, engine %d", m.Volumes[0].Bytes, volSize)
+
+	// report's path (issue 12 item 2): where the layer store names each
+	// container's layer dir, the container list alone gives the targets
+	// inspect gives, and their walk the engine's figures again.
+	if p.SizesFromLists() {
+		vl, err := c.VolumeList(ctx, volume.ListOptions{Filters: scopeArgs(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromList, err := p.ListTargets(list, vl.Volumes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inspected := map[string]probe.Container{}
+		for _, tc := range targets.Containers {
+			inspected[tc.ID] = tc
+		}
+		for _, lc := range fromList.Containers {
+			// A container never started has no LogPath yet (nor a log).
+			if ic := inspected[lc.ID]; lc.UpperDir != ic.UpperDir || (ic.LogPath != "" && lc.LogPath != ic.LogPath) {
+				t.Errorf("container %.12s: from the list UpperDir %q, LogPath %q; inspect says %q, %q", lc.ID, lc.UpperDir, lc.LogPath, ic.UpperDir, ic.LogPath)
+			}
+		}
+		m2, err := p.Measure(ctx, fromList)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes := m2.Sizes()
+		for _, cid := range []string{id, idle, running} {
+			if got, ok := sizes.Containers[cid]; !ok || got != sizeRw[cid] {
+				t.Errorf("container %.12s from the list: %d bytes (sized %v: %s), engine SizeRw %d", cid, got, ok, sizes.Unsized[cid], sizeRw[cid])
+			}
+		}
+		if got, ok := sizes.Volumes[vol]; !ok || got != volSize {
+			t.Errorf("volume from the list: %d bytes (sized %v), engine %d", got, ok, volSize)
+		}
+	} else {
+		t.Logf("%s: report sizes containers with the engine (no layer store names their dirs)", info.Driver)
+	}
 
 	// Logs: every <LogPath>* file on disk, rotated ones included.
 	ci, err := c.ContainerInspect(ctx, id)

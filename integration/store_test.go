@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strings"
 	"sync"
@@ -53,6 +54,29 @@ func (e engineFacts) String() string {
 		store = "containerd image store, snapshotter " + e.Driver
 	}
 	return fmt.Sprintf("engine %s (API %s, talked at %s), %s", e.Version, e.API, e.Negotiated, store)
+}
+
+// sizedOnDisk reports whether dockctl report sizes this engine's
+// containers and volumes itself (no /system/df for them): a graph driver
+// whose layer store names each container's layer dir, and a root dir
+// readable here.
+func (e engineFacts) sizedOnDisk() bool {
+	if e.Containerd || (e.Driver != "overlay2" && e.Driver != "fuse-overlayfs") {
+		return false
+	}
+	_, err := os.ReadDir(e.RootDir)
+	return err == nil
+}
+
+// reportDF is how many /system/df requests one dockctl report makes on
+// this engine: none where it sizes on disk and asks BuildKit for the
+// build cache (before API 1.42, where df would size everything); one
+// otherwise (from 1.42 for the types left).
+func (e engineFacts) reportDF() int {
+	if e.sizedOnDisk() && !versionAtLeast(e.Negotiated, "1.42") {
+		return 0
+	}
+	return 1
 }
 
 // store names the image store alone, for messages.

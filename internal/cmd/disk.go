@@ -7,7 +7,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/system"
+	"github.com/docker/docker/api/types/volume"
 
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/probe"
@@ -67,17 +70,36 @@ func (d diskMeasure) freed(ctx context.Context) *render.DiskFreed {
 // fails a command that works without it. With graph, it also reads the
 // containerd image store's object graph (probe.Store) meanwhile.
 func measureDisk(ctx context.Context, eng Engine, host string, graph bool) diskMeasure {
+	p, reason := openLocalProbe(ctx, eng, host, nil)
+	if p == nil {
+		return diskMeasure{reason: reason}
+	}
+	return measureWith(ctx, eng, p, graph)
+}
+
+// openLocalProbe opens the storage probe on the engine at host, from info
+// when the caller has read it already: nil and the report's one line when
+// the disk cannot be measured from here.
+func openLocalProbe(ctx context.Context, eng Engine, host string, info *system.Info) (*probe.Probe, string) {
 	if !strings.HasPrefix(host, "unix://") {
-		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: the engine at %s is not on this machine; run dockctl on the engine's host to see logs and the whole root dir", host)}
+		return nil, fmt.Sprintf("cannot measure the disk: the engine at %s is not on this machine; run dockctl on the engine's host to see logs and the whole root dir", host)
 	}
-	info, err := eng.Info(ctx)
+	if info == nil {
+		i, err := eng.Info(ctx)
+		if err != nil {
+			return nil, fmt.Sprintf("cannot measure the disk: reading engine info: %v", err)
+		}
+		info = &i
+	}
+	p, err := probe.Open(*info, probe.Options{})
 	if err != nil {
-		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: reading engine info: %v", err)}
+		return nil, err.Error()
 	}
-	p, err := probe.Open(info, probe.Options{})
-	if err != nil {
-		return diskMeasure{reason: err.Error()}
-	}
+	return p, ""
+}
+
+// measureWith is measureDisk with the probe open.
+func measureWith(ctx context.Context, eng Engine, p *probe.Probe, graph bool) diskMeasure {
 	// The graph is read while the engine lists and inspects the
 	// containers; the walk needs it (it names the containerd store's
 	// stopped containers' layers and the blob files images hold).
@@ -102,11 +124,7 @@ func measureDisk(ctx context.Context, eng Engine, host string, graph bool) diskM
 	t.Store = sr.g
 	m, err := p.Measure(ctx, t)
 	if err != nil {
-		var u *probe.Unavailable
-		if errors.As(err, &u) {
-			return diskMeasure{reason: u.Error(), containers: t.Containers}
-		}
-		return diskMeasure{reason: fmt.Sprintf("cannot measure the disk: %v", err), containers: t.Containers}
+		return diskMeasure{reason: measureFailed(err), containers: t.Containers}
 	}
 	d := diskMeasure{p: p, m: &m, containers: t.Containers, store: sr.g}
 	if sr.err != nil && ctx.Err() == nil {
@@ -121,4 +139,48 @@ func startDiskMeasure(ctx context.Context, eng Engine, host string, graph bool) 
 	ch := make(chan diskMeasure, 1)
 	go func() { ch <- measureDisk(ctx, eng, host, graph) }()
 	return sync.OnceValue(func() diskMeasure { return <-ch })
+}
+
+// measureFailed is the report's line for a walk that failed.
+func measureFailed(err error) string {
+	var u *probe.Unavailable
+	if errors.As(err, &u) {
+		return u.Error()
+	}
+	return fmt.Sprintf("cannot measure the disk: %v", err)
+}
+
+// diskSizer is the report's inspect.LocalSizer on engines whose
+// containers' layer dirs the probe finds from the container list
+// (probe.SizesFromLists): one walk of the root dir and of every listed
+// container and volume gives both the objects' sizes, instead of
+// /system/df, and the report's disk section. It inspects no container.
+type diskSizer struct {
+	p        *probe.Probe
+	measured *diskMeasure // set by SizeLocally
+}
+
+var _ inspect.LocalSizer = (*diskSizer)(nil)
+
+func (s *diskSizer) SizeLocally(ctx context.Context, cs []container.Summary, vols []*volume.Volume) (inspect.LocalSizes, error) {
+	t, err := s.p.ListTargets(cs, vols)
+	if err != nil {
+		return inspect.LocalSizes{}, err
+	}
+	m, err := s.p.Measure(ctx, t)
+	if err != nil {
+		s.measured = &diskMeasure{reason: measureFailed(err)}
+		return inspect.LocalSizes{}, fmt.Errorf("measuring on disk: %w", err)
+	}
+	s.measured = &diskMeasure{p: s.p, m: &m}
+	return m.Sizes(), nil
+}
+
+// result is the disk measurement SizeLocally made, or, when Collect did
+// not call it, one made now.
+func (s *diskSizer) result(ctx context.Context, eng Engine) diskMeasure {
+	if s.measured != nil {
+		return *s.measured
+	}
+	return measureWith(ctx, eng, s.p, false)
 }

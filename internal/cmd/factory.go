@@ -33,6 +33,7 @@ type Engine interface {
 	inspect.EngineClient
 	inspect.LayerClient
 	prune.Client
+	engine.Hijacker
 	Close() error
 }
 

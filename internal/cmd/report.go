@@ -5,11 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
+	"github.com/docker/docker/api/types/build"
 	"github.com/spf13/cobra"
 
 	"github.com/dockctl/dockctl/internal/clierr"
+	"github.com/dockctl/dockctl/internal/engine"
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/outfile"
 	"github.com/dockctl/dockctl/internal/render"
@@ -27,6 +30,9 @@ type ReportOptions struct {
 	FailIfReclaimable Size
 	FailIfUsage       Size
 	NoCache           bool
+	// NoDisk leaves the engine's root dir unread even where it is
+	// readable: the engine sizes everything, as for a remote engine.
+	NoDisk bool
 	NoTrunc           bool
 	Filters           []string
 	Project           string
@@ -136,6 +142,7 @@ with no report in the last --swarm-max-age, and totals.
 	fl.Var(&opts.FailIfUsage, "fail-if-usage-over", "exit 4 if docker uses more than SIZE in all (20GB; a unit is needed)")
 	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "do not cut ids, names and other long cells to the terminal's width")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "do not use the layer cache in the user's cache dir")
+	fl.BoolVar(&opts.NoDisk, "no-disk", false, "do not read the engine's root dir here: no Logs row, no on-disk accounting, and containers and volumes sized by the engine's /system/df (as for a remote engine)")
 	fl.Var(&opts.Every, "every", "keep running: a report now, then one every DURATION (1h, 24h, 7d; at least 1s) until SIGTERM; --format json prints JSON Lines")
 	fl.VarP(nonEmptyArray(&opts.Filters), "filter", "f", "report only on objects matching label=…, label!=…, until=… or id=… (an id prefix; volumes have none and drop out; repeatable); build cache has no labels and drops out under a label filter")
 	addSwarmFlags(fl, &opts.Swarm)
@@ -220,33 +227,57 @@ func showReport(opts *ReportOptions, res render.Result, err error) error {
 }
 
 // buildReport reads one engine and accounts for its disk use.
+//
+// Where the engine's root dir is readable here and its containers'
+// layer dirs are named by its layer store (overlay2, fuse-overlayfs), the
+// storage probe's one walk sizes containers and volumes as /system/df
+// would, BuildKit lists the build cache and the image list and layers
+// give the images: no /system/df at all, which on a big host takes
+// minutes. Elsewhere the engine sizes them, and the probe walks the disk
+// meanwhile.
 func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error) {
 	eng, ep, err := opts.Engine()
 	if err != nil {
 		return usage.Report{}, err
 	}
-	// /info is independent of /system/df, the slow call: ask both at once.
-	type infoResult struct {
-		info inspect.EngineInfo
-		err  error
+	rawInfo, err := eng.Info(ctx)
+	if err != nil {
+		return usage.Report{}, fmt.Errorf("reading engine info: %w", err)
 	}
-	infoCh := make(chan infoResult, 1)
-	go func() {
-		i, err := inspect.ReadEngineInfo(ctx, eng, ep.Host)
-		infoCh <- infoResult{i, err}
-	}()
-	// The storage probe walks the disk while the engine answers.
+	info := inspect.EngineInfoFrom(rawInfo, eng.ClientVersion(), ep.Host)
+	cache := opts.layerCache(opts.NoCache)
 	pctx, cancelProbe := context.WithCancel(ctx)
 	defer cancelProbe()
-	disk := startDiskMeasure(pctx, eng, ep.Host, true)
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), opts.collectOptions()...)
+	copts := opts.collectOptions()
+	var disk func() diskMeasure
+	p, reason := openLocalProbe(ctx, eng, ep.Host, &rawInfo)
+	if opts.NoDisk {
+		p, reason = nil, "the disk was not measured (--no-disk)"
+	}
+	var sizer *diskSizer
+	if p != nil && p.SizesFromLists() {
+		sizer = &diskSizer{p: p}
+		copts = append(copts, inspect.SizeLocally(sizer),
+			inspect.BuildCacheFromBuildKit(func(ctx context.Context) ([]build.CacheRecord, error) { return engine.BuildCacheUsage(ctx, eng) }),
+			inspect.ImageLayers(eng, inspect.LayerOptions{Cache: cache}))
+		disk = func() diskMeasure { return sizer.result(pctx, eng) }
+	} else {
+		// The storage probe walks the disk while the engine answers.
+		ch := make(chan diskMeasure, 1)
+		go func() {
+			if p == nil {
+				ch <- diskMeasure{reason: reason}
+				return
+			}
+			ch <- measureWith(pctx, eng, p, true)
+		}()
+		disk = sync.OnceValue(func() diskMeasure { return <-ch })
+	}
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), copts...)
 	if err != nil {
-		<-infoCh
 		return usage.Report{}, err
 	}
-	cache := opts.layerCache(opts.NoCache)
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache}); err != nil {
-		<-infoCh
 		return usage.Report{}, err
 	}
 	d := disk()
@@ -262,13 +293,12 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 			_, _ = collectLogConfig(ctx, eng, inv)
 		}
 	}
-	ir := <-infoCh
-	if ir.err != nil {
-		return usage.Report{}, ir.err
-	}
 	local := d.attach(inv)
-	r := usage.Build(inv, ir.info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope, Disk: d.m, DiskUnavailable: d.reason})
+	r := usage.Build(inv, info, usage.Options{Verbose: opts.Verbose, Top: opts.Top, Scope: opts.scope, Disk: d.m, DiskUnavailable: d.reason})
 	r.Notes = append(r.Notes, d.storeNotes()...)
+	if opts.Verbose {
+		r.Notes = append(r.Notes, sizingNotes(inv.Sizing)...)
+	}
 	if opts.Verbose && local != nil {
 		// A listing the disk could not give leaves the section out
 		// rather than failing the report.
@@ -320,4 +350,33 @@ func gates(r usage.Report, opts *ReportOptions) error {
 		return &clierr.ThresholdError{Reason: fmt.Sprintf("docker uses %s, over --fail-if-usage-over %s", render.Size(r.TotalBytes), opts.FailIfUsage.Text)}
 	}
 	return nil
+}
+
+// sizingNotes say, in -v, who measured each kind: dockctl on disk (no
+// /system/df), BuildKit, or the engine, and why the engine where dockctl
+// could not.
+func sizingNotes(sizing []inspect.SizeSource) []usage.Note {
+	var out []usage.Note
+	for _, s := range sizing {
+		var text string
+		switch s.By {
+		case inspect.SizedByDisk:
+			text = "sized by dockctl on disk, counting as the engine counts (no /system/df)"
+		case inspect.SizedByBuildKit:
+			text = "listed by the engine's BuildKit (/grpc), the records /system/df would list"
+		case inspect.SizedByLayers:
+			text = "sized from the image list and each image's layers (no /system/df)"
+		default:
+			text = "sized by the engine's /system/df"
+			if s.Why != "" {
+				text += "; dockctl could not: " + s.Why
+			}
+		}
+		row := string(s.Kind)
+		if s.Kind == inspect.KindBuildCache {
+			row = "build_cache" // the row's name in the summary
+		}
+		out = append(out, usage.Note{Row: row, Text: text})
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 
 	"github.com/docker/docker/api/types"
@@ -35,6 +36,8 @@ type Engine struct {
 	NetworkInspectFn   func(ctx context.Context, id string, o network.InspectOptions) (network.Inspect, error)
 	NetworkRemoveFn    func(ctx context.Context, id string) error
 	BuildCachePruneFn  func(ctx context.Context, o build.CachePruneOptions) (*build.CachePruneReport, error)
+	// DialHijackFn answers upgrades (the engine's /grpc, BuildKit's).
+	DialHijackFn func(ctx context.Context, url string) (net.Conn, error)
 
 	APIVersion string
 
@@ -182,6 +185,11 @@ func (e *Engine) NetworkRemove(ctx context.Context, id string) error {
 // BuildCachePrune implements the engine call.
 func (e *Engine) BuildCachePrune(ctx context.Context, o build.CachePruneOptions) (*build.CachePruneReport, error) {
 	return call(e, "BuildCachePrune", e.BuildCachePruneFn, ctx, o)
+}
+
+// DialHijack implements the engine call.
+func (e *Engine) DialHijack(ctx context.Context, url, _ string, _ map[string][]string) (net.Conn, error) {
+	return call(e, "DialHijack", e.DialHijackFn, ctx, url)
 }
 
 // Mutations returns how many calls changed (or would change) the engine.

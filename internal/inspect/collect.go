@@ -87,6 +87,8 @@ type collectConfig struct {
 	layers      LayerClient
 	layerOpts   LayerOptions
 	sizing      func() (done func())
+	sizer       LocalSizer
+	buildKit    func(ctx context.Context) ([]build.CacheRecord, error)
 }
 
 // WaitBusy bounds how long Collect waits for an engine that refuses
@@ -121,7 +123,11 @@ func (e *BusyError) Unwrap() error { return e.Err }
 // makes at most one /system/df call whatever the kinds, since that call is
 // the expensive one (it sizes every container and volume), and none for
 // networks, or for images alone when ImageLayers is given. On API 1.42
-// and later it asks df only for the types the kinds need.
+// and later it asks df only for the types the kinds need. With
+// SizeLocally, containers and volumes are sized on disk instead where the
+// sizer can, and with BuildCacheFromBuildKit an engine before API 1.42
+// (whose df sizes everything whatever is asked) lists its build cache
+// without df: then no df is made at all.
 func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ...CollectOption) (*Inventory, error) {
 	var cfg collectConfig
 	for _, o := range opts {
@@ -147,6 +153,44 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		// the client does.
 	}
 	typed := dfTypesSupported(c.ClientVersion())
+
+	var containers []container.Summary
+	var listedVolumes *volume.ListResponse
+	var local localSizing
+	var bkRecords []build.CacheRecord
+	if cfg.sizer != nil && (want[KindContainers] || want[KindVolumes]) {
+		var err error
+		if containers, err = c.ContainerList(ctx, container.ListOptions{All: true}); err != nil {
+			return nil, fmt.Errorf("listing containers: %w", err)
+		}
+		vl, err := c.VolumeList(ctx, volume.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing volumes: %w", err)
+		}
+		listedVolumes = &vl
+		local = sizeLocally(ctx, cfg.sizer, want, containers, vl.Volumes)
+		objs = withoutLocal(objs, local, cfg.layers != nil)
+		if want[KindBuildCache] && !typed && cfg.buildKit != nil && onlyBuildCache(objs) {
+			// This engine's df would size every container and volume
+			// again for the build cache alone.
+			recs, err := cfg.buildKit(ctx)
+			switch {
+			case err == nil:
+				bkRecords = recs
+				objs = nil
+			case ctx.Err() != nil:
+				return nil, fmt.Errorf("reading the build cache: %w", err)
+			default:
+				local.bkWhy = err.Error()
+			}
+		}
+		if !typed && len(objs) > 0 {
+			// One untyped df sizes every kind anyway: take all of its
+			// figures, docker's own, rather than mix two sources.
+			local.fallBack("the build cache needed a /system/df, which before API 1.42 sizes every kind")
+			objs = dfObjects(want, cfg.layers != nil)
+		}
+	}
 	// has says whether the df answer holds kind o: all kinds when the
 	// engine takes no type parameter.
 	has := func(o types.DiskUsageObject) bool { return !typed || slices.Contains(objs, o) }
@@ -158,15 +202,17 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		}
 		du = &d
 	}
-	var containers []container.Summary
 	switch {
+	case local.containers != nil:
+		// Listed above, sized on disk.
 	case du != nil && has(types.ContainerObject):
+		containers = make([]container.Summary, 0, len(du.Containers))
 		for _, s := range du.Containers {
 			if s != nil {
 				containers = append(containers, *s)
 			}
 		}
-	case want[KindNetworks] || want[KindVolumes] || want[KindImages]:
+	case containers == nil && (want[KindNetworks] || want[KindVolumes] || want[KindImages]):
 		var err error
 		containers, err = c.ContainerList(ctx, container.ListOptions{All: true})
 		if err != nil {
@@ -176,9 +222,13 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 
 	if want[KindContainers] {
 		for _, s := range containers {
-			inv.Containers = append(inv.Containers, containerFrom(s))
+			ct := containerFrom(s)
+			if local.containers != nil {
+				ct.SizeBytes, ct.RootFSBytes = local.containers[s.ID], SizeUnknown
+			}
+			inv.Containers = append(inv.Containers, ct)
 		}
-		if du != nil && has(types.ContainerObject) && pinsManifests(c.ClientVersion()) {
+		if local.containers == nil && du != nil && has(types.ContainerObject) && pinsManifests(c.ClientVersion()) {
 			// /system/df's containers leave out the platform manifest
 			// each runs; the container list (no sizes) has it.
 			list, err := c.ContainerList(ctx, container.ListOptions{All: true})
@@ -193,13 +243,13 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 	// a list made with Manifests already.
 	platformsListed := false
 	if want[KindImages] {
-		if du == nil {
-			imgs, ok, err := imagesFromLayers(ctx, c, cfg, containers)
+		if du == nil || !has(types.ImageObject) {
+			imgs, layers, ok, err := imagesFromLayers(ctx, c, cfg, containers)
 			if err != nil {
 				return nil, err
 			}
 			if ok {
-				inv.Images, inv.LayersSize = imgs, SizeUnknown
+				inv.Images, inv.LayersSize = imgs, layers
 				platformsListed = true
 			} else {
 				// Some image's layers could not be sized: the engine's
@@ -211,7 +261,7 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 				du = &d
 			}
 		}
-		if du != nil {
+		if inv.Images == nil && du != nil {
 			inv.LayersSize = du.LayersSize
 			for _, s := range du.Images {
 				if s != nil {
@@ -221,14 +271,29 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		}
 		sortImages(inv.Images)
 	}
+	if local.containers != nil && want[KindContainers] {
+		if err := addRootFS(ctx, c, inv, want[KindImages]); err != nil {
+			return nil, err
+		}
+	}
 	if want[KindVolumes] {
 		// /system/df lists local volumes only; `docker volume ls` lists every
 		// driver's. List to get the same set, and take sizes from df.
-		vl, err := c.VolumeList(ctx, volume.ListOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("listing volumes: %w", err)
+		if listedVolumes == nil {
+			vl, err := c.VolumeList(ctx, volume.ListOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("listing volumes: %w", err)
+			}
+			listedVolumes = &vl
 		}
-		inv.Volumes = volumesFrom(vl.Volumes, du.Volumes, containers, recordsAnonymous(c.ClientVersion()))
+		var sized []*volume.Volume
+		switch {
+		case local.volumes != nil:
+			sized = local.volumeUsage()
+		case du != nil:
+			sized = du.Volumes
+		}
+		inv.Volumes = volumesFrom(listedVolumes.Volumes, sized, containers, recordsAnonymous(c.ClientVersion()))
 	}
 	if want[KindNetworks] {
 		nl, err := c.NetworkList(ctx, network.ListOptions{})
@@ -238,10 +303,16 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		inv.Networks = networksFrom(nl, containers)
 	}
 	if want[KindBuildCache] {
-		for _, r := range du.BuildCache {
-			if r != nil {
-				inv.BuildCache = append(inv.BuildCache, buildCacheFrom(*r))
+		records := bkRecords
+		if records == nil && du != nil {
+			for _, r := range du.BuildCache {
+				if r != nil {
+					records = append(records, *r)
+				}
 			}
+		}
+		for _, r := range records {
+			inv.BuildCache = append(inv.BuildCache, buildCacheFrom(r))
 		}
 		sort.SliceStable(inv.BuildCache, func(i, j int) bool {
 			a, b := inv.BuildCache[i], inv.BuildCache[j]
@@ -250,6 +321,9 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 			}
 			return a.ID < b.ID
 		})
+	}
+	if cfg.sizer != nil {
+		inv.Sizing = local.sizing(want, bkRecords != nil, platformsListed)
 	}
 	if want[KindImages] && !platformsListed && du != nil && onContainerdStore(du.Images) {
 		list, err := c.ImageList(ctx, image.ListOptions{Manifests: true})
@@ -405,7 +479,15 @@ func dfOptions(objs []types.DiskUsageObject, typed bool) types.DiskUsageOptions 
 // list, without the untagged parents of other images, as ImageList
 // returns it. It reports false, with no error, when it cannot: no layer
 // client, or an image whose layers could not be sized.
-func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containers []container.Summary) ([]Image, bool, error) {
+func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containers []container.Summary) ([]Image, int64, bool, error) {
+	imgs, ok, err := listImagesFromLayers(ctx, c, cfg, containers)
+	if !ok || err != nil {
+		return nil, SizeUnknown, ok, err
+	}
+	return imgs, layersSize(imgs), true, nil
+}
+
+func listImagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containers []container.Summary) ([]Image, bool, error) {
 	if cfg.layers == nil {
 		return nil, false, nil
 	}
@@ -470,10 +552,33 @@ func imagesFromLayers(ctx context.Context, c Client, cfg collectConfig, containe
 			img.UniqueBytes = img.SizeBytes - img.SharedBytes
 		}
 		img.Containers = users[img.ID]
-		// The listing shows what df showed; layers are the report's.
-		img.Layers = nil
 	}
 	return imgs, true, nil
+}
+
+// layersSize is df's LayersSize from the images' layers, and strips them:
+// each layer (by chain id) once, as the engine sums the layers its images
+// reference. Hidden intermediate images add none: their layers are the
+// first ones of the image built on them. Unknown where an image has no
+// layer list (the containerd image store's listing, whose figures come
+// from the engine's shared sizes instead).
+func layersSize(imgs []Image) int64 {
+	var n int64
+	seen := map[string]bool{}
+	for i := range imgs {
+		if imgs[i].Layers == nil {
+			n = SizeUnknown
+		}
+		for _, l := range imgs[i].Layers {
+			if n >= 0 && !seen[l.ChainID] {
+				seen[l.ChainID] = true
+				n += max(l.SizeBytes, 0)
+			}
+		}
+		// The listing shows what df showed; layers are the report's.
+		imgs[i].Layers = nil
+	}
+	return n
 }
 
 func imageFrom(s imageSummary) Image {

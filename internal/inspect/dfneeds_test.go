@@ -99,6 +99,17 @@ func TestCollectImagesWithoutDiskUsage(t *testing.T) {
 			if n := e.Calls("DiskUsage"); n != tc.wantDF {
 				t.Fatalf("DiskUsage called %d times, want %d", n, tc.wantDF)
 			}
+			// df's LayersSize: each layer once (i1 and i2 share 50).
+			wantLayers := map[string]int64{"from layers": 50 + 150 + 100 + 70, "df fallback": 300}[tc.name]
+			if wantLayers == 0 {
+				wantLayers = SizeUnknown // the containerd store's list has no layers
+				if tc.wantDF == 1 {
+					wantLayers = 300
+				}
+			}
+			if inv.LayersSize != wantLayers {
+				t.Errorf("LayersSize %d, want %d", inv.LayersSize, wantLayers)
+			}
 			got := map[string][3]int64{}
 			for _, img := range inv.Images {
 				got[img.ID] = [3]int64{img.SharedBytes, img.UniqueBytes, int64(img.Containers)}

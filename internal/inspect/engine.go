@@ -102,8 +102,14 @@ func ReadEngineInfo(ctx context.Context, c EngineClient, host string) (EngineInf
 	if err != nil {
 		return EngineInfo{}, fmt.Errorf("reading engine info: %w", err)
 	}
+	return EngineInfoFrom(info, c.ClientVersion(), host), nil
+}
+
+// EngineInfoFrom is ReadEngineInfo with /info already read; apiVersion is
+// the negotiated API version.
+func EngineInfoFrom(info system.Info, apiVersion, host string) EngineInfo {
 	ei := EngineInfo{
-		ID: info.ID, Name: info.Name, Host: host, ServerVersion: info.ServerVersion, APIVersion: c.ClientVersion(),
+		ID: info.ID, Name: info.Name, Host: host, ServerVersion: info.ServerVersion, APIVersion: apiVersion,
 		DockerRootDir: info.DockerRootDir, StorageDriver: info.Driver,
 		FSSizeBytes: SizeUnknown, FSUsedBytes: SizeUnknown, FSFreeBytes: SizeUnknown,
 	}
@@ -117,5 +123,5 @@ func ReadEngineInfo(ctx context.Context, c EngineClient, host string) (EngineInf
 			ei.FSSizeBytes, ei.FSUsedBytes, ei.FSFreeBytes = size, used, free
 		}
 	}
-	return ei, nil
+	return ei
 }

@@ -39,7 +39,34 @@ type Inventory struct {
 	// an image, a container or a build-cache record frees is read from
 	// it (StoreBook), not from layer lists.
 	Store *StoreGraph `json:"store,omitempty"`
-	Time  time.Time   `json:"time"`
+	// Sizing says who measured each sized kind's bytes: the engine's
+	// /system/df, or dockctl itself where the disk is readable here
+	// (LocalSizer) and, for the build cache, BuildKit asked directly.
+	// Empty when Collect was given no way around /system/df.
+	Sizing []SizeSource  `json:"sizing,omitempty"`
+	Time   time.Time `json:"time"`
+}
+
+// Sizing sources.
+const (
+	// SizedByEngine: the engine's /system/df.
+	SizedByEngine = "engine"
+	// SizedByDisk: dockctl walked the objects' dirs, counting as the
+	// engine counts (LocalSizer).
+	SizedByDisk = "disk"
+	// SizedByBuildKit: the engine's BuildKit, asked through /grpc for
+	// the records /system/df would list.
+	SizedByBuildKit = "buildkit"
+	// SizedByLayers: the image list and each image's layers (ImageLayers).
+	SizedByLayers = "layers"
+)
+
+// SizeSource is who measured one kind's bytes, and why the engine did when
+// dockctl was asked to and could not.
+type SizeSource struct {
+	Kind Kind   `json:"kind"`
+	By   string `json:"by"`
+	Why  string `json:"why,omitempty"`
 }
 
 // Has reports whether kind k was collected.

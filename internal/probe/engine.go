@@ -1,6 +1,9 @@
 package probe
 
 import (
+	"path/filepath"
+	"strings"
+
 	"context"
 	"fmt"
 
@@ -85,4 +88,41 @@ func fromInspect(ci container.InspectResponse) *Container {
 		c.LogMaxSize = ci.HostConfig.LogConfig.Config["max-size"]
 	}
 	return c
+}
+
+// SizesFromLists reports whether the probe can find every container's
+// writable layer from the engine's container list alone (ListTargets):
+// graph drivers whose layer store names each container's layer dir
+// (overlay2, fuse-overlayfs). Elsewhere the dirs are named only by
+// inspecting each container, or not at all.
+func (p *Probe) SizesFromLists() bool { return p.layers == layerOverlay }
+
+// ListTargets are the targets of the listed containers and volumes found
+// without inspecting each container: the layer store's
+// mounts/<id>/mount-id names the container's layer dir, whose diff/ is
+// the UpperDir inspect would give, and json-file writes its log at
+// <root>/containers/<id>/<id>-json.log, the LogPath inspect would give
+// (moby sets it there and nowhere else); the other drivers' files are
+// found under the container's dir all the same. A container whose mount-id
+// cannot be read gets no UpperDir, and Measure says so. Only for
+// SizesFromLists; log drivers and pids are not learned.
+func (p *Probe) ListTargets(cs []container.Summary, vols []*volume.Volume) (Targets, error) {
+	if !p.SizesFromLists() {
+		return Targets{}, fmt.Errorf("the %s driver's writable layers are named only by inspecting each container", p.driver)
+	}
+	t := Targets{Containers: make([]Container, 0, len(cs)), Volumes: make([]Volume, 0, len(vols))}
+	mounts := filepath.Join(p.layerDBDir(), "mounts")
+	for _, s := range cs {
+		c := Container{ID: s.ID, LogPath: filepath.Join(p.engineRoot, "containers", s.ID, s.ID+"-json.log")}
+		if id, ok := readLine(filepath.Join(mounts, s.ID), "mount-id"); ok && id != "" && !strings.ContainsRune(id, filepath.Separator) {
+			c.UpperDir = filepath.Join(p.engineRoot, p.driver, id, "diff")
+		}
+		t.Containers = append(t.Containers, c)
+	}
+	for _, v := range vols {
+		if v != nil {
+			t.Volumes = append(t.Volumes, Volume{Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, Options: v.Options})
+		}
+	}
+	return t, nil
 }

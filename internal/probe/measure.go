@@ -124,6 +124,9 @@ type VolumeBytes struct {
 	Name    string `json:"name"`
 	Bytes   int64  `json:"bytes"`
 	Unknown string `json:"unknown,omitempty"`
+	// NotSizedByEngine is set for the volumes the engine does not size
+	// either (another driver; a local volume with mount options).
+	NotSizedByEngine bool `json:"not_sized_by_engine,omitempty"`
 }
 
 // Workers bounds the walks running at once. Walking is mostly waiting on
@@ -335,12 +338,12 @@ func (p *Probe) measureVolume(ctx context.Context, v Volume) (VolumeBytes, []War
 	switch {
 	case v.Driver != "local":
 		// The engine sizes local volumes only (LocalVolumesSize).
-		vb.Unknown = fmt.Sprintf("volume driver %q keeps its data elsewhere", v.Driver)
+		vb.Unknown, vb.NotSizedByEngine = fmt.Sprintf("volume driver %q keeps its data elsewhere", v.Driver), true
 		return vb, nil
 	case len(v.Options) > 0:
 		// A local volume with options is a mount (tmpfs, nfs, bind): its
 		// data is not on this disk, and the engine does not size it either.
-		vb.Unknown = "a local volume with mount options: its data is not on the root dir's disk"
+		vb.Unknown, vb.NotSizedByEngine = "a local volume with mount options: its data is not on the root dir's disk", true
 		return vb, nil
 	}
 	dir, ok := p.localPath(v.Mountpoint)
@@ -498,4 +501,35 @@ func driverDir(d DirBytes, own int64, owners map[string]Owner) *DriverDir {
 	}
 	sort.SliceStable(dd.Other, func(i, j int) bool { return dd.Other[i].Bytes > dd.Other[j].Bytes })
 	return dd
+}
+
+// Sizes are the measurement's containers and volumes as the engine sizes
+// them for /system/df: writable layers by container id, volumes by name
+// (inspect.SizeUnknown for those the engine does not size either: other
+// drivers, local volumes with mount options). An object the walk could
+// not size is left out, with why in Unsized.
+func (m Measurement) Sizes() inspect.LocalSizes {
+	s := inspect.LocalSizes{
+		Containers: make(map[string]int64, len(m.Containers)),
+		Volumes:    make(map[string]int64, len(m.Volumes)),
+		Unsized:    map[string]string{},
+	}
+	for _, c := range m.Containers {
+		if c.WritableBytes < 0 {
+			s.Unsized[c.ID] = c.WritableUnknown
+			continue
+		}
+		s.Containers[c.ID] = c.WritableBytes
+	}
+	for _, v := range m.Volumes {
+		switch {
+		case v.Bytes >= 0:
+			s.Volumes[v.Name] = v.Bytes
+		case v.NotSizedByEngine:
+			s.Volumes[v.Name] = inspect.SizeUnknown
+		default:
+			s.Unsized[v.Name] = v.Unknown
+		}
+	}
+	return s
 }
