@@ -32,14 +32,14 @@ type ReportOptions struct {
 	NoCache           bool
 	// NoDisk leaves the engine's root dir unread even where it is
 	// readable: the engine sizes everything, as for a remote engine.
-	NoDisk bool
-	NoTrunc           bool
-	Filters           []string
-	Project           string
-	scope             usage.Scope
-	Every             Duration
-	every             time.Duration
-	Swarm             SwarmOptions
+	NoDisk  bool
+	NoTrunc bool
+	Filters []string
+	Project string
+	scope   usage.Scope
+	Every   Duration
+	every   time.Duration
+	Swarm   SwarmOptions
 }
 
 // NewReportCmd builds `dockctl report`; runF as NewInspectCmd's.

@@ -147,4 +147,3 @@ func TestCollectSizesLocally(t *testing.T) {
 		})
 	}
 }
-

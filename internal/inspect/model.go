@@ -43,8 +43,8 @@ type Inventory struct {
 	// /system/df, or dockctl itself where the disk is readable here
 	// (LocalSizer) and, for the build cache, BuildKit asked directly.
 	// Empty when Collect was given no way around /system/df.
-	Sizing []SizeSource  `json:"sizing,omitempty"`
-	Time   time.Time `json:"time"`
+	Sizing []SizeSource `json:"sizing,omitempty"`
+	Time   time.Time    `json:"time"`
 }
 
 // Sizing sources.
