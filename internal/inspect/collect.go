@@ -195,7 +195,17 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 	// engine takes no type parameter.
 	has := func(o types.DiskUsageObject) bool { return !typed || slices.Contains(objs, o) }
 	var du *types.DiskUsage
+	// The lists df does not give are asked for while it runs: on a big
+	// host df takes seconds to minutes, the lists milliseconds each.
+	var volumesLater func() (volume.ListResponse, error)
+	var networksLater func() ([]network.Summary, error)
 	if len(objs) > 0 {
+		if want[KindVolumes] && listedVolumes == nil {
+			volumesLater = later(func() (volume.ListResponse, error) { return c.VolumeList(ctx, volume.ListOptions{}) })
+		}
+		if want[KindNetworks] {
+			networksLater = later(func() ([]network.Summary, error) { return c.NetworkList(ctx, network.ListOptions{}) })
+		}
 		d, err := diskUsage(ctx, c, cfg, dfOptions(objs, typed))
 		if err != nil {
 			return nil, fmt.Errorf("reading disk usage: %w", err)
@@ -280,7 +290,11 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		// /system/df lists local volumes only; `docker volume ls` lists every
 		// driver's. List to get the same set, and take sizes from df.
 		if listedVolumes == nil {
-			vl, err := c.VolumeList(ctx, volume.ListOptions{})
+			list := func() (volume.ListResponse, error) { return c.VolumeList(ctx, volume.ListOptions{}) }
+			if volumesLater != nil {
+				list = volumesLater
+			}
+			vl, err := list()
 			if err != nil {
 				return nil, fmt.Errorf("listing volumes: %w", err)
 			}
@@ -296,7 +310,11 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		inv.Volumes = volumesFrom(listedVolumes.Volumes, sized, containers, recordsAnonymous(c.ClientVersion()))
 	}
 	if want[KindNetworks] {
-		nl, err := c.NetworkList(ctx, network.ListOptions{})
+		list := func() ([]network.Summary, error) { return c.NetworkList(ctx, network.ListOptions{}) }
+		if networksLater != nil {
+			list = networksLater
+		}
+		nl, err := list()
 		if err != nil {
 			return nil, fmt.Errorf("listing networks: %w", err)
 		}
@@ -338,6 +356,24 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		}
 	}
 	return inv, nil
+}
+
+// later runs f now, in the background, and returns its answer when
+// called (once).
+func later[T any](f func() (T, error)) func() (T, error) {
+	type answer struct {
+		v   T
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		v, err := f()
+		ch <- answer{v, err}
+	}()
+	return func() (T, error) {
+		a := <-ch
+		return a.v, a.err
+	}
 }
 
 // pinsManifests reports whether an engine answering at API version v
