@@ -2,14 +2,19 @@ package cmd
 
 import "runtime/debug"
 
-// gcPercent is the collector's target for dockctl: the heap grows by half
-// its live size between collections instead of Go's default doubling. A
-// report's live heap is mostly the engine's answers being decoded (the
+// gcPercent is the collector's target for dockctl: the heap grows by a
+// quarter of its live size between collections instead of Go's default
+// doubling.
+// A report's live heap is mostly the engine's answers being decoded (the
 // /system/df of 10,000 containers is some 9 MB of JSON, 25 MB decoded), so
-// the default lets the peak RSS reach twice that; at 50 `report -v
-// --format json` stays under 64 MiB there (BENCHMARKS.md, issue 12 item
-// 4) for a few more collections, each a few milliseconds.
-const gcPercent = 50
+// the default lets the peak RSS reach twice that. 50 kept `report -v
+// --format json` there under 64 MiB until the containerd gRPC client
+// grew the binary, and with it the resident pages before any heap, by
+// 5 MiB (12.8 → 18.1 MiB for --help); with /system/df decoded as it
+// streams in (engine.Client.DiskUsage) and 25 here the peak is 58–61 MiB
+// again, for some 20% more wall time at that size (BENCHMARKS.md, issue
+// 12 item 4), nothing measurable on a report of a few hundred objects.
+const gcPercent = 25
 
 // tuneGC sets gcPercent unless the user chose with GOGC or GOMEMLIMIT,
 // and says whether it did.

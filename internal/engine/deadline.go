@@ -41,7 +41,11 @@ func (d *deadlines) RoundTrip(req *http.Request) (*http.Response, error) {
 		limit = d.diskUsage
 	}
 	if limit <= 0 {
-		return d.base.RoundTrip(req)
+		resp, err := d.base.RoundTrip(req)
+		if err == nil && isDF {
+			takeDiskUsage(req, resp)
+		}
+		return resp, err
 	}
 	parent := req.Context()
 	ctx, cancel := context.WithTimeout(parent, limit)
@@ -52,6 +56,10 @@ func (d *deadlines) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, timedOut(parent, ctx, err, te)
 	}
 	resp.Body = &boundBody{ReadCloser: resp.Body, parent: parent, ctx: ctx, cancel: cancel, te: te}
+	if isDF {
+		// Read within the bound, which the body's reads map to te.
+		takeDiskUsage(req, resp)
+	}
 	return resp, nil
 }
 
