@@ -38,6 +38,7 @@ func runFleet(ctx context.Context, f *Factory, fn func(ctx context.Context, env 
 	if err != nil {
 		return nil, err
 	}
+	tuneGCForFleet()
 	results := make([]*fleetResult, len(targets))
 	sem := make(chan struct{}, max(f.Parallel, 1))
 	var wg sync.WaitGroup

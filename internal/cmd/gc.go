@@ -1,6 +1,9 @@
 package cmd
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"sync/atomic"
+)
 
 // gcPercent is the collector's target for dockctl: the heap grows by a
 // quarter of its live size between collections instead of Go's default
@@ -16,6 +19,17 @@ import "runtime/debug"
 // 12 item 4), nothing measurable on a report of a few hundred objects.
 const gcPercent = 25
 
+// fleetGCPercent is the target of a fleet run. Its peak grows with
+// --parallel (engines in flight), not with one engine's answer, and its
+// wall time is CPU-bound on small machines: at 25 the 500-engine
+// benchmark took 20–35% longer than at 50 (BENCHMARKS.md, "A fleet of
+// hundreds"), for a peak far under its own goal either way.
+const fleetGCPercent = 50
+
+// gcTuned is set when tuneGC chose the target, so that a fleet run may
+// choose again; never when the user did.
+var gcTuned atomic.Bool
+
 // tuneGC sets gcPercent unless the user chose with GOGC or GOMEMLIMIT,
 // and says whether it did.
 func tuneGC(getenv func(string) string) bool {
@@ -23,5 +37,13 @@ func tuneGC(getenv func(string) string) bool {
 		return false
 	}
 	debug.SetGCPercent(gcPercent)
+	gcTuned.Store(true)
 	return true
+}
+
+// tuneGCForFleet sets fleetGCPercent where tuneGC chose the target.
+func tuneGCForFleet() {
+	if gcTuned.Load() {
+		debug.SetGCPercent(fleetGCPercent)
+	}
 }

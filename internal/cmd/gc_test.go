@@ -22,10 +22,21 @@ func TestTuneGC(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			debug.SetGCPercent(100)
+			gcTuned.Store(false)
 			tuneGC(func(k string) string { return tc.env[k] })
 			if got := debug.SetGCPercent(100); got != tc.want {
 				t.Fatalf("GC percent %d, want %d", got, tc.want)
 			}
+			// A fleet run relaxes dockctl's target, never the user's.
+			want := fleetGCPercent
+			if tc.want == 100 {
+				want = 100
+			}
+			tuneGCForFleet()
+			if got := debug.SetGCPercent(100); got != want {
+				t.Fatalf("fleet GC percent %d, want %d", got, want)
+			}
 		})
 	}
+	gcTuned.Store(false)
 }
