@@ -47,7 +47,7 @@ func (o *SwarmOptions) check(c *cobra.Command, r *ReportOptions) error {
 	if o.MaxAge.D <= 0 {
 		return clierr.Usage("--swarm-max-age", o.MaxAge.Text, "must be more than 0")
 	}
-	for _, name := range []string{"filter", "verbose", "top", "no-cache"} {
+	for _, name := range []string{"filter", "verbose", "top", "no-cache", "no-disk"} {
 		if c.Flags().Changed(name) {
 			return clierr.Usage("--swarm-service", o.Service, "shows the reports the service made on each node: --%s would be ignored (set it in the service's command)", name)
 		}

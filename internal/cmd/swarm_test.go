@@ -171,6 +171,7 @@ func TestReportSwarmServiceErrors(t *testing.T) {
 		{"zero max age", []string{"--swarm-service", "dockctl_report", "--swarm-max-age", "0s"}, 2, "must be more than 0"},
 		{"filter", []string{"--swarm-service", "dockctl_report", "--filter", "label=a"}, 2, "--filter would be ignored"},
 		{"verbose", []string{"--swarm-service", "dockctl_report", "-v"}, 2, "--verbose would be ignored"},
+		{"no-disk", []string{"--swarm-service", "dockctl_report", "--no-disk"}, 2, "--no-disk would be ignored"},
 		{"html", []string{"--swarm-service", "dockctl_report", "--format", "html", "-o", "x.html"}, 2, `--format "html"`},
 		{"several engines", []string{"--swarm-service", "dockctl_report", "-H", "unix:///a.sock", "-H", "unix:///b.sock"}, 2, "name one engine"},
 		{"unknown service", []string{"--swarm-service", "nope"}, 1, `finding service "nope"`},
