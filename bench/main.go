@@ -4,12 +4,15 @@
 //	go run ./bench -images 200 -containers 400 -volumes 400 -runs 9
 //
 // It builds dockctl, creates the objects (all labelled dockctl.bench=<run>),
-// runs `dockctl report` and `docker system df` interleaved, prints the
+// runs `dockctl report` (with and without the storage probe) and `dockctl
+// prune --dry-run` each interleaved with `docker system df`, prints the
 // medians and their ratio, and removes everything it created. With -prune
 // it also times `dockctl prune --yes` against `docker system prune -af`,
 // each on a freshly created identical set of removable objects scoped by the
 // same label. With -inspect it also times `dockctl inspect images` against
-// `docker images` and `dockctl inspect networks` against `docker network ls`.
+// `docker images`, `inspect networks` against `docker network ls`,
+// `inspect containers` against `docker ps -a --size` and `inspect volumes`
+// against `docker system df -v` (docker sizes volumes nowhere else).
 package main
 
 import (
@@ -136,10 +139,23 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doIns
 		return err
 	}
 	printRow("dockctl report --no-disk", "docker system df", ours, theirs)
+	// A CI job's dry run, scoped to the run's objects (the whole engine is
+	// sized all the same: a plan needs to know what is in use). docker
+	// has no dry run: its df is the nearest read of the same sizes.
+	dryRun := []string{bin, "prune", "--dry-run", "--all", "--volumes", "--all-volumes", "--no-explain", "--filter", "label=" + label + "=" + runID}
+	ours, theirs, err = compare(dryRun, []string{docker, "system", "df"}, runs, warmEnv)
+	if err != nil {
+		return err
+	}
+	printRow("dockctl prune --dry-run", "docker system df", ours, theirs)
 	if doInspect {
 		for _, pair := range [][2][]string{
 			{{bin, "inspect", "images", "--no-explain"}, {docker, "images"}},
 			{{bin, "inspect", "networks", "--no-explain"}, {docker, "network", "ls"}},
+			// docker sizes containers with ps --size, volumes only in
+			// system df -v.
+			{{bin, "inspect", "containers", "--no-explain"}, {docker, "ps", "-a", "--size"}},
+			{{bin, "inspect", "volumes", "--no-explain"}, {docker, "system", "df", "-v"}},
 		} {
 			ours, theirs, err := compare(pair[0], pair[1], runs, warmEnv)
 			if err != nil {
@@ -185,6 +201,9 @@ func run(nImages, nContainers, nVolumes, runs int, docker string, doPrune, doIns
 			{"dockctl report --no-disk, warm cache", []string{bin, "report", "--no-disk", "--no-explain"}, warmEnv},
 			{"dockctl inspect images, warm cache", []string{bin, "inspect", "images", "--no-explain"}, warmEnv},
 			{"dockctl inspect networks", []string{bin, "inspect", "networks", "--no-explain"}, warmEnv},
+			{"dockctl inspect containers", []string{bin, "inspect", "containers", "--no-explain"}, warmEnv},
+			{"dockctl inspect volumes", []string{bin, "inspect", "volumes", "--no-explain"}, warmEnv},
+			{"dockctl prune --dry-run, warm cache", dryRun, warmEnv},
 		}
 		for _, c := range counted {
 			rec.take()

@@ -428,11 +428,12 @@ func TestProxyForwardsAndInjects(t *testing.T) {
 	t.Logf("dockctl version: %s: %v", requestSummary(reqs), reqs)
 
 	p.Reset()
-	// inspect containers reads the containers' sizes from /system/df.
+	// report --no-disk reads the containers' sizes from /system/df on
+	// every engine.
 	p.AddFault(&faultRule{Name: "418", Method: "GET", Path: regexp.MustCompile(`^/system/df$`), Status: http.StatusTeapot, Message: "injected teapot"})
-	_, errOut, code = p.run(t, "inspect", "containers")
+	_, errOut, code = p.run(t, "report", "--no-disk")
 	if code != 1 {
-		t.Errorf("dockctl inspect containers with GET /system/df answered 418: exit %d, want 1", code)
+		t.Errorf("dockctl report --no-disk with GET /system/df answered 418: exit %d, want 1", code)
 	}
 	if !strings.Contains(errOut, "injected teapot") {
 		t.Errorf("stderr does not carry the injected message: %q", errOut)
@@ -470,9 +471,10 @@ func TestProxyForwardsAndInjects(t *testing.T) {
 // TestReadOnlyCommands: inspect, report (every format), prune --dry-run and
 // version send only GET and HEAD requests (and report the upgrade to the
 // engine's BuildKit, POST /grpc, whose one call, DiskUsage, reads:
-// internal/engine.TestBuildCacheUsage); report makes no /system/df where
-// it sizes on disk before API 1.42 and exactly one elsewhere, and
-// inspects no container.
+// internal/engine.TestBuildCacheUsage); report and prune --dry-run make
+// no /system/df where they size on disk before API 1.42 and exactly one
+// elsewhere, inspect containers and volumes none where they size on disk,
+// and none of them inspects a container there.
 func TestReadOnlyCommands(t *testing.T) {
 	requireEngine(t)
 	isolateLayerCache(t)
@@ -498,21 +500,24 @@ func TestReadOnlyCommands(t *testing.T) {
 		df int
 	}{
 		// Images come from the image list and layer data, networks from
-		// the container list: no df (issue 12 item 1).
+		// the container list: no df (issue 12 item 1). Containers and
+		// volumes are sized on disk where the probe can, the build cache
+		// listed by BuildKit before API 1.42.
 		{"inspect-images", []string{"inspect", "images"}, 0},
 		{"inspect-images-json", []string{"inspect", "images", "--format", "json", "--no-trunc"}, 0},
-		{"inspect-containers", []string{"inspect", "containers"}, 1},
-		{"inspect-volumes", []string{"inspect", "volumes"}, 1},
+		{"inspect-containers", []string{"inspect", "containers"}, eng.listingDF()},
+		{"inspect-volumes", []string{"inspect", "volumes"}, eng.listingDF()},
 		{"inspect-networks", []string{"inspect", "networks"}, 0},
-		{"inspect-buildcache", []string{"inspect", "buildcache"}, 1},
+		{"inspect-buildcache", []string{"inspect", "buildcache"}, eng.buildCacheDF()},
 		{"report-table", []string{"report"}, rdf},
 		{"report-json", []string{"report", "--format", "json"}, rdf},
 		{"report-markdown", []string{"report", "--format", "markdown"}, rdf},
 		{"report-html", []string{"report", "--format", "html", "-o", htmlOut}, rdf},
 		{"report-verbose-by-project", []string{"report", "-v", "--by", "project"}, rdf},
 		{"report-scoped-json", append([]string{"report", "--format", "json"}, filterFlags(scope)...), rdf},
-		{"prune-dry-run", pruneArgs(scope, "--dry-run"), -1},
-		{"prune-dry-run-all", pruneArgs(scope, "--dry-run", "--all", "--all-volumes", "--format", "json"), -1},
+		// A plan is sized as the report is.
+		{"prune-dry-run", pruneArgs(scope, "--dry-run"), rdf},
+		{"prune-dry-run-all", pruneArgs(scope, "--dry-run", "--all", "--all-volumes", "--format", "json"), rdf},
 		{"version", []string{"version"}, -1},
 	}
 	for _, tc := range cases {
@@ -529,7 +534,9 @@ func TestReadOnlyCommands(t *testing.T) {
 			df, dfBusyAnswers := 0, 0
 			paths := map[string]int{}
 			for _, r := range reqs {
-				grpc := r.Method == http.MethodPost && r.Path == "/grpc" && tc.args[0] == "report" && rdf == 0
+				// BuildKit's DiskUsage, read-only, where df would size
+				// everything for the build cache alone.
+				grpc := r.Method == http.MethodPost && r.Path == "/grpc" && eng.buildCacheDF() == 0
 				if r.Method != http.MethodGet && r.Method != http.MethodHead && !grpc {
 					t.Errorf("dockctl %s sent %s (status %d): a read-only command may only GET or HEAD", strings.Join(tc.args, " "), r, r.Status)
 				}
@@ -552,7 +559,8 @@ func TestReadOnlyCommands(t *testing.T) {
 			if tc.df >= 0 && df != tc.df {
 				t.Errorf("dockctl %s: %d answered GET /system/df, want exactly %d on %s", strings.Join(tc.args, " "), df, tc.df, eng)
 			}
-			if n := paths["GET /containers/{id}/json"]; tc.args[0] == "report" && eng.sizedOnDisk() && n > 0 && !slices.Contains(tc.args, "-v") {
+			sizes := tc.args[0] == "report" || tc.args[0] == "prune" || slices.Contains(tc.args, "containers") || slices.Contains(tc.args, "volumes")
+			if n := paths["GET /containers/{id}/json"]; sizes && eng.sizedOnDisk() && n > 0 && !slices.Contains(tc.args, "-v") {
 				t.Errorf("dockctl %s inspected %d containers on %s: the layer store names their dirs", strings.Join(tc.args, " "), n, eng)
 			}
 		})

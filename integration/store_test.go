@@ -79,6 +79,27 @@ func (e engineFacts) reportDF() int {
 	return 1
 }
 
+// listingDF is how many /system/df requests `dockctl inspect containers`
+// or `inspect volumes` makes on this engine: none where the probe sizes
+// them on disk, else one.
+func (e engineFacts) listingDF() int {
+	if e.sizedOnDisk() {
+		return 0
+	}
+	return 1
+}
+
+// buildCacheDF is how many /system/df requests `dockctl inspect
+// buildcache` makes: none before API 1.42, where BuildKit lists the
+// records (a df would size every container and volume); one from 1.42,
+// typed to the build cache alone.
+func (e engineFacts) buildCacheDF() int {
+	if versionAtLeast(e.Negotiated, "1.42") {
+		return 1
+	}
+	return 0
+}
+
 // store names the image store alone, for messages.
 func (e engineFacts) store() string {
 	if e.Containerd {

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/api/types/volume"
 
+	"github.com/dockctl/dockctl/internal/engine"
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/probe"
 	"github.com/dockctl/dockctl/internal/render"
@@ -150,7 +152,62 @@ func measureFailed(err error) string {
 	return fmt.Sprintf("cannot measure the disk: %v", err)
 }
 
-// diskSizer is the report's inspect.LocalSizer on engines whose
+// probeRun is the storage probe's part in a command: the Collect options
+// that size on disk where the probe can (none elsewhere), and the wait for
+// the disk's measurement.
+type probeRun struct {
+	collect []inspect.CollectOption
+	disk    func() diskMeasure
+}
+
+// startProbe sets the probe p (nil: reason says why there is none) to
+// work beside a Collect: where it sizes on disk (sizeOnDisk, given
+// sizing) its walk is the measurement; elsewhere it walks the disk while
+// the engine sizes, reading the containerd image store's graph too with
+// graph.
+func startProbe(ctx context.Context, eng Engine, p *probe.Probe, reason string, sizing *inspect.LayerOptions, graph bool) probeRun {
+	if sizing != nil {
+		if s, copts := sizeOnDisk(eng, p, *sizing); s != nil {
+			return probeRun{collect: copts, disk: func() diskMeasure { return s.result(ctx, eng) }}
+		}
+	}
+	ch := make(chan diskMeasure, 1)
+	go func() {
+		if p == nil {
+			ch <- diskMeasure{reason: reason}
+			return
+		}
+		ch <- measureWith(ctx, eng, p, graph)
+	}()
+	return probeRun{disk: sync.OnceValue(func() diskMeasure { return <-ch })}
+}
+
+// sizeOnDisk is how a Collect makes no /system/df where p sizes from the
+// lists (probe.SizesFromLists): one walk of the disk sizes containers and
+// volumes, BuildKit lists the build cache, and images come from their
+// layers, read with layers' options (the command's own, so that its
+// CollectLayers finds them cached). It returns the options and the sizer
+// whose result is the walk; nil elsewhere (no probe, the containerd
+// store), where the engine sizes.
+func sizeOnDisk(eng Engine, p *probe.Probe, layers inspect.LayerOptions) (*diskSizer, []inspect.CollectOption) {
+	if p == nil || !p.SizesFromLists() {
+		return nil, nil
+	}
+	s := &diskSizer{p: p}
+	return s, []inspect.CollectOption{
+		inspect.SizeLocally(s),
+		buildKitCache(eng),
+		inspect.ImageLayers(eng, layers),
+	}
+}
+
+// buildKitCache lists the build cache from the engine's BuildKit where a
+// /system/df would be made for it alone (inspect.BuildCacheFromBuildKit).
+func buildKitCache(eng Engine) inspect.CollectOption {
+	return inspect.BuildCacheFromBuildKit(func(ctx context.Context) ([]build.CacheRecord, error) { return engine.BuildCacheUsage(ctx, eng) })
+}
+
+// diskSizer is the inspect.LocalSizer on engines whose
 // containers' layer dirs the probe finds from the container list
 // (probe.SizesFromLists): one walk of the root dir and of every listed
 // container and volume gives both the objects' sizes, instead of
@@ -158,6 +215,9 @@ func measureFailed(err error) string {
 type diskSizer struct {
 	p        *probe.Probe
 	measured *diskMeasure // set by SizeLocally
+	// objectsOnly leaves the root dir out of the walk, for a listing
+	// that shows objects alone (probe.Targets.ObjectsOnly).
+	objectsOnly bool
 }
 
 var _ inspect.LocalSizer = (*diskSizer)(nil)
@@ -167,6 +227,7 @@ func (s *diskSizer) SizeLocally(ctx context.Context, cs []container.Summary, vol
 	if err != nil {
 		return inspect.LocalSizes{}, err
 	}
+	t.ObjectsOnly = s.objectsOnly
 	m, err := s.p.Measure(ctx, t)
 	if err != nil {
 		s.measured = &diskMeasure{reason: measureFailed(err)}

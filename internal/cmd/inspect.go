@@ -63,8 +63,11 @@ Filters use docker's syntax (--filter key=value, repeatable):
 Sizes the engine did not compute show as N/A (-1 in JSON), never 0.
 
 images and networks never ask /system/df (which sizes every container and
-volume); containers, volumes and buildcache do, for their type only on
-Docker 23+ (see --timeout and --df-timeout in dockctl --help).
+volume). containers and volumes are sized on disk where the engine's root
+dir is readable here (overlay2, fuse-overlayfs); buildcache is read from
+the engine's BuildKit before Docker 23. Elsewhere they ask /system/df, for
+their type only on Docker 23+ (see --timeout and --df-timeout in dockctl
+--help).
 
 --format takes a Go template over each object: {{json .}} is the object;
 its fields are the JSON document's keys in Go's spelling (raw values:
@@ -159,11 +162,13 @@ func inspectRun(ctx context.Context, opts *InspectOptions) (render.Result, error
 	if err != nil {
 		return nil, err
 	}
-	disk := containerLogs(ctx, eng, ep.Host, opts.Kind)
-	// Images are listed from their layer data, not /system/df, which
-	// would size every container and volume for figures this does not show.
-	copts := append(opts.collectOptions(), inspect.ImageLayers(eng, inspect.LayerOptions{Cache: opts.layerCache(false)}))
-	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, copts...)
+	// Images are listed from their layer data, and the build cache from
+	// BuildKit before API 1.42, not from /system/df, which would size
+	// every container and volume for figures this does not show.
+	layers := inspect.LayerOptions{Cache: opts.layerCache(false)}
+	copts := append(opts.collectOptions(), inspect.ImageLayers(eng, layers), buildKitCache(eng))
+	sized, disk := inspectSizing(ctx, eng, ep.Host, opts.Kind, layers)
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{opts.Kind}, opts.now, append(copts, sized...)...)
 	if err != nil {
 		return nil, fmt.Errorf("inspecting %s: %w", opts.Kind, err)
 	}
@@ -179,15 +184,31 @@ func inspectRun(ctx context.Context, opts *InspectOptions) (render.Result, error
 	}}, nil
 }
 
-// containerLogs starts the storage probe beside `inspect containers`
-// (other kinds need none of it) and returns the wait for its measurement,
-// nil when there is none.
-func containerLogs(ctx context.Context, eng Engine, host string, k inspect.Kind) func() *probe.Measurement {
-	if k != inspect.KindContainers {
-		return func() *probe.Measurement { return nil }
+// inspectSizing is the storage probe's part in listing containers or
+// volumes (other kinds need none of it): where it sizes from the lists,
+// Collect options that size them on disk, objects only (no root-dir
+// walk: a listing shows nothing of the whole disk), instead of
+// /system/df; and, for containers, the wait for the measurement that
+// gives their logs' sizes (nil when there is none): the sizing walk, or
+// one made beside the engine.
+func inspectSizing(ctx context.Context, eng Engine, host string, k inspect.Kind, layers inspect.LayerOptions) ([]inspect.CollectOption, func() *probe.Measurement) {
+	none := func() *probe.Measurement { return nil }
+	if k != inspect.KindContainers && k != inspect.KindVolumes {
+		return nil, none
 	}
-	disk := startDiskMeasure(ctx, eng, host, false)
-	return func() *probe.Measurement { return disk().m }
+	p, reason := openLocalProbe(ctx, eng, host, nil)
+	if s, sized := sizeOnDisk(eng, p, layers); s != nil {
+		s.objectsOnly = true
+		if k != inspect.KindContainers {
+			return sized, none
+		}
+		return sized, func() *probe.Measurement { return s.result(ctx, eng).m }
+	}
+	if k != inspect.KindContainers {
+		return nil, none
+	}
+	pr := startProbe(ctx, eng, p, reason, nil, false)
+	return nil, func() *probe.Measurement { return pr.disk().m }
 }
 
 // kindHelp lists each kind with the other names it takes, from the kinds

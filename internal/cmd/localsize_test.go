@@ -63,13 +63,14 @@ func serveBuildKit(t *testing.T, size int64) string {
 	return sock
 }
 
-// TestReportSizesOnDisk: on a graph driver with the root dir readable
-// here, report sizes the container's writable layer and the volume on
-// disk (the layer store names the layer dir: no inspect) and lists the
-// build cache from BuildKit: no /system/df. Where BuildKit does not
-// answer, an engine before API 1.42 sizes everything in one df (its
-// figures then), and -v says why; --no-disk leaves the disk alone.
-func TestReportSizesOnDisk(t *testing.T) {
+// diskFixture is an engine whose root dir is a temp dir laid out as an
+// overlay2 engine's: a container c1 with a 1,234-byte writable layer
+// (hard-linked file counted once) and a 5,000-byte log, a volume v1 of
+// 77 bytes, and BuildKit answering one 4,096-byte record. engineWith
+// gives the fake (its /system/df says 700 and 50 bytes) with a
+// /grpc upgrade; dialBK reaches BuildKit, noBK fails.
+func diskFixture(t *testing.T) (engineWith func(hijack func(context.Context, string) (net.Conn, error)) *fake.Engine, dialBK, noBK func(context.Context, string) (net.Conn, error)) {
+	t.Helper()
 	root := t.TempDir()
 	write := func(rel string, n int) string {
 		p := filepath.Join(root, rel)
@@ -96,7 +97,7 @@ func TestReportSizesOnDisk(t *testing.T) {
 	write("volumes/v1/_data/x", 77)
 	bkSock := serveBuildKit(t, 4096)
 
-	engineWith := func(hijack func(context.Context, string) (net.Conn, error)) *fake.Engine {
+	engineWith = func(hijack func(context.Context, string) (net.Conn, error)) *fake.Engine {
 		e := fakeEngine()
 		e.InfoFn = func(context.Context) (system.Info, error) {
 			return system.Info{ServerVersion: "20.10.24", DockerRootDir: root, Driver: "overlay2"}, nil
@@ -107,15 +108,26 @@ func TestReportSizesOnDisk(t *testing.T) {
 		e.DialHijackFn = hijack
 		return e
 	}
-	dialBK := func(ctx context.Context, url string) (net.Conn, error) {
+	dialBK = func(ctx context.Context, url string) (net.Conn, error) {
 		if url != "/grpc" {
 			return nil, fmt.Errorf("upgrade to %s", url)
 		}
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", bkSock)
 	}
-	noBK := func(context.Context, string) (net.Conn, error) { return nil, errors.New("no BuildKit here") }
+	noBK = func(context.Context, string) (net.Conn, error) { return nil, errors.New("no BuildKit here") }
 
+	return engineWith, dialBK, noBK
+}
+
+// TestReportSizesOnDisk: on a graph driver with the root dir readable
+// here, report sizes the container's writable layer and the volume on
+// disk (the layer store names the layer dir: no inspect) and lists the
+// build cache from BuildKit: no /system/df. Where BuildKit does not
+// answer, an engine before API 1.42 sizes everything in one df (its
+// figures then), and -v says why; --no-disk leaves the disk alone.
+func TestReportSizesOnDisk(t *testing.T) {
+	engineWith, dialBK, noBK := diskFixture(t)
 	tests := []struct {
 		name                string
 		hijack              func(context.Context, string) (net.Conn, error)
@@ -160,6 +172,83 @@ func TestReportSizesOnDisk(t *testing.T) {
 			}
 			if tc.note != "" && !strings.Contains(strings.Join(notes, "\n"), tc.note) {
 				t.Errorf("notes %q, want one saying %q", notes, tc.note)
+			}
+		})
+	}
+}
+
+// TestCommandsSizeOnDisk: prune's plan and the container and volume
+// listings size on disk as report does (no /system/df: the fixture's df
+// figures, 700 and 50 bytes, would show), inspect buildcache lists
+// BuildKit's records on an engine before API 1.42, and each falls back
+// to the engine's figures where BuildKit does not answer (prune) or
+// the probe cannot size.
+func TestCommandsSizeOnDisk(t *testing.T) {
+	engineWith, dialBK, noBK := diskFixture(t)
+	tests := []struct {
+		name        string
+		hijack      func(context.Context, string) (net.Conn, error)
+		args        []string
+		df, hijacks int
+		// want are bytes by "type/id" (prune) or id or name (inspect).
+		want map[string]int64
+	}{
+		// A container's removal frees its log too (5,000 bytes).
+		{"prune dry run", dialBK, []string{"prune", "--dry-run", "--all", "--all-volumes", "--no-cache"}, 0, 1,
+			map[string]int64{"container/c1": 1234 + 5000, "volume/v1": 77, "build_cache/bk1": 4096}},
+		{"prune dry run without BuildKit", noBK, []string{"prune", "--dry-run", "--all", "--all-volumes", "--no-cache"}, 1, 1,
+			map[string]int64{"container/c1": 700 + 5000, "volume/v1": 50}},
+		{"inspect containers", dialBK, []string{"inspect", "containers"}, 0, 0, map[string]int64{"c1": 1234, "c1 log": 5000}},
+		{"inspect volumes", dialBK, []string{"inspect", "volumes"}, 0, 0, map[string]int64{"v1": 77}},
+		{"inspect buildcache", dialBK, []string{"inspect", "buildcache"}, 0, 1, map[string]int64{"bk1": 4096}},
+		{"inspect buildcache without BuildKit", noBK, []string{"inspect", "buildcache"}, 1, 1, map[string]int64{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := engineWith(tc.hijack)
+			code, out, errOut := runFake(t, e, append(tc.args, "--format", "json")...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d, %s", tc.args, code, errOut)
+			}
+			var doc struct {
+				Plan []struct {
+					Type, ID string
+					Bytes    int64
+				} `json:"plan"`
+				Items []struct {
+					ID        string `json:"id"`
+					Name      string `json:"name"`
+					SizeBytes int64  `json:"size_bytes"`
+					LogBytes  int64  `json:"log_bytes"`
+				} `json:"items"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("%v: %v\n%s", tc.args, err, out)
+			}
+			got := map[string]int64{}
+			for _, it := range doc.Plan {
+				got[it.Type+"/"+it.ID] = it.Bytes
+			}
+			for _, it := range doc.Items {
+				key := it.ID
+				if key == "" {
+					key = it.Name
+				}
+				got[key] = it.SizeBytes
+				if it.LogBytes > 0 {
+					got[key+" log"] = it.LogBytes
+				}
+			}
+			for k, want := range tc.want {
+				if got[k] != want {
+					t.Errorf("%s: %d bytes, want %d (all: %v)", k, got[k], want, got)
+				}
+			}
+			if got := e.Calls("DiskUsage"); got != tc.df {
+				t.Errorf("/system/df asked %d times, want %d", got, tc.df)
+			}
+			if got := e.Calls("DialHijack"); got != tc.hijacks {
+				t.Errorf("BuildKit dialled %d times, want %d", got, tc.hijacks)
 			}
 		})
 	}

@@ -297,12 +297,22 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 		return nil, err
 	}
 	// The storage probe measures logs (for the plan) and the root dir
-	// (for what the disk gets back) while the engine answers, and reads
-	// the containerd image store's graph for a plan made now.
+	// (for what the disk gets back), and reads the containerd image
+	// store's graph for a plan made now. Where it can, it sizes the
+	// plan's containers and volumes itself, so that no /system/df is
+	// made (minutes on a big host); elsewhere it walks while the engine
+	// answers.
 	pctx, cancelProbe := context.WithCancel(ctx)
 	defer cancelProbe()
-	disk := startDiskMeasure(pctx, eng, ep.Host, opts.ApplyFile == "")
-	plan, pol, before, err := planPrune(ctx, eng, opts, disk)
+	cache := opts.layerCache(opts.NoCache)
+	p, reason := openLocalProbe(pctx, eng, ep.Host, nil)
+	var sizing *inspect.LayerOptions
+	if opts.ApplyFile == "" {
+		sizing = &inspect.LayerOptions{Cache: cache}
+	}
+	pr := startProbe(pctx, eng, p, reason, sizing, opts.ApplyFile == "")
+	disk := pr.disk
+	plan, pol, before, err := planPrune(ctx, eng, opts, pr, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +348,7 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, disk(), before, res), Disk: diskFreed(ctx, disk(), res)}
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, disk(), cache, before, res), Disk: diskFreed(ctx, disk(), res)}
 	return planned, res.Err()
 }
 
@@ -371,7 +381,7 @@ func pruneRenderOptions(env RunEnv, format string) (render.PruneOptions, error) 
 // planPrune reads the saved plan (--apply) or builds one from the engine
 // (writing it to --plan-out). It returns the policy the plan is checked
 // against and docker's bytes before any removal (-1 when not measured).
-func planPrune(ctx context.Context, eng Engine, opts *PruneOptions, disk func() diskMeasure) (prune.Plan, prune.Policy, int64, error) {
+func planPrune(ctx context.Context, eng Engine, opts *PruneOptions, pr probeRun, cache *inspect.LayerCache) (prune.Plan, prune.Policy, int64, error) {
 	if opts.ApplyFile != "" {
 		plan, err := readPlanFile(opts.ApplyFile)
 		if err != nil {
@@ -381,15 +391,15 @@ func planPrune(ctx context.Context, eng Engine, opts *PruneOptions, disk func() 
 		before := int64(-1)
 		if !opts.DryRun {
 			// The root dir before any removal, then docker's bytes.
-			before = dockerBytes(ctx, opts.RunEnv, eng, disk())
+			before = dockerBytes(ctx, opts.RunEnv, eng, pr.disk(), cache)
 		}
 		return plan, opts.policy, before, nil
 	}
-	inv, pol, err := collectForPrune(ctx, eng, opts)
+	inv, pol, err := collectForPrune(ctx, eng, opts, cache, pr.collect)
 	if err != nil {
 		return prune.Plan{}, pol, -1, err
 	}
-	d := disk()
+	d := pr.disk()
 	usage.FillLogs(inv, d.m)
 	// As the report does, so the plan frees what report's RECLAIMABLE
 	// says.
@@ -422,13 +432,17 @@ func readPlanFile(path string) (prune.Plan, error) {
 }
 
 // dockerBytes is what docker's objects take on disk now, or -1 when the
-// engine cannot say.
+// engine cannot say. It is counted as the plan's inventory was, so that
+// the figures before and after a prune are alike: on disk where the probe
+// sizes from the lists (the layer cache has the images' layers already),
+// else by the engine.
 //
 // On the containerd image store, where the probe reads containerd, the
 // figure is the store's graph (each blob and snapshot once): read afresh
-// here, so that the figures before and after a prune are counted alike.
-func dockerBytes(ctx context.Context, env RunEnv, eng Engine, d diskMeasure) int64 {
-	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, env.Now(), env.collectOptions()...)
+// here.
+func dockerBytes(ctx context.Context, env RunEnv, eng Engine, d diskMeasure, cache *inspect.LayerCache) int64 {
+	_, sized := sizeOnDisk(eng, d.p, inspect.LayerOptions{Cache: cache})
+	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, env.Now(), append(env.collectOptions(), sized...)...)
 	if err != nil {
 		return -1
 	}
@@ -472,13 +486,13 @@ func applyPlan(ctx context.Context, eng Engine, plan prune.Plan, opts *PruneOpti
 // it cannot be measured). An engine that stopped answering (or Ctrl-C
 // against a hung one, whose removals in flight ran into --timeout) is not
 // asked again: measuring would make the wait a second --timeout.
-func measureFreed(ctx context.Context, env RunEnv, eng Engine, d diskMeasure, before int64, res prune.Result) int64 {
+func measureFreed(ctx context.Context, env RunEnv, eng Engine, d diskMeasure, cache *inspect.LayerCache, before int64, res prune.Result) int64 {
 	if before < 0 || res.EngineGone != "" {
 		return -1
 	}
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), env.Timeout)
 	defer cancel()
-	after := dockerBytes(mctx, env, eng, d)
+	after := dockerBytes(mctx, env, eng, d, cache)
 	if after < 0 {
 		return -1
 	}
@@ -535,10 +549,10 @@ func lockEngine(ctx context.Context, env RunEnv, eng Engine, host string) (*lock
 // with this engine's filesystem; opts' policy is the flags' (each engine
 // of a fleet run and each round of a scheduled one has a copy of opts whose
 // policy shares the flags' slices and maps), so it is never written here.
-func collectForPrune(ctx context.Context, eng Engine, opts *PruneOptions) (*inspect.Inventory, prune.Policy, error) {
+func collectForPrune(ctx context.Context, eng Engine, opts *PruneOptions, cache *inspect.LayerCache, sizing []inspect.CollectOption) (*inspect.Inventory, prune.Policy, error) {
 	pol := opts.policy
 	p := &pol
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), opts.collectOptions()...)
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), append(opts.collectOptions(), sizing...)...)
 	if err != nil {
 		return nil, pol, err
 	}
@@ -547,7 +561,6 @@ func collectForPrune(ctx context.Context, eng Engine, opts *PruneOptions) (*insp
 			return nil, pol, err
 		}
 	}
-	cache := opts.layerCache(opts.NoCache)
 	budget := p.TargetUsage > 0 || p.HighWatermark > 0
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache, TagTimes: budget || p.OlderThan > 0}); err != nil {
 		return nil, pol, err

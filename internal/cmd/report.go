@@ -5,14 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
-	"github.com/docker/docker/api/types/build"
 	"github.com/spf13/cobra"
 
 	"github.com/dockctl/dockctl/internal/clierr"
-	"github.com/dockctl/dockctl/internal/engine"
 	"github.com/dockctl/dockctl/internal/inspect"
 	"github.com/dockctl/dockctl/internal/outfile"
 	"github.com/dockctl/dockctl/internal/render"
@@ -248,32 +245,13 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 	cache := opts.layerCache(opts.NoCache)
 	pctx, cancelProbe := context.WithCancel(ctx)
 	defer cancelProbe()
-	copts := opts.collectOptions()
-	var disk func() diskMeasure
 	p, reason := openLocalProbe(ctx, eng, ep.Host, &rawInfo)
 	if opts.NoDisk {
 		p, reason = nil, "the disk was not measured (--no-disk)"
 	}
-	var sizer *diskSizer
-	if p != nil && p.SizesFromLists() {
-		sizer = &diskSizer{p: p}
-		copts = append(copts, inspect.SizeLocally(sizer),
-			inspect.BuildCacheFromBuildKit(func(ctx context.Context) ([]build.CacheRecord, error) { return engine.BuildCacheUsage(ctx, eng) }),
-			inspect.ImageLayers(eng, inspect.LayerOptions{Cache: cache}))
-		disk = func() diskMeasure { return sizer.result(pctx, eng) }
-	} else {
-		// The storage probe walks the disk while the engine answers.
-		ch := make(chan diskMeasure, 1)
-		go func() {
-			if p == nil {
-				ch <- diskMeasure{reason: reason}
-				return
-			}
-			ch <- measureWith(pctx, eng, p, true)
-		}()
-		disk = sync.OnceValue(func() diskMeasure { return <-ch })
-	}
-	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), copts...)
+	pr := startProbe(pctx, eng, p, reason, &inspect.LayerOptions{Cache: cache}, true)
+	disk := pr.disk
+	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), append(opts.collectOptions(), pr.collect...)...)
 	if err != nil {
 		return usage.Report{}, err
 	}

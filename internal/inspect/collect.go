@@ -170,20 +170,22 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 		listedVolumes = &vl
 		local = sizeLocally(ctx, cfg.sizer, want, containers, vl.Volumes)
 		objs = withoutLocal(objs, local, cfg.layers != nil)
-		if want[KindBuildCache] && !typed && cfg.buildKit != nil && onlyBuildCache(objs) {
-			// This engine's df would size every container and volume
-			// again for the build cache alone.
-			recs, err := cfg.buildKit(ctx)
-			switch {
-			case err == nil:
-				bkRecords = recs
-				objs = nil
-			case ctx.Err() != nil:
-				return nil, fmt.Errorf("reading the build cache: %w", err)
-			default:
-				local.bkWhy = err.Error()
-			}
+	}
+	if want[KindBuildCache] && !typed && cfg.buildKit != nil && onlyBuildCache(objs) {
+		// This engine's df would size every container and volume
+		// for the build cache alone.
+		recs, err := cfg.buildKit(ctx)
+		switch {
+		case err == nil:
+			bkRecords = recs
+			objs = nil
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("reading the build cache: %w", err)
+		default:
+			local.bkWhy = err.Error()
 		}
+	}
+	if local.containers != nil || local.volumes != nil {
 		if !typed && len(objs) > 0 {
 			// One untyped df sizes every kind anyway: take all of its
 			// figures, docker's own, rather than mix two sources.
@@ -340,7 +342,7 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 			return a.ID < b.ID
 		})
 	}
-	if cfg.sizer != nil {
+	if cfg.sizer != nil || cfg.buildKit != nil {
 		inv.Sizing = local.sizing(want, bkRecords != nil, platformsListed)
 	}
 	if want[KindImages] && !platformsListed && du != nil && onContainerdStore(du.Images) {

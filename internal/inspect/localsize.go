@@ -44,8 +44,9 @@ func SizeLocally(s LocalSizer) CollectOption {
 // BuildCacheFromBuildKit gives Collect a way to list the build cache
 // without /system/df on engines before API 1.42, whose df sizes every
 // container and volume whatever is asked (engine.BuildCacheUsage). It is
-// used only when the other kinds were sized without df (SizeLocally);
-// when it fails, df it is.
+// used when the build cache is all a df would be made for: the other
+// kinds sized on disk (SizeLocally), from their layers, or not asked for.
+// When it fails, df it is.
 func BuildCacheFromBuildKit(list func(ctx context.Context) ([]build.CacheRecord, error)) CollectOption {
 	return func(c *collectConfig) { c.buildKit = list }
 }

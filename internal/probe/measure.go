@@ -53,6 +53,11 @@ type Targets struct {
 	// where there is none. It names what the disk does not: a stopped
 	// container's writable snapshot and which blob files images hold.
 	Store *inspect.StoreGraph `json:"-"`
+	// ObjectsOnly measures the targets alone, not the root dir (whose
+	// walk, over every image layer, is the long part on a host with
+	// many images): RootDirBytes is -1 and TopLevel nil. For a listing
+	// that shows objects' sizes and nothing of the whole disk.
+	ObjectsOnly bool `json:"-"`
 }
 
 // Measurement is what the probe found on disk. Byte counts are int64; -1
@@ -171,6 +176,9 @@ func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
 	}
 	seen := newInodeSet()
 	seen.first(&rootSt)
+	if t.ObjectsOnly {
+		names = nil
+	}
 	duWalk := func(path string, into *int64) {
 		g.Go(func() error {
 			d := &duSize{seen: seen}
@@ -189,7 +197,10 @@ func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
 	// Each object's own metadata paths first, so the walks of the
 	// top-level dirs below count only what no object's path holds (one
 	// inode set: a path is counted by whichever walk reaches it first).
-	objs := p.objectPaths(t)
+	var objs []objectPath
+	if !t.ObjectsOnly {
+		objs = p.objectPaths(t)
+	}
 	objBytes := make([]int64, len(objs))
 	for i, o := range objs {
 		duWalk(o.path, &objBytes[i])
@@ -240,6 +251,9 @@ func (p *Probe) Measure(ctx context.Context, t Targets) (Measurement, error) {
 		return Measurement{}, err
 	}
 	m.RootDirBytes = rootSt.Size
+	if t.ObjectsOnly {
+		m.RootDirBytes, m.TopLevel = -1, nil
+	}
 	for i := range m.TopLevel {
 		d := &m.TopLevel[i]
 		for j, o := range objs {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -139,6 +140,19 @@ func TestMeasure(t *testing.T) {
 			}
 			if len(m.Warnings) != 0 {
 				t.Errorf("warnings: %v", m.Warnings)
+			}
+			// Objects only: the same objects' figures, no root dir.
+			ot := targets
+			ot.ObjectsOnly = true
+			om, err := p.Measure(context.Background(), ot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if om.RootDirBytes != -1 || om.TopLevel != nil || om.Driver != nil {
+				t.Errorf("objects only: root %d, top level %v, driver %v; want -1, nil, nil", om.RootDirBytes, om.TopLevel, om.Driver)
+			}
+			if !reflect.DeepEqual(om.Containers, m.Containers) || !reflect.DeepEqual(om.Volumes, m.Volumes) {
+				t.Errorf("objects only: containers %+v volumes %+v, want %+v %+v", om.Containers, om.Volumes, m.Containers, m.Volumes)
 			}
 		})
 	}
