@@ -14,8 +14,9 @@ test:
 ci:
 	bash .ci/run
 
-# dockctl report vs docker system df, inspect images vs docker images,
-# inspect networks vs docker network ls, report warm vs cold layer cache,
+# dockctl report and prune --dry-run vs docker system df, inspect images
+# vs docker images, networks vs docker network ls, containers vs docker ps
+# -a --size, volumes vs docker system df -v, report warm vs cold layer cache,
 # and each dockctl command's engine requests, on labelled objects created
 # and removed by the run (see BENCHMARKS.md). Scale mode (issue 12):
 #   make bench BENCH_CONTAINERS=1200 BENCH_VOLUMES=500 BENCH_IMAGES=200
