@@ -65,20 +65,6 @@ func (d diskMeasure) freed(ctx context.Context) *render.DiskFreed {
 	return &render.DiskFreed{RootDir: d.m.RootDir, BeforeBytes: d.m.RootDirBytes, AfterBytes: after, FreedBytes: d.m.RootDirBytes - after}
 }
 
-// measureDisk runs the storage probe on the engine at host once: it asks
-// the engine where its root dir and objects are, and walks them. Only an
-// engine on this machine (a unix socket) is measured; anything else, and
-// any failure, is the one line the report prints instead: the probe never
-// fails a command that works without it. With graph, it also reads the
-// containerd image store's object graph (probe.Store) meanwhile.
-func measureDisk(ctx context.Context, eng Engine, host string, graph bool) diskMeasure {
-	p, reason := openLocalProbe(ctx, eng, host, nil)
-	if p == nil {
-		return diskMeasure{reason: reason}
-	}
-	return measureWith(ctx, eng, p, graph)
-}
-
 // openLocalProbe opens the storage probe on the engine at host, from info
 // when the caller has read it already: nil and the report's one line when
 // the disk cannot be measured from here.
@@ -100,7 +86,11 @@ func openLocalProbe(ctx context.Context, eng Engine, host string, info *system.I
 	return p, ""
 }
 
-// measureWith is measureDisk with the probe open.
+// measureWith runs the storage probe p once: it asks the engine where its
+// objects are, and walks them and the root dir. Any failure is the one
+// line the report prints instead: the probe never fails a command that
+// works without it. With graph, it also reads the containerd image
+// store's object graph (probe.Store) meanwhile.
 func measureWith(ctx context.Context, eng Engine, p *probe.Probe, graph bool) diskMeasure {
 	// The graph is read while the engine lists and inspects the
 	// containers; the walk needs it (it names the containerd store's
@@ -135,14 +125,6 @@ func measureWith(ctx context.Context, eng Engine, p *probe.Probe, graph bool) di
 	return d
 }
 
-// startDiskMeasure runs measureDisk beside the engine collection, which
-// it does not wait on; the function returned waits for it.
-func startDiskMeasure(ctx context.Context, eng Engine, host string, graph bool) func() diskMeasure {
-	ch := make(chan diskMeasure, 1)
-	go func() { ch <- measureDisk(ctx, eng, host, graph) }()
-	return sync.OnceValue(func() diskMeasure { return <-ch })
-}
-
 // measureFailed is the report's line for a walk that failed.
 func measureFailed(err error) string {
 	var u *probe.Unavailable
@@ -167,7 +149,7 @@ type probeRun struct {
 // graph.
 func startProbe(ctx context.Context, eng Engine, p *probe.Probe, reason string, sizing *inspect.LayerOptions, graph bool) probeRun {
 	if sizing != nil {
-		if s, copts := sizeOnDisk(eng, p, *sizing); s != nil {
+		if s, copts := sizeOnDisk(eng, p, *sizing, false); s != nil {
 			return probeRun{collect: copts, disk: func() diskMeasure { return s.result(ctx, eng) }}
 		}
 	}
@@ -186,14 +168,15 @@ func startProbe(ctx context.Context, eng Engine, p *probe.Probe, reason string, 
 // lists (probe.SizesFromLists): one walk of the disk sizes containers and
 // volumes, BuildKit lists the build cache, and images come from their
 // layers, read with layers' options (the command's own, so that its
-// CollectLayers finds them cached). It returns the options and the sizer
-// whose result is the walk; nil elsewhere (no probe, the containerd
-// store), where the engine sizes.
-func sizeOnDisk(eng Engine, p *probe.Probe, layers inspect.LayerOptions) (*diskSizer, []inspect.CollectOption) {
+// CollectLayers finds them cached). With objectsOnly the walk leaves the
+// root dir out, for a caller that wants the objects' figures alone. It
+// returns the options and the sizer whose result is the walk; nil
+// elsewhere (no probe, the containerd store), where the engine sizes.
+func sizeOnDisk(eng Engine, p *probe.Probe, layers inspect.LayerOptions, objectsOnly bool) (*diskSizer, []inspect.CollectOption) {
 	if p == nil || !p.SizesFromLists() {
 		return nil, nil
 	}
-	s := &diskSizer{p: p}
+	s := &diskSizer{p: p, objectsOnly: objectsOnly}
 	return s, []inspect.CollectOption{
 		inspect.SizeLocally(s),
 		buildKitCache(eng),
@@ -215,8 +198,8 @@ func buildKitCache(eng Engine) inspect.CollectOption {
 type diskSizer struct {
 	p        *probe.Probe
 	measured *diskMeasure // set by SizeLocally
-	// objectsOnly leaves the root dir out of the walk, for a listing
-	// that shows objects alone (probe.Targets.ObjectsOnly).
+	// objectsOnly leaves the root dir out of the walk
+	// (probe.Targets.ObjectsOnly).
 	objectsOnly bool
 }
 
@@ -238,10 +221,12 @@ func (s *diskSizer) SizeLocally(ctx context.Context, cs []container.Summary, vol
 }
 
 // result is the disk measurement SizeLocally made, or, when Collect did
-// not call it, one made now.
+// not call it, one made now and kept: a command asks for it more than
+// once (prune: the plan, then what was freed).
 func (s *diskSizer) result(ctx context.Context, eng Engine) diskMeasure {
-	if s.measured != nil {
-		return *s.measured
+	if s.measured == nil {
+		d := measureWith(ctx, eng, s.p, false)
+		s.measured = &d
 	}
-	return measureWith(ctx, eng, s.p, false)
+	return *s.measured
 }

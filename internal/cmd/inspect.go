@@ -197,15 +197,12 @@ func inspectSizing(ctx context.Context, eng Engine, host string, k inspect.Kind,
 		return nil, none
 	}
 	p, reason := openLocalProbe(ctx, eng, host, nil)
-	if s, sized := sizeOnDisk(eng, p, layers); s != nil {
-		s.objectsOnly = true
-		if k != inspect.KindContainers {
-			return sized, none
-		}
+	s, sized := sizeOnDisk(eng, p, layers, true)
+	switch {
+	case k != inspect.KindContainers:
+		return sized, none
+	case s != nil:
 		return sized, func() *probe.Measurement { return s.result(ctx, eng).m }
-	}
-	if k != inspect.KindContainers {
-		return nil, none
 	}
 	pr := startProbe(ctx, eng, p, reason, nil, false)
 	return nil, func() *probe.Measurement { return pr.disk().m }

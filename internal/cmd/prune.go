@@ -311,7 +311,6 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 		sizing = &inspect.LayerOptions{Cache: cache}
 	}
 	pr := startProbe(pctx, eng, p, reason, sizing, opts.ApplyFile == "")
-	disk := pr.disk
 	plan, pol, before, err := planPrune(ctx, eng, opts, pr, cache)
 	if err != nil {
 		return nil, err
@@ -348,7 +347,7 @@ func pruneRun(ctx context.Context, opts *PruneOptions) (render.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, disk(), cache, before, res), Disk: diskFreed(ctx, disk(), res)}
+	planned.Outcome = &render.PruneOutcome{Result: res, MeasuredBytes: measureFreed(ctx, opts.RunEnv, eng, pr.disk(), cache, before, res), Disk: diskFreed(ctx, pr.disk(), res)}
 	return planned, res.Err()
 }
 
@@ -441,7 +440,8 @@ func readPlanFile(path string) (prune.Plan, error) {
 // figure is the store's graph (each blob and snapshot once): read afresh
 // here.
 func dockerBytes(ctx context.Context, env RunEnv, eng Engine, d diskMeasure, cache *inspect.LayerCache) int64 {
-	_, sized := sizeOnDisk(eng, d.p, inspect.LayerOptions{Cache: cache})
+	// Objects only: the root dir is measured apart (diskFreed).
+	_, sized := sizeOnDisk(eng, d.p, inspect.LayerOptions{Cache: cache}, true)
 	inv, err := inspect.Collect(ctx, eng, []inspect.Kind{inspect.KindImages, inspect.KindContainers, inspect.KindVolumes, inspect.KindBuildCache}, env.Now(), append(env.collectOptions(), sized...)...)
 	if err != nil {
 		return -1

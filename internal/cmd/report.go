@@ -250,7 +250,6 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 		p, reason = nil, "the disk was not measured (--no-disk)"
 	}
 	pr := startProbe(pctx, eng, p, reason, &inspect.LayerOptions{Cache: cache}, true)
-	disk := pr.disk
 	inv, err := inspect.Collect(ctx, eng, inspect.Kinds, opts.Now(), append(opts.collectOptions(), pr.collect...)...)
 	if err != nil {
 		return usage.Report{}, err
@@ -258,7 +257,7 @@ func buildReport(ctx context.Context, opts *ReportOptions) (usage.Report, error)
 	if err := inspect.CollectLayers(ctx, eng, inv.Images, inspect.LayerOptions{Cache: cache}); err != nil {
 		return usage.Report{}, err
 	}
-	d := disk()
+	d := pr.disk()
 	if opts.Verbose {
 		// The containers without a log size limit, from inspect's
 		// LogConfig: the probe inspected every container already where it

@@ -185,13 +185,11 @@ func Collect(ctx context.Context, c Client, kinds []Kind, now time.Time, opts ..
 			local.bkWhy = err.Error()
 		}
 	}
-	if local.containers != nil || local.volumes != nil {
-		if !typed && len(objs) > 0 {
-			// One untyped df sizes every kind anyway: take all of its
-			// figures, docker's own, rather than mix two sources.
-			local.fallBack("the build cache needed a /system/df, which before API 1.42 sizes every kind")
-			objs = dfObjects(want, cfg.layers != nil)
-		}
+	if cfg.sizer != nil && !typed && len(objs) > 0 {
+		// One untyped df sizes every kind anyway: take all of its
+		// figures, docker's own, rather than mix two sources.
+		local.fallBack("the build cache needed a /system/df, which before API 1.42 sizes every kind")
+		objs = dfObjects(want, cfg.layers != nil)
 	}
 	// has says whether the df answer holds kind o: all kinds when the
 	// engine takes no type parameter.
